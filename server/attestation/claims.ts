@@ -1,0 +1,33 @@
+// The attestation JWT's shape, shared by the signer and the relying-party verifier (types only).
+
+export const ATTESTATION_TYP = 'livegate-attestation+jwt';
+
+/** The `attestation` claim: what get_verification_result returns (ARCHITECTURE.md "Attestation"). */
+export interface AttestationBody {
+  verdict: 'live' | 'spoof';
+  confidence: number;
+  score: number;
+  risk_level: 'standard' | 'high';
+  model_used: string;
+  frames_processed: number;
+  processing_ms: number;
+  action_description: string;
+  action_sha256: string;
+  verified_at: string;
+  expires_at: string;
+  user_identifier: string | null;
+  checks: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface AttestationClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+  nonce?: string;
+  attestation: AttestationBody;
+}
