@@ -1,0 +1,372 @@
+// The webhook service: endpoint management per tenant, a durable outbox (one delivery row per
+// endpoint and event, in the Store) and a delivery loop that signs, POSTs and retries.
+// All delivery state lives in the store, so a restart (or a second server on the same store)
+// picks up where the last one stopped: a claimed delivery whose process died becomes claimable
+// again once its `locked_until` passes.
+import { randomBytes } from 'node:crypto';
+import type { DeliveryRow, Store, WebhookEndpointRow } from '../store/types.ts';
+import { AppError } from '../errors.ts';
+import { buildWebhookPayload, endpointWantsEvent, isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.ts';
+import {
+  decideAfterAttempt,
+  DEFAULT_BASE_DELAY_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_CLIENT_ERROR_ATTEMPTS,
+  DEFAULT_MAX_DELAY_MS,
+  type AttemptDecision,
+  type RetryPolicy,
+} from './retry-policy.ts';
+import { sendWebhook } from './send.ts';
+import { redactWebhookUrl, validateWebhookUrl } from './url.ts';
+
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_BATCH_SIZE = 20;
+/** Extra lock time beyond the request timeout, for signing and store writes around the request. */
+export const LOCK_MARGIN_MS = 30_000;
+
+/** The subset of a pino logger the service uses (pino and Fastify's logger both fit). */
+export interface WebhookLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface WebhookServiceOptions {
+  store: Store;
+  logger: WebhookLogger;
+  fetch?: typeof globalThis.fetch;
+  /** Clock in epoch ms; drives scheduling and the signature timestamp. */
+  now?: () => number;
+  /** Uniform [0, 1) source for retry jitter. */
+  random?: () => number;
+  pollIntervalMs?: number;
+  maxAttempts?: number;
+  maxClientErrorAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  requestTimeoutMs?: number;
+  batchSize?: number;
+}
+
+export interface CreatedWebhookEndpoint {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  /** Shown once; the list never returns it. */
+  secret: string;
+  created_at: string;
+}
+
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  /** Empty means every event. */
+  events: WebhookEventType[];
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: string;
+}
+
+export interface DrainResult {
+  /** Attempts made (each an HTTP request), whatever their outcome. */
+  attempted: number;
+  delivered: number;
+}
+
+export interface WebhookService {
+  createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint>;
+  listEndpoints(tenantId: string): Promise<WebhookEndpointView[]>;
+  /** False when there is no such endpoint for this tenant. */
+  deleteEndpoint(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Queues one delivery per enabled endpoint of the tenant subscribed to `eventType` (one of
+   * WEBHOOK_EVENT_TYPES; anything else throws TypeError); returns the delivery ids.
+   */
+  emit(tenantId: string, eventType: string, data: Record<string, unknown>): Promise<string[]>;
+  /** Starts the background delivery loop. */
+  start(): void;
+  /** Delivers (one attempt each) everything due now; for tests and CLI tools. */
+  drain(): Promise<DrainResult>;
+  /** Stops the loop and waits for in-flight deliveries. */
+  close(): Promise<void>;
+}
+
+export function createWebhookService(options: WebhookServiceOptions): WebhookService {
+  const { store, logger } = options;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const lockMs = requestTimeoutMs + LOCK_MARGIN_MS;
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    maxClientErrorAttempts: options.maxClientErrorAttempts ?? DEFAULT_MAX_CLIENT_ERROR_ATTEMPTS,
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+  };
+
+  let running = false;
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  let activeTick: Promise<void> | null = null;
+  let wakeRequested = false;
+  const inFlight = new Set<Promise<unknown>>();
+
+  function parseEvents(events: readonly string[] | undefined): WebhookEventType[] {
+    if (events === undefined) return [];
+    const unknown = events.filter((event) => !isWebhookEventType(event));
+    if (unknown.length > 0) {
+      throw new AppError('invalid_request', `Unknown webhook event type${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}.`, {
+        hint: `Subscribe to any of ${WEBHOOK_EVENT_TYPES.join(', ')}, or leave "events" out to receive all of them.`,
+        details: { field: 'events', unknown },
+      });
+    }
+    return [...new Set(events as WebhookEventType[])];
+  }
+
+  function toView(row: WebhookEndpointRow): WebhookEndpointView {
+    return {
+      id: row.id,
+      url: row.url,
+      events: row.events.filter(isWebhookEventType),
+      enabled: row.enabled,
+      disabled_reason: row.disabled_reason,
+      created_at: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  async function createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint> {
+    const url = validateWebhookUrl(input.url);
+    const events = parseEvents(input.events);
+    const row: WebhookEndpointRow = {
+      id: `wh_${randomBytes(12).toString('base64url')}`,
+      tenant_id: tenantId,
+      url,
+      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      events,
+      enabled: true,
+      disabled_reason: null,
+      created_at: now(),
+    };
+    await store.insertWebhookEndpoint(row);
+    logger.info({ tenant_id: tenantId, endpoint_id: row.id, url: redactWebhookUrl(url), events }, 'webhook endpoint created');
+    return { id: row.id, url, events, secret: row.secret, created_at: new Date(row.created_at).toISOString() };
+  }
+
+  async function listEndpoints(tenantId: string): Promise<WebhookEndpointView[]> {
+    const rows = await store.listWebhookEndpoints(tenantId);
+    return rows.map(toView);
+  }
+
+  /** Marks every still-pending delivery of an endpoint dead (endpoint gone or disabled). */
+  async function killPendingDeliveries(endpointId: string, reason: string, exceptId?: string): Promise<number> {
+    const rows = await store.listDeliveries(endpointId);
+    let killed = 0;
+    for (const row of rows) {
+      if (row.status !== 'pending' || row.id === exceptId) continue;
+      await store.updateDelivery(row.id, { status: 'dead', last_error: reason, updated_at: now(), locked_until: null });
+      killed++;
+    }
+    return killed;
+  }
+
+  async function deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    // The store drops the endpoint's outbox with it (nothing could deliver those any more).
+    const deleted = await store.deleteWebhookEndpoint(tenantId, id);
+    if (deleted) logger.info({ tenant_id: tenantId, endpoint_id: id }, 'webhook endpoint deleted');
+    return deleted;
+  }
+
+  async function emit(tenantId: string, eventType: string, data: Record<string, unknown>): Promise<string[]> {
+    // A programming error, not user input: the session service emits `session.<terminal status>`.
+    if (!isWebhookEventType(eventType)) throw new TypeError(`Unknown webhook event type: ${eventType}`);
+    const at = now();
+    const payload = buildWebhookPayload(eventType, at, data);
+    const endpoints = await store.listWebhookEndpoints(tenantId);
+    const ids: string[] = [];
+    for (const endpoint of endpoints) {
+      if (!endpoint.enabled || !endpointWantsEvent(endpoint.events, eventType)) continue;
+      const row: DeliveryRow = {
+        id: `msg_${randomBytes(16).toString('base64url')}`,
+        endpoint_id: endpoint.id,
+        tenant_id: tenantId,
+        event_type: eventType,
+        payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: at,
+        last_status_code: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+        locked_until: null,
+      };
+      await store.enqueueDelivery(row);
+      ids.push(row.id);
+    }
+    if (ids.length > 0) {
+      logger.debug({ tenant_id: tenantId, event_type: eventType, deliveries: ids }, 'webhook event queued');
+      wake();
+    }
+    return ids;
+  }
+
+  /** One attempt for one claimed delivery; every outcome is written back to the store. */
+  async function attemptDelivery(delivery: DeliveryRow): Promise<AttemptDecision['action'] | 'abandoned'> {
+    const endpoint = await store.getWebhookEndpoint(delivery.endpoint_id);
+    if (!endpoint || !endpoint.enabled) {
+      const reason = endpoint ? `endpoint disabled: ${endpoint.disabled_reason ?? 'no reason given'}` : 'endpoint deleted';
+      await store.updateDelivery(delivery.id, { status: 'dead', last_error: reason, updated_at: now(), locked_until: null });
+      logger.warn({ delivery_id: delivery.id, endpoint_id: delivery.endpoint_id, reason }, 'webhook delivery abandoned');
+      return 'abandoned';
+    }
+    const attempt = delivery.attempts + 1;
+    const startedAt = now();
+    const started = performance.now();
+    const result = await sendWebhook({
+      url: endpoint.url,
+      secret: endpoint.secret,
+      msgId: delivery.id,
+      body: JSON.stringify(delivery.payload),
+      timestamp: new Date(startedAt),
+      fetch: fetchImpl,
+      timeoutMs: requestTimeoutMs,
+    });
+    const durationMs = Math.round(performance.now() - started);
+    const statusCode = result.kind === 'response' ? result.statusCode : null;
+    const error = result.kind === 'error' ? result.error : statusCode !== null && (statusCode < 200 || statusCode >= 300) ? `HTTP ${statusCode}` : null;
+    await store.recordDeliveryAttempt({ delivery_id: delivery.id, attempt, at: startedAt, status_code: statusCode, error, duration_ms: durationMs });
+
+    const finishedAt = now();
+    const decision = decideAfterAttempt(result, attempt, policy, finishedAt, random);
+    const logFields = {
+      delivery_id: delivery.id,
+      endpoint_id: endpoint.id,
+      tenant_id: delivery.tenant_id,
+      event_type: delivery.event_type,
+      url: redactWebhookUrl(endpoint.url),
+      attempt,
+      status_code: statusCode,
+      error,
+      duration_ms: durationMs,
+      outcome: decision.action,
+    };
+    const common = { attempts: attempt, last_status_code: statusCode, last_error: error, updated_at: finishedAt, locked_until: null };
+    switch (decision.action) {
+      case 'delivered':
+        await store.updateDelivery(delivery.id, { ...common, status: 'delivered' });
+        logger.info(logFields, 'webhook delivered');
+        break;
+      case 'retry': {
+        const nextAttemptAt = finishedAt + decision.delayMs;
+        await store.updateDelivery(delivery.id, { ...common, status: 'pending', next_attempt_at: nextAttemptAt });
+        logger.warn({ ...logFields, retry_in_ms: decision.delayMs, next_attempt_at: new Date(nextAttemptAt).toISOString() }, 'webhook delivery failed; will retry');
+        break;
+      }
+      case 'dead':
+        await store.updateDelivery(delivery.id, { ...common, status: 'dead', last_error: decision.reason });
+        logger.error({ ...logFields, reason: decision.reason }, 'webhook delivery failed permanently');
+        break;
+      case 'disable_endpoint': {
+        await store.disableWebhookEndpoint(endpoint.id, decision.reason);
+        await store.updateDelivery(delivery.id, { ...common, status: 'dead', last_error: decision.reason });
+        const killed = await killPendingDeliveries(endpoint.id, `endpoint disabled: ${decision.reason}`, delivery.id);
+        logger.error({ ...logFields, reason: decision.reason, abandoned_deliveries: killed }, 'webhook endpoint disabled');
+        break;
+      }
+    }
+    return decision.action;
+  }
+
+  /** Runs one attempt, never throwing: a store failure leaves the lock to expire and retry later. */
+  function track(delivery: DeliveryRow): Promise<AttemptDecision['action'] | 'abandoned' | 'error'> {
+    const task = attemptDelivery(delivery).catch((error: unknown) => {
+      logger.error({ delivery_id: delivery.id, err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'webhook delivery attempt crashed; it will be retried after its lock expires');
+      return 'error' as const;
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+    return task;
+  }
+
+  /** Claims one batch due at `dueAt` and attempts each delivery in parallel. */
+  async function runBatch(dueAt: number): Promise<{ claimed: number; attempted: number; delivered: number }> {
+    const claimed = await store.claimDueDeliveries(dueAt, now() + lockMs, batchSize);
+    const outcomes = await Promise.all(claimed.map(track));
+    return {
+      claimed: claimed.length,
+      attempted: outcomes.filter((o) => o !== 'abandoned' && o !== 'error').length,
+      delivered: outcomes.filter((o) => o === 'delivered').length,
+    };
+  }
+
+  async function drain(): Promise<DrainResult> {
+    // Fixed `dueAt`: retries scheduled during this drain lie after it, so each delivery gets at
+    // most one attempt per drain.
+    const dueAt = now();
+    const total: DrainResult = { attempted: 0, delivered: 0 };
+    while (!closed) {
+      const batch = await runBatch(dueAt);
+      total.attempted += batch.attempted;
+      total.delivered += batch.delivered;
+      if (batch.claimed === 0) break;
+    }
+    return total;
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running || closed) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, delayMs);
+    // The loop alone must not keep a process alive (the HTTP server does that).
+    timer.unref();
+  }
+
+  function tick(): void {
+    timer = null;
+    wakeRequested = false;
+    activeTick = runBatch(now())
+      .then(
+        (batch) => (batch.claimed === batchSize ? 0 : pollIntervalMs),
+        (error: unknown) => {
+          logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'webhook delivery loop failed to claim deliveries');
+          return pollIntervalMs;
+        },
+      )
+      .then((delay) => {
+        activeTick = null;
+        schedule(wakeRequested ? 0 : delay);
+      });
+  }
+
+  /** New work queued in this process: deliver it without waiting for the next poll. */
+  function wake(): void {
+    if (!running || closed) return;
+    if (activeTick) wakeRequested = true;
+    else schedule(0);
+  }
+
+  function start(): void {
+    if (closed) throw new Error('webhook service is closed');
+    if (running) return;
+    running = true;
+    logger.info({ poll_interval_ms: pollIntervalMs, max_attempts: policy.maxAttempts }, 'webhook delivery loop started');
+    schedule(0);
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    running = false;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (activeTick) await activeTick;
+    await Promise.allSettled([...inFlight]);
+  }
+
+  return { createEndpoint, listEndpoints, deleteEndpoint, emit, start, drain, close };
+}
