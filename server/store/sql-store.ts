@@ -1,0 +1,328 @@
+// The Store's queries, written once in the SQL both SQLite and PostgreSQL accept (`?` placeholders,
+// ON CONFLICT, RETURNING, partial indexes). A driver per dialect runs them and converts values.
+
+import type { ColumnKind, TableSpec } from './tables.ts';
+import {
+  API_KEYS, ATTEMPTS, ATTESTATIONS, AUDIT_EVENTS, EVIDENCE_CHUNKS, POLICIES, REVIEWS, SESSIONS, SIGNING_KEYS,
+  TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
+} from './tables.ts';
+import type { Dialect } from './migrations.ts';
+import type {
+  ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
+  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SigningKeyRow, Store, TenantRow,
+  WebhookEndpointRow,
+} from './types.ts';
+import { StoreError } from './types.ts';
+
+export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+export type SqlRow = Record<string, unknown>;
+
+/** What a dialect provides to the shared queries. */
+export interface SqlDriver {
+  readonly dialect: Dialect;
+  /** Runs one statement with `?` placeholders; returns its rows (RETURNING included). */
+  all(sql: string, params: readonly SqlValue[]): Promise<SqlRow[]>;
+  /** Runs one statement; returns how many rows it changed. */
+  run(sql: string, params: readonly SqlValue[]): Promise<number>;
+  encode(kind: ColumnKind, value: unknown): SqlValue;
+  decode(kind: ColumnKind, value: unknown): unknown;
+  /** Maps a driver error to a StoreError when it is one a caller can act on. */
+  classify(err: unknown): StoreError | null;
+  /** SQL expression for the byte length of a bytes column. */
+  byteLength(column: string): string;
+  /** Appended to the row-picking subquery of a claim (PostgreSQL: FOR UPDATE SKIP LOCKED). */
+  readonly claimLockClause: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LIVE_STATUSES = `('pending', 'in_progress')`;
+
+const SESSION_PATCH_COLUMNS = [
+  'status', 'attempts_used', 'verdict', 'failure_reasons', 'cancel_reason', 'opened_at', 'completed_at', 'updated_at',
+] as const;
+const ATTEMPT_PATCH_COLUMNS = ['status', 'client_summary', 'result', 'finished_at'] as const;
+const DELIVERY_PATCH_COLUMNS = [
+  'status', 'attempts', 'next_attempt_at', 'last_status_code', 'last_error', 'updated_at', 'locked_until',
+] as const;
+
+export function createSqlStore(driver: SqlDriver): Store {
+  const insertSql = new Map<TableSpec, string>();
+
+  async function all(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    try {
+      return await driver.all(sql, params);
+    } catch (err) {
+      throw driver.classify(err) ?? err;
+    }
+  }
+
+  async function run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      return await driver.run(sql, params);
+    } catch (err) {
+      throw driver.classify(err) ?? err;
+    }
+  }
+
+  function decode<T>(spec: TableSpec, row: SqlRow): T {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(row)) {
+      const kind = spec.kinds[key];
+      const value = row[key];
+      out[key] = kind === undefined ? value : driver.decode(kind, value);
+    }
+    return out as T;
+  }
+
+  function param(spec: TableSpec, column: string, value: unknown): SqlValue {
+    const kind = spec.kinds[column];
+    if (kind !== undefined) return driver.encode(kind, value);
+    return value === undefined ? null : (value as SqlValue);
+  }
+
+  async function first<T>(spec: TableSpec, sql: string, params: readonly SqlValue[]): Promise<T | null> {
+    const rows = await all(sql, params);
+    return rows.length === 0 ? null : decode<T>(spec, rows[0]);
+  }
+
+  async function many<T>(spec: TableSpec, sql: string, params: readonly SqlValue[]): Promise<T[]> {
+    const rows = await all(sql, params);
+    return rows.map((r) => decode<T>(spec, r));
+  }
+
+  async function insert(spec: TableSpec, row: object): Promise<void> {
+    let sql = insertSql.get(spec);
+    if (sql === undefined) {
+      sql = `INSERT INTO ${spec.name} (${spec.columns.join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`;
+      insertSql.set(spec, sql);
+    }
+    const values = row as Record<string, unknown>;
+    await run(sql, spec.columns.map((c) => param(spec, c, values[c])));
+  }
+
+  /** `SET a = ?, b = ?` for the patch keys that are allowed and defined. */
+  function setClause(spec: TableSpec, allowed: readonly string[], patch: object): { sql: string; params: SqlValue[] } {
+    const values = patch as Record<string, unknown>;
+    const cols = allowed.filter((c) => values[c] !== undefined);
+    return { sql: cols.map((c) => `${c} = ?`).join(', '), params: cols.map((c) => param(spec, c, values[c])) };
+  }
+
+  function placeholders(n: number): string {
+    return Array.from({ length: n }, () => '?').join(', ');
+  }
+
+  const store: Store = {
+    kind: driver.dialect,
+
+    migrate: () => driver.migrate(),
+    close: () => driver.close(),
+
+    // Tenants and API keys
+    createTenant: (row: TenantRow) => insert(TENANTS, row),
+    getTenant: (id) => first<TenantRow>(TENANTS, 'SELECT * FROM tenants WHERE id = ?', [id]),
+    async countTenants() {
+      const rows = await all('SELECT COUNT(*) AS n FROM tenants');
+      return Number(rows[0].n);
+    },
+    insertApiKey: (row: ApiKeyRow) => insert(API_KEYS, row),
+    getApiKey: (id) => first<ApiKeyRow>(API_KEYS, 'SELECT * FROM api_keys WHERE id = ?', [id]),
+    listApiKeys: (tenantId) =>
+      tenantId === undefined
+        ? many<ApiKeyRow>(API_KEYS, 'SELECT * FROM api_keys ORDER BY created_at, id', [])
+        : many<ApiKeyRow>(API_KEYS, 'SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id', [tenantId]),
+    async revokeApiKey(id, at) {
+      return (await run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0;
+    },
+    async touchApiKey(id, at) {
+      await run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [at, id]);
+    },
+
+    // Policies
+    insertPolicy: (row: PolicyRow) => insert(POLICIES, row),
+    getPolicy: (tenantId, id) =>
+      first<PolicyRow>(POLICIES, 'SELECT * FROM policies WHERE tenant_id = ? AND id = ?', [tenantId, id]),
+    listPolicies: (tenantId) =>
+      many<PolicyRow>(POLICIES, 'SELECT * FROM policies WHERE tenant_id = ? ORDER BY created_at, id', [tenantId]),
+    updatePolicy: (tenantId, id, config, name, at) =>
+      first<PolicyRow>(
+        POLICIES,
+        'UPDATE policies SET config = ?, name = ?, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING *',
+        [param(POLICIES, 'config', config), name, at, tenantId, id],
+      ),
+
+    // Sessions
+    insertSession: (row: SessionRow) => insert(SESSIONS, row),
+    getSession: (id) => first<SessionRow>(SESSIONS, 'SELECT * FROM sessions WHERE id = ?', [id]),
+    findSessionByIdempotencyKey: (tenantId, key) =>
+      first<SessionRow>(SESSIONS, 'SELECT * FROM sessions WHERE tenant_id = ? AND idempotency_key = ?', [tenantId, key]),
+    async updateSession(id, fromStatuses: readonly SessionStatus[], patch: SessionPatch) {
+      if (fromStatuses.length === 0) return null;
+      const set = setClause(SESSIONS, SESSION_PATCH_COLUMNS, patch);
+      const where = `id = ? AND status IN (${placeholders(fromStatuses.length)})`;
+      // An empty patch is still a compare: it returns the row when the status matches.
+      const sql = set.sql === ''
+        ? `SELECT * FROM sessions WHERE ${where}`
+        : `UPDATE sessions SET ${set.sql} WHERE ${where} RETURNING *`;
+      return first<SessionRow>(SESSIONS, sql, [...set.params, id, ...fromStatuses]);
+    },
+    listExpiredSessions: (now, limit) =>
+      many<SessionRow>(
+        SESSIONS,
+        `SELECT * FROM sessions WHERE status IN ${LIVE_STATUSES} AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`,
+        [now, limit],
+      ),
+    async countRecentFailures(tenantId, userIdentifier, since) {
+      // completed_at is set on every terminal transition, so it dates the failure.
+      const rows = await all(
+        `SELECT COUNT(*) AS n FROM sessions
+         WHERE tenant_id = ? AND user_identifier = ? AND completed_at >= ? AND (verdict = 'spoof' OR status = 'failed')`,
+        [tenantId, userIdentifier, since],
+      );
+      return Number(rows[0].n);
+    },
+
+    // Attempts and evidence
+    insertAttempt: (row: AttemptRow) => insert(ATTEMPTS, row),
+    getAttempt: (id) => first<AttemptRow>(ATTEMPTS, 'SELECT * FROM attempts WHERE id = ?', [id]),
+    listAttempts: (sessionId) =>
+      many<AttemptRow>(ATTEMPTS, 'SELECT * FROM attempts WHERE session_id = ? ORDER BY number', [sessionId]),
+    async updateAttempt(id, patch) {
+      const set = setClause(ATTEMPTS, ATTEMPT_PATCH_COLUMNS, patch);
+      if (set.sql === '') return;
+      await run(`UPDATE attempts SET ${set.sql} WHERE id = ?`, [...set.params, id]);
+    },
+    async putEvidenceChunk(row: EvidenceChunkRow) {
+      const cols = EVIDENCE_CHUNKS.columns;
+      const changed = await run(
+        `INSERT INTO evidence_chunks (${cols.join(', ')}) VALUES (${placeholders(cols.length)})
+         ON CONFLICT (attempt_id, seq) DO NOTHING`,
+        cols.map((c) => param(EVIDENCE_CHUNKS, c, (row as unknown as Record<string, unknown>)[c])),
+      );
+      if (changed > 0) return 'stored';
+      const existing = await all('SELECT sha256 FROM evidence_chunks WHERE attempt_id = ? AND seq = ?', [
+        row.attempt_id,
+        row.seq,
+      ]);
+      return existing.length > 0 && existing[0].sha256 === row.sha256 ? 'duplicate' : 'conflict';
+    },
+    listEvidenceChunks: (attemptId) =>
+      many<EvidenceChunkRow>(EVIDENCE_CHUNKS, 'SELECT * FROM evidence_chunks WHERE attempt_id = ? ORDER BY seq', [
+        attemptId,
+      ]),
+    async evidenceBytes(attemptId) {
+      const rows = await all(
+        `SELECT COALESCE(SUM(${driver.byteLength('bytes')}), 0) AS n FROM evidence_chunks WHERE attempt_id = ?`,
+        [attemptId],
+      );
+      return Number(rows[0].n);
+    },
+    /** Deletes the evidence chunks of every attempt of the session; returns how many chunks went. */
+    deleteEvidence: (sessionId) =>
+      run('DELETE FROM evidence_chunks WHERE attempt_id IN (SELECT id FROM attempts WHERE session_id = ?)', [sessionId]),
+
+    // Attestations
+    insertAttestation: (row: AttestationRow) => insert(ATTESTATIONS, row),
+    getAttestation: (jti) => first<AttestationRow>(ATTESTATIONS, 'SELECT * FROM attestations WHERE jti = ?', [jti]),
+    async revokeAttestation(jti, at, reason) {
+      const n = await run(
+        'UPDATE attestations SET revoked_at = ?, revoke_reason = ? WHERE jti = ? AND revoked_at IS NULL',
+        [at, reason, jti],
+      );
+      return n > 0;
+    },
+
+    // Audit and reviews
+    async appendAudit(row) {
+      const cols = AUDIT_EVENTS.columns;
+      const values = row as Record<string, unknown>;
+      const rows = await all(
+        `INSERT INTO audit_events (${cols.join(', ')}) VALUES (${placeholders(cols.length)}) RETURNING id`,
+        cols.map((c) => param(AUDIT_EVENTS, c, values[c])),
+      );
+      return { id: Number(rows[0].id), ...row, data: row.data ?? null };
+    },
+    listAudit: (sessionId) =>
+      many<AuditEventRow>(AUDIT_EVENTS, 'SELECT * FROM audit_events WHERE session_id = ? ORDER BY id', [sessionId]),
+    insertReview: (row: ReviewRow) => insert(REVIEWS, row),
+    listReviews: (sessionId) =>
+      many<ReviewRow>(REVIEWS, 'SELECT * FROM reviews WHERE session_id = ? ORDER BY created_at, id', [sessionId]),
+
+    // Signing keys
+    insertSigningKey: (row: SigningKeyRow) => insert(SIGNING_KEYS, row),
+    listSigningKeys: () => many<SigningKeyRow>(SIGNING_KEYS, 'SELECT * FROM signing_keys ORDER BY created_at, kid', []),
+    async retireSigningKey(kid, at) {
+      // The first retirement wins: moving it later would extend how long the key signs.
+      const n = await run('UPDATE signing_keys SET retired_at = COALESCE(retired_at, ?) WHERE kid = ?', [at, kid]);
+      if (n === 0) throw new StoreError('not_found', `no signing key with kid ${kid}`);
+    },
+
+    // Webhooks
+    insertWebhookEndpoint: (row: WebhookEndpointRow) => insert(WEBHOOK_ENDPOINTS, row),
+    listWebhookEndpoints: (tenantId) =>
+      many<WebhookEndpointRow>(
+        WEBHOOK_ENDPOINTS,
+        'SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id',
+        [tenantId],
+      ),
+    getWebhookEndpoint: (id) =>
+      first<WebhookEndpointRow>(WEBHOOK_ENDPOINTS, 'SELECT * FROM webhook_endpoints WHERE id = ?', [id]),
+    async deleteWebhookEndpoint(tenantId, id) {
+      // Its deliveries and their attempt log go with it (ON DELETE CASCADE).
+      return (await run('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?', [tenantId, id])) > 0;
+    },
+    async disableWebhookEndpoint(id, reason) {
+      await run('UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ? WHERE id = ?', [
+        driver.encode('bool', false),
+        reason,
+        id,
+      ]);
+    },
+    enqueueDelivery: (row: DeliveryRow) => insert(WEBHOOK_DELIVERIES, row),
+    async claimDueDeliveries(now, lockUntil, limit) {
+      if (limit <= 0) return [];
+      // One statement: picking and locking cannot interleave with another claimer.
+      const rows = await many<DeliveryRow>(
+        WEBHOOK_DELIVERIES,
+        `UPDATE webhook_deliveries SET locked_until = ?
+         WHERE id IN (
+           SELECT id FROM webhook_deliveries
+           WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)
+           ORDER BY next_attempt_at, id LIMIT ?${driver.claimLockClause}
+         )
+         RETURNING *`,
+        [lockUntil, now, now, limit],
+      );
+      // RETURNING has no defined order.
+      return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+    async updateDelivery(id, patch) {
+      const set = setClause(WEBHOOK_DELIVERIES, DELIVERY_PATCH_COLUMNS, patch);
+      if (set.sql === '') return;
+      await run(`UPDATE webhook_deliveries SET ${set.sql} WHERE id = ?`, [...set.params, id]);
+    },
+    getDelivery: (id) => first<DeliveryRow>(WEBHOOK_DELIVERIES, 'SELECT * FROM webhook_deliveries WHERE id = ?', [id]),
+    listDeliveries: (endpointId) =>
+      many<DeliveryRow>(
+        WEBHOOK_DELIVERIES,
+        'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id',
+        [endpointId],
+      ),
+    async recordDeliveryAttempt(row: DeliveryAttemptRow) {
+      try {
+        await insert(WEBHOOK_DELIVERY_ATTEMPTS, row);
+      } catch (err) {
+        // The endpoint (and with it the delivery) was deleted mid-attempt: nothing left to log against.
+        if (err instanceof StoreError && err.code === 'not_found') return;
+        throw err;
+      }
+    },
+    listDeliveryAttempts: (deliveryId) =>
+      many<DeliveryAttemptRow>(
+        WEBHOOK_DELIVERY_ATTEMPTS,
+        'SELECT * FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at',
+        [deliveryId],
+      ),
+  };
+  return store;
+}

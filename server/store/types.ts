@@ -1,0 +1,284 @@
+// The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
+// Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
+
+export type Scope = 'session:write' | 'session:read' | 'session:audit';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit'];
+
+export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
+export type RiskLevel = 'standard' | 'high';
+export type Verdict = 'live' | 'spoof';
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeyRow {
+  id: string; // public part of the key, also the lookup key
+  tenant_id: string;
+  name: string;
+  key_hash: string; // hex SHA-256 of the full key
+  scopes: Scope[]; // empty = all scopes
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface PolicyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  config: Record<string, unknown>; // validated by the policy module, stored as JSON
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionRow {
+  id: string;
+  tenant_id: string;
+  status: SessionStatus;
+  action_description: string;
+  action_details: unknown | null;
+  action_sha256: string;
+  risk_level: RiskLevel;
+  frame_count: number;
+  timeout_s: number;
+  max_attempts: number;
+  attempts_used: number;
+  user_identifier: string | null;
+  audience: string | null;
+  nonce: string | null; // relying party's nonce, echoed in the attestation
+  policy_id: string | null;
+  policy: Record<string, unknown>; // resolved policy snapshot at creation
+  metadata: Record<string, unknown> | null;
+  capture_token_hash: string;
+  idempotency_key: string | null;
+  request_hash: string | null; // SHA-256 of the create body, for idempotency conflicts
+  verdict: Verdict | null;
+  failure_reasons: string[] | null;
+  cancel_reason: string | null;
+  created_at: number;
+  expires_at: number;
+  opened_at: number | null;
+  completed_at: number | null; // set on every terminal transition
+  updated_at: number;
+}
+
+export type SessionPatch = Partial<
+  Pick<
+    SessionRow,
+    | 'status'
+    | 'attempts_used'
+    | 'verdict'
+    | 'failure_reasons'
+    | 'cancel_reason'
+    | 'opened_at'
+    | 'completed_at'
+    | 'updated_at'
+    | 'capture_token_hash'
+  >
+>;
+
+export type AttemptStatus = 'capturing' | 'finished' | 'superseded' | 'quality_failed' | 'analysed';
+
+export interface AttemptRow {
+  id: string;
+  session_id: string;
+  number: number; // 1-based
+  status: AttemptStatus;
+  nonce: string; // server nonce for this attempt
+  plan: Record<string, unknown>;
+  light_challenge: Record<string, unknown> | null;
+  device_profile: Record<string, unknown> | null;
+  client_summary: Record<string, unknown> | null;
+  result: Record<string, unknown> | null; // analysis output
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface EvidenceChunkRow {
+  attempt_id: string;
+  seq: number;
+  sha256: string;
+  bytes: Uint8Array;
+  received_at: number;
+}
+
+export interface AttestationRow {
+  jti: string; // = session id
+  tenant_id: string;
+  session_id: string;
+  kid: string;
+  token: string;
+  claims: Record<string, unknown>;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface AuditEventRow {
+  id: number; // assigned by the store, increasing
+  session_id: string;
+  tenant_id: string;
+  type: string; // session_created, user_opened_url, capture_started, ...
+  at: number;
+  data: Record<string, unknown> | null;
+}
+
+export interface ReviewRow {
+  id: string;
+  session_id: string;
+  tenant_id: string;
+  kind: 'comment' | 'decision';
+  message: string;
+  decision: 'approved' | 'declined' | null;
+  created_at: number;
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  alg: 'ES256';
+  private_jwk: Record<string, unknown>;
+  public_jwk: Record<string, unknown>;
+  created_at: number;
+  activates_at: number; // published in the JWKS from created_at, signs from activates_at
+  retired_at: number | null; // stops signing; stays published until retired_at + token lifetime
+}
+
+export interface WebhookEndpointRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  secret: string; // whsec_..., needed in clear to sign deliveries (HMAC); never returned after creation
+  events: string[]; // empty = all
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
+
+export interface DeliveryRow {
+  id: string; // webhook-id (msg_...)
+  endpoint_id: string;
+  tenant_id: string;
+  event_type: string;
+  payload: Record<string, unknown>;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  locked_until: number | null;
+}
+
+export interface DeliveryAttemptRow {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** Storage failures a caller can act on. */
+export class StoreError extends Error {
+  readonly code: 'conflict' | 'not_found' | 'unavailable' | 'migration_failed';
+  constructor(code: StoreError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending versioned migrations. Idempotent; called at start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // Tenants and API keys
+  createTenant(row: TenantRow): Promise<void>;
+  getTenant(id: string): Promise<TenantRow | null>;
+  countTenants(): Promise<number>;
+  insertApiKey(row: ApiKeyRow): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRow | null>;
+  listApiKeys(tenantId?: string): Promise<ApiKeyRow[]>;
+  /** Returns false when no such key or already revoked. */
+  revokeApiKey(id: string, at: number): Promise<boolean>;
+  touchApiKey(id: string, at: number): Promise<void>;
+
+  // Policies
+  insertPolicy(row: PolicyRow): Promise<void>;
+  getPolicy(tenantId: string, id: string): Promise<PolicyRow | null>;
+  listPolicies(tenantId: string): Promise<PolicyRow[]>;
+  updatePolicy(tenantId: string, id: string, config: Record<string, unknown>, name: string, at: number): Promise<PolicyRow | null>;
+
+  // Sessions
+  /** Throws StoreError('conflict') when (tenant_id, idempotency_key) already exists. */
+  insertSession(row: SessionRow): Promise<void>;
+  getSession(id: string): Promise<SessionRow | null>;
+  findSessionByIdempotencyKey(tenantId: string, key: string): Promise<SessionRow | null>;
+  /**
+   * Compare-and-set: applies the patch only when the current status is one of `fromStatuses`.
+   * Returns the updated row, or null when the status did not match (someone else moved it).
+   */
+  updateSession(id: string, fromStatuses: readonly SessionStatus[], patch: SessionPatch): Promise<SessionRow | null>;
+  /** Non-terminal sessions whose expires_at <= now. */
+  listExpiredSessions(now: number, limit: number): Promise<SessionRow[]>;
+  /** Sessions of one user (tenant + user_identifier) with verdict spoof or status failed since `since`. */
+  countRecentFailures(tenantId: string, userIdentifier: string, since: number): Promise<number>;
+
+  // Attempts and evidence
+  insertAttempt(row: AttemptRow): Promise<void>;
+  getAttempt(id: string): Promise<AttemptRow | null>;
+  listAttempts(sessionId: string): Promise<AttemptRow[]>;
+  updateAttempt(id: string, patch: Partial<Pick<AttemptRow, 'status' | 'client_summary' | 'result' | 'finished_at'>>): Promise<void>;
+  /**
+   * Stores a chunk once. Returns 'stored', 'duplicate' (same seq, same sha256) or 'conflict'
+   * (same seq, other bytes); never overwrites.
+   */
+  putEvidenceChunk(row: EvidenceChunkRow): Promise<'stored' | 'duplicate' | 'conflict'>;
+  listEvidenceChunks(attemptId: string): Promise<EvidenceChunkRow[]>;
+  evidenceBytes(attemptId: string): Promise<number>;
+  deleteEvidence(sessionId: string): Promise<number>;
+
+  // Attestations
+  insertAttestation(row: AttestationRow): Promise<void>;
+  getAttestation(jti: string): Promise<AttestationRow | null>;
+  revokeAttestation(jti: string, at: number, reason: string | null): Promise<boolean>;
+
+  // Audit and reviews
+  appendAudit(row: Omit<AuditEventRow, 'id'>): Promise<AuditEventRow>;
+  listAudit(sessionId: string): Promise<AuditEventRow[]>;
+  insertReview(row: ReviewRow): Promise<void>;
+  listReviews(sessionId: string): Promise<ReviewRow[]>;
+
+  // Signing keys
+  insertSigningKey(row: SigningKeyRow): Promise<void>;
+  listSigningKeys(): Promise<SigningKeyRow[]>;
+  retireSigningKey(kid: string, at: number): Promise<void>;
+
+  // Webhooks
+  insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
+  listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null>;
+  deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean>;
+  disableWebhookEndpoint(id: string, reason: string): Promise<void>;
+  enqueueDelivery(row: DeliveryRow): Promise<void>;
+  /**
+   * Claims up to `limit` pending deliveries due at `now` and locks them until `lockUntil`
+   * (PostgreSQL: FOR UPDATE SKIP LOCKED), so concurrent workers never take the same one.
+   */
+  claimDueDeliveries(now: number, lockUntil: number, limit: number): Promise<DeliveryRow[]>;
+  updateDelivery(id: string, patch: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'updated_at' | 'locked_until'>>): Promise<void>;
+  getDelivery(id: string): Promise<DeliveryRow | null>;
+  listDeliveries(endpointId: string): Promise<DeliveryRow[]>;
+  recordDeliveryAttempt(row: DeliveryAttemptRow): Promise<void>;
+  listDeliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]>;
+}

@@ -1,0 +1,605 @@
+// One suite, every backend: the Store contract as the service relies on it.
+
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../server/store/migrations.ts';
+import {
+  StoreError,
+  type AttemptRow,
+  type DeliveryRow,
+  type SessionRow,
+  type Store,
+  type WebhookEndpointRow,
+} from '../../../server/store/types.ts';
+import { sqliteFactory, type OpenedStore, type StoreFactory } from './store-factories.ts';
+
+const factories: StoreFactory[] = [sqliteFactory()];
+
+const T0 = 1_800_000_000_000;
+
+function session(over: Partial<SessionRow> = {}): SessionRow {
+  const id = over.id ?? crypto.randomUUID();
+  return {
+    id,
+    tenant_id: 'ten_a',
+    status: 'pending',
+    action_description: 'Transfer 500 EUR to ACME',
+    action_details: { amount: 500, currency: 'EUR' },
+    action_sha256: 'a'.repeat(64),
+    risk_level: 'standard',
+    frame_count: 10,
+    timeout_s: 300,
+    max_attempts: 3,
+    attempts_used: 0,
+    user_identifier: null,
+    audience: null,
+    nonce: null,
+    policy_id: null,
+    policy: { min_score: 0.5 },
+    metadata: null,
+    capture_token_hash: 'c'.repeat(64),
+    idempotency_key: null,
+    request_hash: null,
+    verdict: null,
+    failure_reasons: null,
+    cancel_reason: null,
+    created_at: T0,
+    expires_at: T0 + 300_000,
+    opened_at: null,
+    completed_at: null,
+    updated_at: T0,
+    ...over,
+  };
+}
+
+function attempt(sessionId: string, number: number, over: Partial<AttemptRow> = {}): AttemptRow {
+  return {
+    id: `att_${sessionId}_${number}`,
+    session_id: sessionId,
+    number,
+    status: 'capturing',
+    nonce: `nonce-${number}`,
+    plan: { fps: 30, duration_ms: 4000 },
+    light_challenge: null,
+    device_profile: null,
+    client_summary: null,
+    result: null,
+    started_at: T0 + number,
+    finished_at: null,
+    ...over,
+  };
+}
+
+function endpoint(over: Partial<WebhookEndpointRow> = {}): WebhookEndpointRow {
+  return {
+    id: `we_${crypto.randomUUID()}`,
+    tenant_id: 'ten_a',
+    url: 'http://127.0.0.1:9/hook',
+    secret: 'whsec_c2VjcmV0',
+    events: [],
+    enabled: true,
+    disabled_reason: null,
+    created_at: T0,
+    ...over,
+  };
+}
+
+function delivery(endpointId: string, over: Partial<DeliveryRow> = {}): DeliveryRow {
+  return {
+    id: `msg_${crypto.randomUUID()}`,
+    endpoint_id: endpointId,
+    tenant_id: 'ten_a',
+    event_type: 'session.completed',
+    payload: { type: 'session.completed', data: { session_id: 's1' } },
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: T0,
+    last_status_code: null,
+    last_error: null,
+    created_at: T0,
+    updated_at: T0,
+    locked_until: null,
+    ...over,
+  };
+}
+
+async function expectStoreError(p: Promise<unknown>, code: StoreError['code']): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StoreError);
+  expect((err as StoreError).code).toBe(code);
+}
+
+describe.each(factories)('Store on $name', (factory) => {
+  let db: OpenedStore;
+  let store: Store;
+
+  beforeAll(() => factory.setup());
+  afterAll(() => factory.teardown());
+  beforeEach(async () => {
+    db = await factory.open();
+    store = db.store;
+    await store.migrate();
+    await store.createTenant({ id: 'ten_a', name: 'Tenant A', created_at: T0 });
+    await store.createTenant({ id: 'ten_b', name: 'Tenant B', created_at: T0 + 1 });
+  });
+  afterEach(() => factory.closeAll());
+
+  it('reports its kind', () => {
+    expect(store.kind).toBe(factory.name);
+  });
+
+  describe('migrations', () => {
+    it('are idempotent: a second run changes nothing and keeps data', async () => {
+      await store.migrate();
+      await store.migrate();
+      const rows = await db.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+      expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+      expect(await store.countTenants()).toBe(2);
+    });
+
+    it('survive two instances migrating the same fresh database at once', async () => {
+      const fresh = await factory.open();
+      const other = await fresh.second();
+      await Promise.all([fresh.store.migrate(), other.migrate()]);
+      const rows = await fresh.query('SELECT version FROM schema_migrations');
+      expect(rows.length).toBe(MIGRATIONS.length);
+      await other.createTenant({ id: 't', name: 'T', created_at: T0 });
+      expect(await fresh.store.getTenant('t')).toEqual({ id: 't', name: 'T', created_at: T0 });
+    });
+  });
+
+  describe('tenants', () => {
+    it('creates, reads and counts; a duplicate id is a conflict', async () => {
+      expect(await store.getTenant('ten_a')).toEqual({ id: 'ten_a', name: 'Tenant A', created_at: T0 });
+      expect(await store.getTenant('nope')).toBeNull();
+      expect(await store.countTenants()).toBe(2);
+      await expectStoreError(store.createTenant({ id: 'ten_a', name: 'again', created_at: T0 }), 'conflict');
+      expect(await store.countTenants()).toBe(2);
+    });
+  });
+
+  describe('API keys', () => {
+    it('stores scopes, lists per tenant, revokes once and records use', async () => {
+      const key = {
+        id: 'lg_k1',
+        tenant_id: 'ten_a',
+        name: 'ci',
+        key_hash: 'f'.repeat(64),
+        scopes: ['session:read' as const, 'session:audit' as const],
+        created_at: T0,
+        revoked_at: null,
+        last_used_at: null,
+      };
+      await store.insertApiKey(key);
+      await store.insertApiKey({ ...key, id: 'lg_k2', scopes: [], created_at: T0 + 1 });
+      await store.insertApiKey({ ...key, id: 'lg_k3', tenant_id: 'ten_b', created_at: T0 + 2 });
+
+      expect(await store.getApiKey('lg_k1')).toEqual(key);
+      expect((await store.getApiKey('lg_k2'))?.scopes).toEqual([]);
+      expect(await store.getApiKey('lg_missing')).toBeNull();
+      expect((await store.listApiKeys('ten_a')).map((k) => k.id)).toEqual(['lg_k1', 'lg_k2']);
+      expect((await store.listApiKeys()).map((k) => k.id)).toEqual(['lg_k1', 'lg_k2', 'lg_k3']);
+
+      await store.touchApiKey('lg_k1', T0 + 50);
+      expect((await store.getApiKey('lg_k1'))?.last_used_at).toBe(T0 + 50);
+
+      expect(await store.revokeApiKey('lg_k1', T0 + 100)).toBe(true);
+      expect(await store.revokeApiKey('lg_k1', T0 + 200)).toBe(false);
+      expect(await store.revokeApiKey('lg_missing', T0)).toBe(false);
+      expect((await store.getApiKey('lg_k1'))?.revoked_at).toBe(T0 + 100);
+
+      await expectStoreError(store.insertApiKey({ ...key, tenant_id: 'ten_ghost', id: 'lg_k4' }), 'not_found');
+    });
+  });
+
+  describe('policies', () => {
+    it('are scoped to their tenant and update in place', async () => {
+      const p = { id: 'pol_1', tenant_id: 'ten_a', name: 'strict', config: { min: 0.9, checks: ['rppg'] }, created_at: T0, updated_at: T0 };
+      await store.insertPolicy(p);
+      await store.insertPolicy({ ...p, id: 'pol_2', name: 'lax', created_at: T0 + 1 });
+      expect(await store.getPolicy('ten_a', 'pol_1')).toEqual(p);
+      expect(await store.getPolicy('ten_b', 'pol_1')).toBeNull();
+      expect((await store.listPolicies('ten_a')).map((x) => x.id)).toEqual(['pol_1', 'pol_2']);
+      expect(await store.listPolicies('ten_b')).toEqual([]);
+
+      const updated = await store.updatePolicy('ten_a', 'pol_1', { min: 0.95 }, 'stricter', T0 + 10);
+      expect(updated).toEqual({ ...p, name: 'stricter', config: { min: 0.95 }, updated_at: T0 + 10 });
+      expect(await store.getPolicy('ten_a', 'pol_1')).toEqual(updated);
+      expect(await store.updatePolicy('ten_b', 'pol_1', {}, 'x', T0)).toBeNull();
+    });
+  });
+
+  describe('sessions', () => {
+    it('round-trips every column, JSON included', async () => {
+      const s = session({
+        user_identifier: 'user-42',
+        audience: 'https://rp.example',
+        nonce: 'rp-nonce',
+        policy_id: 'pol_x',
+        metadata: { order: 'A-1', tags: ['x', 'y'], nested: { ok: true, n: null } },
+        action_details: ['a', 1, { b: 'ünïcødé ✓' }],
+        idempotency_key: 'idem-1',
+        request_hash: 'b'.repeat(64),
+      });
+      await store.insertSession(s);
+      expect(await store.getSession(s.id)).toEqual(s);
+      expect(await store.getSession(crypto.randomUUID())).toBeNull();
+    });
+
+    it('rejects a session for an unknown tenant', async () => {
+      await expectStoreError(store.insertSession(session({ tenant_id: 'ten_ghost' })), 'not_found');
+    });
+
+    it('enforces one idempotency key per tenant', async () => {
+      const s = session({ idempotency_key: 'k1', request_hash: 'h1' });
+      await store.insertSession(s);
+      await expectStoreError(store.insertSession(session({ idempotency_key: 'k1', request_hash: 'h2' })), 'conflict');
+      // Another tenant may use the same key; sessions without a key never collide.
+      await store.insertSession(session({ tenant_id: 'ten_b', idempotency_key: 'k1' }));
+      await store.insertSession(session());
+      await store.insertSession(session());
+
+      expect(await store.findSessionByIdempotencyKey('ten_a', 'k1')).toEqual(s);
+      expect((await store.findSessionByIdempotencyKey('ten_b', 'k1'))?.tenant_id).toBe('ten_b');
+      expect(await store.findSessionByIdempotencyKey('ten_a', 'k2')).toBeNull();
+    });
+
+    it('updates by compare-and-set on the status', async () => {
+      const s = session();
+      await store.insertSession(s);
+
+      const moved = await store.updateSession(s.id, ['pending'], { status: 'in_progress', opened_at: T0 + 5, updated_at: T0 + 5 });
+      expect(moved).toEqual({ ...s, status: 'in_progress', opened_at: T0 + 5, updated_at: T0 + 5 });
+
+      // Wrong fromStatus: nothing changes.
+      expect(await store.updateSession(s.id, ['pending'], { status: 'cancelled' })).toBeNull();
+      expect(await store.getSession(s.id)).toEqual(moved);
+
+      const done = await store.updateSession(s.id, ['pending', 'in_progress'], {
+        status: 'failed',
+        verdict: 'spoof',
+        failure_reasons: ['screen_replay', 'no_pulse'],
+        attempts_used: 2,
+        completed_at: T0 + 9,
+        updated_at: T0 + 9,
+      });
+      expect(done?.failure_reasons).toEqual(['screen_replay', 'no_pulse']);
+      expect(done?.verdict).toBe('spoof');
+      expect(done?.attempts_used).toBe(2);
+      expect(await store.getSession(s.id)).toEqual(done);
+
+      expect(await store.updateSession(crypto.randomUUID(), ['pending'], { status: 'cancelled' })).toBeNull();
+      expect(await store.updateSession(s.id, [], { status: 'cancelled' })).toBeNull();
+      // An empty patch is a pure compare.
+      expect(await store.updateSession(s.id, ['failed'], {})).toEqual(done);
+      expect(await store.updateSession(s.id, ['pending'], {})).toBeNull();
+    });
+
+    it('lets exactly one of two racing instances win a transition', async () => {
+      const s = session();
+      await store.insertSession(s);
+      const other = await db.second();
+      const [a, b] = await Promise.all([
+        store.updateSession(s.id, ['pending'], { status: 'cancelled', cancel_reason: 'a' }),
+        other.updateSession(s.id, ['pending'], { status: 'in_progress' }),
+      ]);
+      expect([a, b].filter((r) => r !== null).length).toBe(1);
+      const final = await store.getSession(s.id);
+      expect(final?.status).toBe((a ?? b)?.status);
+    });
+
+    it('lists live sessions past their expiry, oldest first, up to the limit', async () => {
+      const now = T0 + 1_000;
+      const due1 = session({ expires_at: now - 10 });
+      const due2 = session({ expires_at: now, status: 'in_progress' });
+      const due3 = session({ expires_at: now - 5 });
+      await store.insertSession(due1);
+      await store.insertSession(due2);
+      await store.insertSession(due3);
+      await store.insertSession(session({ expires_at: now + 1 }));
+      for (const status of ['completed', 'failed', 'expired', 'cancelled'] as const) {
+        await store.insertSession(session({ expires_at: now - 100, status }));
+      }
+      expect((await store.listExpiredSessions(now, 10)).map((r) => r.id)).toEqual([due1.id, due3.id, due2.id]);
+      expect((await store.listExpiredSessions(now, 2)).map((r) => r.id)).toEqual([due1.id, due3.id]);
+      expect(await store.listExpiredSessions(T0, 10)).toEqual([]);
+    });
+
+    it('counts a user’s recent failures (spoof verdicts or failed sessions)', async () => {
+      const since = T0 + 1_000;
+      const fail = (over: Partial<SessionRow>) =>
+        store.insertSession(session({ user_identifier: 'u1', completed_at: since + 10, ...over }));
+      await fail({ status: 'completed', verdict: 'spoof' });
+      await fail({ status: 'failed', verdict: null });
+      await fail({ status: 'failed', verdict: 'spoof', completed_at: since });
+      await fail({ status: 'failed', completed_at: since - 1 }); // too old
+      await fail({ status: 'completed', verdict: 'live' }); // a success
+      await fail({ status: 'failed', user_identifier: 'u2' }); // another user
+      await fail({ status: 'failed', tenant_id: 'ten_b' }); // another tenant
+      await fail({ status: 'pending', completed_at: null });
+      expect(await store.countRecentFailures('ten_a', 'u1', since)).toBe(3);
+      expect(await store.countRecentFailures('ten_a', 'u2', since)).toBe(1);
+      expect(await store.countRecentFailures('ten_a', 'nobody', since)).toBe(0);
+    });
+  });
+
+  describe('attempts and evidence', () => {
+    let s: SessionRow;
+    beforeEach(async () => {
+      s = session();
+      await store.insertSession(s);
+    });
+
+    it('stores attempts in order and patches them', async () => {
+      const a2 = attempt(s.id, 2, { light_challenge: { colors: ['#f00', '#0f0'] }, device_profile: { gpu: 'webgl' } });
+      const a1 = attempt(s.id, 1);
+      await store.insertAttempt(a2);
+      await store.insertAttempt(a1);
+      expect(await store.getAttempt(a2.id)).toEqual(a2);
+      expect(await store.getAttempt('att_missing')).toBeNull();
+      expect((await store.listAttempts(s.id)).map((a) => a.number)).toEqual([1, 2]);
+      await expectStoreError(store.insertAttempt({ ...a1, id: 'att_dup' }), 'conflict');
+
+      await store.updateAttempt(a1.id, { status: 'analysed', client_summary: { frames: 120 }, result: { score: 0.97 }, finished_at: T0 + 99 });
+      expect(await store.getAttempt(a1.id)).toEqual({
+        ...a1,
+        status: 'analysed',
+        client_summary: { frames: 120 },
+        result: { score: 0.97 },
+        finished_at: T0 + 99,
+      });
+    });
+
+    it('stores a chunk once: duplicate and conflict never overwrite', async () => {
+      const a = attempt(s.id, 1);
+      await store.insertAttempt(a);
+      const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const chunk = { attempt_id: a.id, seq: 0, sha256: 'sha-0', bytes, received_at: T0 };
+      expect(await store.putEvidenceChunk(chunk)).toBe('stored');
+      expect(await store.putEvidenceChunk({ ...chunk, received_at: T0 + 1 })).toBe('duplicate');
+      expect(await store.putEvidenceChunk({ ...chunk, sha256: 'sha-other', bytes: new Uint8Array([9]) })).toBe('conflict');
+      expect(await store.putEvidenceChunk({ attempt_id: a.id, seq: 1, sha256: 'sha-1', bytes: new Uint8Array(1000), received_at: T0 })).toBe('stored');
+
+      const chunks = await store.listEvidenceChunks(a.id);
+      expect(chunks.map((c) => c.seq)).toEqual([0, 1]);
+      expect(chunks[0]).toEqual(chunk);
+      expect(chunks[0].bytes).toBeInstanceOf(Uint8Array);
+      expect(Array.from(chunks[0].bytes)).toEqual(Array.from(bytes));
+      expect(await store.evidenceBytes(a.id)).toBe(1256);
+      expect(await store.evidenceBytes('att_missing')).toBe(0);
+    });
+
+    it('deletes the evidence of one session only', async () => {
+      const other = session();
+      await store.insertSession(other);
+      const a1 = attempt(s.id, 1);
+      const a2 = attempt(s.id, 2);
+      const b1 = attempt(other.id, 1);
+      for (const a of [a1, a2, b1]) await store.insertAttempt(a);
+      const put = (attemptId: string, seq: number) =>
+        store.putEvidenceChunk({ attempt_id: attemptId, seq, sha256: `h${seq}`, bytes: new Uint8Array([seq, 1, 2]), received_at: T0 });
+      await put(a1.id, 0);
+      await put(a1.id, 1);
+      await put(a2.id, 0);
+      await put(b1.id, 0);
+
+      expect(await store.deleteEvidence(s.id)).toBe(3);
+      expect(await store.listEvidenceChunks(a1.id)).toEqual([]);
+      expect(await store.evidenceBytes(a2.id)).toBe(0);
+      expect(await store.evidenceBytes(b1.id)).toBe(3);
+      expect(await store.deleteEvidence(s.id)).toBe(0);
+      // Attempts stay; only the bytes go.
+      expect((await store.listAttempts(s.id)).length).toBe(2);
+    });
+
+    it('keeps an empty chunk as zero bytes', async () => {
+      const a = attempt(s.id, 1);
+      await store.insertAttempt(a);
+      expect(await store.putEvidenceChunk({ attempt_id: a.id, seq: 0, sha256: 'e', bytes: new Uint8Array(0), received_at: T0 })).toBe('stored');
+      const [c] = await store.listEvidenceChunks(a.id);
+      expect(c.bytes).toBeInstanceOf(Uint8Array);
+      expect(c.bytes.length).toBe(0);
+    });
+  });
+
+  describe('attestations', () => {
+    it('stores, reads and revokes once', async () => {
+      const s = session();
+      await store.insertSession(s);
+      const row = {
+        jti: s.id,
+        tenant_id: 'ten_a',
+        session_id: s.id,
+        kid: 'kid-1',
+        token: 'eyJ.a.b',
+        claims: { sub: 'user', action_sha256: 'a'.repeat(64), liveness: { verdict: 'live', score: 0.98 } },
+        issued_at: T0,
+        expires_at: T0 + 600_000,
+        revoked_at: null,
+        revoke_reason: null,
+      };
+      await store.insertAttestation(row);
+      expect(await store.getAttestation(s.id)).toEqual(row);
+      expect(await store.getAttestation('unknown')).toBeNull();
+      expect(await store.revokeAttestation(s.id, T0 + 5, 'user reported fraud')).toBe(true);
+      expect(await store.revokeAttestation(s.id, T0 + 6, 'again')).toBe(false);
+      expect(await store.revokeAttestation('unknown', T0, null)).toBe(false);
+      expect(await store.getAttestation(s.id)).toEqual({ ...row, revoked_at: T0 + 5, revoke_reason: 'user reported fraud' });
+      await expectStoreError(store.insertAttestation(row), 'conflict');
+    });
+  });
+
+  describe('audit and reviews', () => {
+    it('appends audit events with increasing ids and lists them in order', async () => {
+      const s = session();
+      const other = session();
+      await store.insertSession(s);
+      await store.insertSession(other);
+      const types = ['session_created', 'user_opened_url', 'capture_started', 'capture_finished', 'session_completed'];
+      const appended = [];
+      for (const [i, type] of types.entries()) {
+        appended.push(await store.appendAudit({ session_id: s.id, tenant_id: 'ten_a', type, at: T0 + 10 - i, data: i % 2 ? { i } : null }));
+        await store.appendAudit({ session_id: other.id, tenant_id: 'ten_a', type: 'noise', at: T0, data: null });
+      }
+      const ids = appended.map((e) => e.id);
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
+      expect(appended[1]).toEqual({ id: ids[1], session_id: s.id, tenant_id: 'ten_a', type: 'user_opened_url', at: T0 + 9, data: { i: 1 } });
+      // Insertion order, not timestamp order: the log is what happened, as it happened.
+      expect(await store.listAudit(s.id)).toEqual(appended);
+      expect(await store.listAudit('nothing')).toEqual([]);
+    });
+
+    it('stores reviews per session', async () => {
+      const s = session();
+      await store.insertSession(s);
+      const c = { id: 'rv_1', session_id: s.id, tenant_id: 'ten_a', kind: 'comment' as const, message: 'looks fine', decision: null, created_at: T0 };
+      const d = { id: 'rv_2', session_id: s.id, tenant_id: 'ten_a', kind: 'decision' as const, message: 'ok', decision: 'approved' as const, created_at: T0 + 1 };
+      await store.insertReview(d);
+      await store.insertReview(c);
+      expect(await store.listReviews(s.id)).toEqual([c, d]);
+    });
+  });
+
+  describe('signing keys', () => {
+    it('lists keys oldest first and retires once', async () => {
+      const k = (kid: string, at: number) => ({
+        kid,
+        alg: 'ES256' as const,
+        private_jwk: { kty: 'EC', crv: 'P-256', d: `d-${kid}`, x: 'x', y: 'y' },
+        public_jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid },
+        created_at: at,
+        activates_at: at + 60_000,
+        retired_at: null,
+      });
+      const k2 = k('k2', T0 + 10);
+      const k1 = k('k1', T0);
+      await store.insertSigningKey(k2);
+      await store.insertSigningKey(k1);
+      expect(await store.listSigningKeys()).toEqual([k1, k2]);
+      await store.retireSigningKey('k1', T0 + 100);
+      await store.retireSigningKey('k1', T0 + 500);
+      expect((await store.listSigningKeys())[0].retired_at).toBe(T0 + 100);
+      await expectStoreError(store.retireSigningKey('k-missing', T0), 'not_found');
+      await expectStoreError(store.insertSigningKey(k1), 'conflict');
+    });
+  });
+
+  describe('webhooks', () => {
+    it('keeps endpoints per tenant, disables and deletes them', async () => {
+      const e1 = endpoint({ events: ['session.completed', 'session.failed'] });
+      const e2 = endpoint({ created_at: T0 + 1 });
+      const eb = endpoint({ tenant_id: 'ten_b' });
+      for (const e of [e1, e2, eb]) await store.insertWebhookEndpoint(e);
+      expect(await store.getWebhookEndpoint(e1.id)).toEqual(e1);
+      expect(await store.getWebhookEndpoint('we_missing')).toBeNull();
+      expect((await store.listWebhookEndpoints('ten_a')).map((e) => e.id)).toEqual([e1.id, e2.id]);
+
+      await store.disableWebhookEndpoint(e1.id, 'receiver answered 410 Gone');
+      expect(await store.getWebhookEndpoint(e1.id)).toEqual({ ...e1, enabled: false, disabled_reason: 'receiver answered 410 Gone' });
+
+      expect(await store.deleteWebhookEndpoint('ten_b', e1.id)).toBe(false);
+      expect(await store.deleteWebhookEndpoint('ten_a', e1.id)).toBe(true);
+      expect(await store.deleteWebhookEndpoint('ten_a', e1.id)).toBe(false);
+      expect((await store.listWebhookEndpoints('ten_a')).map((e) => e.id)).toEqual([e2.id]);
+    });
+
+    it('keeps the delivery outbox and its attempt log; deleting the endpoint drops both', async () => {
+      const e = endpoint();
+      await store.insertWebhookEndpoint(e);
+      const d1 = delivery(e.id);
+      const d2 = delivery(e.id, { created_at: T0 + 1, payload: { deep: { list: [1, 'two', null, { three: 3 }] }, s: '"quoted" \\ ✓' } });
+      await store.enqueueDelivery(d1);
+      await store.enqueueDelivery(d2);
+      expect(await store.getDelivery(d2.id)).toEqual(d2);
+      expect(await store.getDelivery('msg_missing')).toBeNull();
+      expect((await store.listDeliveries(e.id)).map((d) => d.id)).toEqual([d1.id, d2.id]);
+      await expectStoreError(store.enqueueDelivery(d1), 'conflict');
+
+      await store.updateDelivery(d1.id, { attempts: 1, last_status_code: 503, last_error: 'Service Unavailable', next_attempt_at: T0 + 5_000, updated_at: T0 + 1, locked_until: null });
+      expect(await store.getDelivery(d1.id)).toEqual({ ...d1, attempts: 1, last_status_code: 503, last_error: 'Service Unavailable', next_attempt_at: T0 + 5_000, updated_at: T0 + 1 });
+      await store.updateDelivery(d1.id, { status: 'delivered', last_status_code: 200, last_error: null });
+      expect((await store.getDelivery(d1.id))?.status).toBe('delivered');
+
+      await store.recordDeliveryAttempt({ delivery_id: d1.id, attempt: 2, at: T0 + 5_000, status_code: 200, error: null, duration_ms: 12 });
+      await store.recordDeliveryAttempt({ delivery_id: d1.id, attempt: 1, at: T0, status_code: 503, error: 'Service Unavailable', duration_ms: 30 });
+      expect(await store.listDeliveryAttempts(d1.id)).toEqual([
+        { delivery_id: d1.id, attempt: 1, at: T0, status_code: 503, error: 'Service Unavailable', duration_ms: 30 },
+        { delivery_id: d1.id, attempt: 2, at: T0 + 5_000, status_code: 200, error: null, duration_ms: 12 },
+      ]);
+
+      expect(await store.deleteWebhookEndpoint('ten_a', e.id)).toBe(true);
+      expect(await store.getDelivery(d1.id)).toBeNull();
+      expect(await store.listDeliveryAttempts(d1.id)).toEqual([]);
+      // A worker finishing an attempt after the delete has nothing to log against; that is not an error.
+      await store.recordDeliveryAttempt({ delivery_id: d2.id, attempt: 1, at: T0, status_code: null, error: 'ECONNREFUSED', duration_ms: 1 });
+      expect(await store.listDeliveryAttempts(d2.id)).toEqual([]);
+    });
+
+    it('claims only due, unlocked, pending deliveries and locks them', async () => {
+      const e = endpoint();
+      await store.insertWebhookEndpoint(e);
+      const now = T0 + 10_000;
+      const dueOld = delivery(e.id, { next_attempt_at: now - 500 });
+      const dueNow = delivery(e.id, { next_attempt_at: now });
+      const lockExpired = delivery(e.id, { next_attempt_at: now - 100, locked_until: now - 1 });
+      await store.enqueueDelivery(dueNow);
+      await store.enqueueDelivery(dueOld);
+      await store.enqueueDelivery(lockExpired);
+      await store.enqueueDelivery(delivery(e.id, { next_attempt_at: now + 1 })); // not yet due
+      await store.enqueueDelivery(delivery(e.id, { next_attempt_at: now - 50, locked_until: now + 1 })); // someone holds it
+      for (const status of ['delivered', 'failed', 'dead'] as const) {
+        await store.enqueueDelivery(delivery(e.id, { next_attempt_at: now - 1_000, status }));
+      }
+
+      const claimed = await store.claimDueDeliveries(now, now + 30_000, 10);
+      expect(claimed.map((d) => d.id)).toEqual([dueOld.id, lockExpired.id, dueNow.id]);
+      expect(claimed.every((d) => d.locked_until === now + 30_000)).toBe(true);
+      expect(claimed[0]).toEqual({ ...dueOld, locked_until: now + 30_000 });
+      expect((await store.getDelivery(dueNow.id))?.locked_until).toBe(now + 30_000);
+
+      // Locked now: a second claim before the lock runs out gets nothing.
+      expect(await store.claimDueDeliveries(now, now + 60_000, 10)).toEqual([]);
+      // After the lock expires (a worker died), they come back.
+      // (by then the two deliveries that were not yet due or held elsewhere are claimable too).
+      const again = await store.claimDueDeliveries(now + 30_000, now + 90_000, 10);
+      expect(again.length).toBe(5);
+      expect(again.slice(0, 2).map((d) => d.id)).toEqual([dueOld.id, lockExpired.id]);
+      expect(again.some((d) => d.id === dueNow.id)).toBe(true);
+      expect(await store.claimDueDeliveries(now, now, 0)).toEqual([]);
+    });
+
+    it('never hands the same delivery to two concurrent claimers', async () => {
+      const e = endpoint();
+      await store.insertWebhookEndpoint(e);
+      const total = 60;
+      for (let i = 0; i < total; i++) await store.enqueueDelivery(delivery(e.id, { next_attempt_at: T0 + (i % 7) }));
+      const other = await db.second();
+      const now = T0 + 100;
+
+      async function drain(s: Store): Promise<string[]> {
+        const got: string[] = [];
+        for (;;) {
+          const batch = await s.claimDueDeliveries(now, now + 60_000, 4);
+          if (batch.length === 0) return got;
+          got.push(...batch.map((d) => d.id));
+        }
+      }
+      // Two instances, two workers each.
+      const results = await Promise.all([drain(store), drain(other), drain(store), drain(other)]);
+      const all = results.flat();
+      expect(new Set(all).size).toBe(all.length);
+      expect(all.length).toBe(total);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('close() is idempotent and later calls fail', async () => {
+      await store.close();
+      await store.close();
+      await expect(store.getTenant('ten_a')).rejects.toThrow();
+    });
+  });
+});
