@@ -1,9 +1,9 @@
 // One signed HTTP POST of a delivery to its receiver (Standard Webhooks headers).
 import { Webhook } from 'standardwebhooks';
-import packageJson from '../../package.json' with { type: 'json' };
+import { VERSION } from '../version.ts';
 import type { AttemptResult } from './retry-policy.ts';
 
-export const WEBHOOK_USER_AGENT = `Livegate-Webhooks/${packageJson.version}`;
+export const WEBHOOK_USER_AGENT = `Livegate-Webhooks/${VERSION}`;
 
 export interface SendWebhookInput {
   url: string;
