@@ -106,8 +106,9 @@ export function createKeyring(store: Store, options: KeyringOptions): Keyring {
 
   const isSigning = (row: SigningKeyRow, t: number) => row.activates_at <= t && (row.retired_at === null || row.retired_at > t);
   const isPublished = (row: SigningKeyRow, t: number) => row.retired_at === null || row.retired_at + tokenTtlS * 1000 + graceMs > t;
-  // Newest first: the latest activation wins; created_at breaks ties between keys activated together.
-  const newestFirst = (a: SigningKeyRow, b: SigningKeyRow) => b.activates_at - a.activates_at || b.created_at - a.created_at;
+  // Newest first: the latest activation wins; then the later created, then the one not retired.
+  const newestFirst = (a: SigningKeyRow, b: SigningKeyRow) =>
+    b.activates_at - a.activates_at || b.created_at - a.created_at || Number(a.retired_at !== null) - Number(b.retired_at !== null);
 
   function currentSigner(list: SigningKeyRow[], t: number): SigningKeyRow | undefined {
     return list.filter((r) => isSigning(r, t)).sort(newestFirst)[0];
@@ -174,11 +175,11 @@ export function createKeyring(store: Store, options: KeyringOptions): Keyring {
     if (!Number.isFinite(delayS) || delayS < 0) throw new RangeError('activateInS must be >= 0 seconds');
     const before = await store.listSigningKeys();
     const next = await generate(now() + delayS * 1000);
-    // Every key still signing (or scheduled to) stops when the new one starts.
+    // Every key still signing (or scheduled to) stops when the new one starts. The store keeps
+    // the first retirement time; a key already retiring later is outranked anyway, because the
+    // newest active key is the one that signs.
     for (const row of before) {
-      if (row.retired_at === null || row.retired_at > next.activates_at) {
-        await store.retireSigningKey(row.kid, next.activates_at);
-      }
+      if (row.retired_at === null) await store.retireSigningKey(row.kid, next.activates_at);
     }
     cached = null;
     return next;
@@ -195,17 +196,22 @@ export function createKeyring(store: Store, options: KeyringOptions): Keyring {
 
   async function describe() {
     const t = now();
-    return (await rows()).slice().sort(newestFirst).map((r) => ({
-      kid: r.kid,
-      created_at: r.created_at,
-      activates_at: r.activates_at,
-      retired_at: r.retired_at,
-      state: (r.activates_at > t ? 'pending' : isSigning(r, t) ? 'active' : isPublished(r, t) ? 'retiring' : 'expired') as
-        | 'pending'
-        | 'active'
-        | 'retiring'
-        | 'expired',
-    }));
+    const list = await rows();
+    const signer = currentSigner(list, t);
+    return list
+      .slice()
+      .sort(newestFirst)
+      .map((r) => ({
+        kid: r.kid,
+        created_at: r.created_at,
+        activates_at: r.activates_at,
+        retired_at: r.retired_at,
+        state: (r.kid === signer?.kid ? 'active' : r.activates_at > t && (r.retired_at === null || r.retired_at > r.activates_at) ? 'pending' : isPublished(r, t) ? 'retiring' : 'expired') as
+          | 'pending'
+          | 'active'
+          | 'retiring'
+          | 'expired',
+      }));
   }
 
   return {
