@@ -1,0 +1,158 @@
+// buildApp() wires services into a Fastify instance without listening (tests use inject()).
+// Only server.ts listens.
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createKeyring, type Keyring } from './attestation/keyring.ts';
+import { signAttestation } from './attestation/sign.ts';
+import { createApiKeyAuthenticator } from './auth/api-keys.ts';
+import { pageRoutes } from './capture/page.ts';
+import { captureRoutes } from './capture/routes.ts';
+import { createCaptureService, type CaptureAnalyzer, type CaptureService } from './capture/service.ts';
+import type { Config } from './config.ts';
+import { AppError } from './errors.ts';
+import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
+import { installErrorHandling } from './http/errors.ts';
+import { mcpHttpPlugin } from './mcp/http.ts';
+import { extraApiRoutes } from './routes/extra.ts';
+import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { createSessionService, type SessionService } from './sessions/service.ts';
+import type { Store } from './store/types.ts';
+import { VERSION } from './version.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
+import { createWebhookService, type WebhookService } from './webhooks/service.ts';
+
+export interface AppServices {
+  config: Config;
+  store: Store;
+  keyring: Keyring;
+  sessions: SessionService;
+  capture: CaptureService;
+  webhooks: WebhookService;
+  authenticate: ReturnType<typeof createApiKeyAuthenticator>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+export interface BuildAppOptions {
+  config: Config;
+  store: Store;
+  /** Clock for the services (tests freeze time). */
+  now?: () => number;
+  analyzer?: CaptureAnalyzer;
+  /** Start background loops (sweeper, webhook delivery). Off in most tests. */
+  background?: boolean;
+}
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.key',
+  '*.secret',
+  '*.capture_token',
+  '*.token',
+];
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const now = options.now ?? Date.now;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
+  await keyring.ensureKey();
+  const webhooks = createWebhookService({ store, logger: app.log, now });
+  const sessions = createSessionService({
+    store,
+    signer: { sign: (input) => signAttestation(keyring, input) },
+    publicUrl: config.publicUrl,
+    attestationTtlS: config.attestationTtlS,
+    webhooks,
+    now,
+    logger: app.log,
+  });
+  const capture = createCaptureService({ store, sessions, analyzer: options.analyzer, now });
+  const authenticate = createApiKeyAuthenticator(store, now);
+  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate };
+  app.decorate('services', services);
+  decorateAuth(app, store);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Livegate API', version: VERSION, description: 'Face liveness verification sessions bound to an action, with signed attestations.' },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { keyring, startedAt: now() });
+
+  const rateLimited = (max: number) => ({
+    max,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
+      new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
+  });
+
+  // API: per-IP rate limit first (onRequest, registered before auth), then the API key.
+  await app.register(async (api) => {
+    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin));
+    api.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+    installApiKeyAuth(api, authenticate);
+    await api.register(sessionRoutes, { sessions });
+    await api.register(webhookRoutes, { webhooks });
+    await api.register(async (scope) => extraApiRoutes(scope, services));
+  });
+
+  // MCP over Streamable HTTP (its own rate limit and auth, see server/mcp/http.ts).
+  await app.register(async (scope) => mcpHttpPlugin(scope, services));
+
+  // Capture: the page's endpoints, authenticated by the capture token.
+  await app.register(async (scope) => {
+    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin));
+    await scope.register(captureRoutes, { capture });
+  });
+
+  await app.register(pageRoutes, { modelsDir: config.modelsDir, lab: config.lab });
+
+  let sweeper: NodeJS.Timeout | undefined;
+  if (options.background) {
+    webhooks.start();
+    sweeper = setInterval(() => {
+      sessions.sweepExpired().catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
+    }, config.sweepIntervalMs);
+    sweeper.unref();
+  }
+  app.addHook('onClose', async () => {
+    if (sweeper) clearInterval(sweeper);
+    await webhooks.close();
+  });
+  return app;
+}

@@ -1,0 +1,220 @@
+// Capture attempts: plan and light-challenge schedule at start, idempotent evidence chunks,
+// finish. Session state changes go through the session service.
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../workers/codec/index.ts';
+import { AppError } from '../errors.ts';
+import type { PolicyConfig } from '../policies/defaults.ts';
+import { isTerminal, type SessionService } from '../sessions/service.ts';
+import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
+
+export const CAPTURE_LIMITS = {
+  maxChunkBytes: 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
+  maxFramesPerChunk: 90,
+  chunkMs: 1000,
+  fps: 30,
+  faceCropSize: 64,
+  contextCropSize: 160,
+  contextCropScale: 4.0,
+  maxProfileBytes: 16 * 1024,
+} as const;
+
+export interface LightChallengeStep {
+  start_ms: number;
+  duration_ms: number;
+  rgb: [number, number, number];
+}
+
+/** Saturated colours that move a face's chroma in clearly different directions. */
+const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 0],
+  [0, 255, 255],
+  [255, 0, 255],
+];
+
+/** A random schedule of full-screen colours, revealed only at capture start. */
+export function createLightChallengeSchedule(durationMs: number, random: (max: number) => number = randomInt): LightChallengeStep[] {
+  const schedule: LightChallengeStep[] = [];
+  let t = 1000; // the first second lets exposure settle
+  let previous = -1;
+  while (t < durationMs - 600) {
+    let index = random(CHALLENGE_PALETTE.length);
+    if (index === previous) index = (index + 1 + random(CHALLENGE_PALETTE.length - 1)) % CHALLENGE_PALETTE.length;
+    previous = index;
+    const duration = Math.min(500 + random(401), durationMs - t);
+    schedule.push({ start_ms: t, duration_ms: duration, rgb: [...CHALLENGE_PALETTE[index]] as [number, number, number] });
+    t += duration;
+  }
+  return schedule;
+}
+
+export interface CaptureOutcome {
+  status: SessionRow['status'];
+  verdict: 'live' | 'spoof' | null;
+  attempts_left: number;
+  failure_reasons: string[];
+  retry: boolean;
+}
+
+/** Runs after finish; the analysis issue plugs the real one in. */
+export interface CaptureAnalyzer {
+  analyse(input: { session: SessionRow; attempt: AttemptRow; chunks: CaptureChunk[] }): Promise<CaptureOutcome>;
+}
+
+export interface CaptureServiceOptions {
+  store: Store;
+  sessions: SessionService;
+  analyzer?: CaptureAnalyzer;
+  now?: () => number;
+}
+
+export type CaptureService = ReturnType<typeof createCaptureService>;
+
+export function createCaptureService({ store, sessions, analyzer, now = Date.now }: CaptureServiceOptions) {
+  async function currentAttempt(session: SessionRow, attemptId: string): Promise<AttemptRow> {
+    const attempt = await store.getAttempt(attemptId);
+    if (!attempt || attempt.session_id !== session.id) throw new AppError('attempt_mismatch', 'Unknown capture attempt for this session.');
+    if (attempt.status !== 'capturing') {
+      throw new AppError('attempt_mismatch', `This capture attempt is ${attempt.status}; start a new one.`);
+    }
+    return attempt;
+  }
+
+  function ensureActive(session: SessionRow): void {
+    if (session.status === 'expired') throw new AppError('session_expired', 'This verification session has expired.');
+    if (isTerminal(session.status)) {
+      throw new AppError('session_terminal', `This verification session is already ${session.status}.`, { details: { status: session.status } });
+    }
+  }
+
+  return {
+    async bootstrap(id: string, token: string | undefined) {
+      let session = await sessions.authorizeCapture(id, token);
+      session = await sessions.markOpened(session);
+      const policy = session.policy as unknown as PolicyConfig;
+      return {
+        session_id: session.id,
+        status: session.status,
+        action_description: session.action_description,
+        action_details: session.action_details ?? null,
+        risk_level: session.risk_level,
+        expires_at: new Date(session.expires_at).toISOString(),
+        attempts_used: session.attempts_used,
+        max_attempts: session.max_attempts,
+        verdict: session.verdict,
+        success_redirect_url: policy.success_redirect_url ?? null,
+        failure_redirect_url: policy.failure_redirect_url ?? null,
+      };
+    },
+
+    async start(id: string, token: string | undefined, deviceProfile: Record<string, unknown>) {
+      const session = await sessions.authorizeCapture(id, token);
+      ensureActive(session);
+      const policy = session.policy as unknown as PolicyConfig;
+      for (const previous of await store.listAttempts(session.id)) {
+        if (previous.status === 'capturing') await store.updateAttempt(previous.id, { status: 'superseded', finished_at: now() });
+      }
+      const attemptNumber = session.attempts_used + 1;
+      const plan = {
+        duration_ms: policy.capture_duration_ms,
+        fps: CAPTURE_LIMITS.fps,
+        chunk_ms: CAPTURE_LIMITS.chunkMs,
+        face_crop_size: CAPTURE_LIMITS.faceCropSize,
+        context_crop_size: CAPTURE_LIMITS.contextCropSize,
+        context_crop_scale: CAPTURE_LIMITS.contextCropScale,
+        frame_count: session.frame_count,
+        max_chunk_bytes: CAPTURE_LIMITS.maxChunkBytes,
+        max_total_bytes: CAPTURE_LIMITS.maxTotalBytes,
+        max_frames_per_chunk: CAPTURE_LIMITS.maxFramesPerChunk,
+      };
+      const lightChallenge = policy.required_checks.includes('light_challenge')
+        ? { schedule: createLightChallengeSchedule(policy.capture_duration_ms) }
+        : null;
+      const attempt: AttemptRow = {
+        id: randomUUID(),
+        session_id: session.id,
+        number: attemptNumber,
+        status: 'capturing',
+        nonce: randomBytes(16).toString('base64url'),
+        plan,
+        light_challenge: lightChallenge,
+        device_profile: deviceProfile,
+        client_summary: null,
+        result: null,
+        started_at: now(),
+        finished_at: null,
+      };
+      // The attempt row goes first: a session in progress always has its attempt.
+      await store.insertAttempt(attempt);
+      await sessions.beginCapture(session, { attempt_id: attempt.id, attempt_number: attemptNumber, device: summariseProfile(deviceProfile) });
+      return {
+        attempt_id: attempt.id,
+        attempt_number: attemptNumber,
+        max_attempts: session.max_attempts,
+        nonce: attempt.nonce,
+        plan,
+        light_challenge: lightChallenge,
+      };
+    },
+
+    async putChunk(id: string, token: string | undefined, body: Uint8Array) {
+      const session = await sessions.authorizeCapture(id, token);
+      ensureActive(session);
+      if (body.byteLength > CAPTURE_LIMITS.maxChunkBytes) throw new AppError('chunk_too_large', `A chunk may hold at most ${CAPTURE_LIMITS.maxChunkBytes} bytes.`);
+      let chunk: CaptureChunk;
+      try {
+        chunk = decodeCaptureChunk(body, { limits: { maxBytes: CAPTURE_LIMITS.maxChunkBytes, maxFrames: CAPTURE_LIMITS.maxFramesPerChunk } });
+      } catch (err) {
+        if (isBundleError(err)) throw new AppError('bundle_invalid', `The evidence chunk is invalid: ${err.message}`, { details: { reason: err.code } });
+        throw err;
+      }
+      if (chunk.session_id !== session.id) throw new AppError('bundle_invalid', 'The chunk names another session.');
+      const attempt = await currentAttempt(session, chunk.attempt_id);
+      if (chunk.nonce !== attempt.nonce) throw new AppError('nonce_mismatch', 'The chunk carries another attempt nonce.');
+      const stored = await store.evidenceBytes(attempt.id);
+      if (stored + body.byteLength > CAPTURE_LIMITS.maxTotalBytes) {
+        throw new AppError('evidence_too_large', `An attempt may send at most ${CAPTURE_LIMITS.maxTotalBytes} bytes of evidence.`);
+      }
+      const outcome = await store.putEvidenceChunk({
+        attempt_id: attempt.id,
+        seq: chunk.seq,
+        sha256: createHash('sha256').update(body).digest('hex'),
+        bytes: body,
+        received_at: now(),
+      });
+      if (outcome === 'conflict') throw new AppError('chunk_conflict', `Chunk ${chunk.seq} was already stored with other contents.`);
+      return { seq: chunk.seq, received_frames: chunk.frames.length, duplicate: outcome === 'duplicate' };
+    },
+
+    async finish(id: string, token: string | undefined, input: { attempt_id: string; chunk_count: number; client_summary?: Record<string, unknown> }): Promise<CaptureOutcome> {
+      const session = await sessions.authorizeCapture(id, token);
+      ensureActive(session);
+      const attempt = await currentAttempt(session, input.attempt_id);
+      const rows = await store.listEvidenceChunks(attempt.id);
+      const seqs = rows.map((r) => r.seq).sort((a, b) => a - b);
+      const missing: number[] = [];
+      for (let seq = 0; seq < input.chunk_count; seq++) if (!seqs.includes(seq)) missing.push(seq);
+      if (missing.length > 0 || seqs.length !== input.chunk_count) {
+        throw new AppError('capture_incomplete', `The server holds ${seqs.length} of ${input.chunk_count} chunks.`, { details: { missing: missing.slice(0, 50) } });
+      }
+      await store.updateAttempt(attempt.id, { status: 'finished', client_summary: input.client_summary ?? null, finished_at: now() });
+      const bytes = rows.reduce((sum, r) => sum + r.bytes.byteLength, 0);
+      const chunks = rows.sort((a, b) => a.seq - b.seq).map((r) => decodeCaptureChunk(r.bytes));
+      const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
+      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes });
+      const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
+      if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks });
+      // Without an analyzer the verdict is left to the analysis step: the session stays in progress.
+      return { status: 'in_progress', verdict: null, attempts_left: session.max_attempts - session.attempts_used, failure_reasons: [], retry: false };
+    },
+  };
+}
+
+/** The device facts worth keeping in the audit trail (the whole profile stays on the attempt). */
+function summariseProfile(profile: Record<string, unknown>): Record<string, unknown> {
+  const pick = (key: string) => (profile[key] === undefined ? undefined : profile[key]);
+  return { landmarks: pick('landmarks'), cnn: pick('cnn'), capture: pick('capture'), camera: pick('camera') };
+}

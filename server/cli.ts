@@ -1,0 +1,178 @@
+// The `livegate` command line. Every command validates its settings through config.ts.
+import { Command, Option } from 'commander';
+import { createApiKey, parseScopes } from './auth/api-keys.ts';
+import { createKeyring } from './attestation/keyring.ts';
+import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
+import { register as registerModels } from './cli/models.ts';
+import { register as registerVerifyToken } from './cli/verify-token.ts';
+import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { AppError } from './errors.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/types.ts';
+import { VERSION } from './version.ts';
+
+interface StoreFlags {
+  data?: string;
+  databaseUrl?: string;
+}
+
+const dataOption = () => new Option('--data <dir>', 'data directory (SQLite file, local state) [env LIVEGATE_DATA, default ./data]');
+const databaseOption = () => new Option('--database-url <url>', 'PostgreSQL URL instead of SQLite [env DATABASE_URL]');
+
+function configFrom(flags: StoreFlags & ConfigInput): Config {
+  const { data, databaseUrl, ...rest } = flags as StoreFlags & Record<string, unknown>;
+  return loadConfig({ ...rest, dataDir: data, databaseUrl } as ConfigInput);
+}
+
+async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+  const config = configFrom(flags);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('livegate')
+    .description('Self-hostable face liveness for AI agents')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('run the server: REST API, verification page, MCP endpoint')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .option('--port <port>', 'port [env LIVEGATE_PORT, default 8787]')
+    .option('--host <host>', 'interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
+    .option('--public-url <url>', 'URL people and agents reach this server at [env LIVEGATE_PUBLIC_URL]')
+    .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default ./models]')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env LIVEGATE_LOG_LEVEL]')
+    .option('--lab', 'serve the /lab development page [env LIVEGATE_LAB]')
+    .action(async (flags: StoreFlags & { port?: string; host?: string; publicUrl?: string; models?: string; logLevel?: string; lab?: boolean }) => {
+      const { models, ...rest } = flags;
+      const config = configFrom({ ...rest, modelsDir: models });
+      const { startServer } = await import('./server.ts');
+      await startServer(config);
+    });
+
+  const keys = program.command('keys').description('API keys and signing keys');
+  keys
+    .command('create')
+    .description('create an API key (shown once)')
+    .requiredOption('--name <name>', 'a label for the key')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit (default: all)')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
+    .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (flags: StoreFlags & { name: string; scopes?: string; tenant?: string; json?: boolean }) => {
+      await withStore(flags, async (store) => {
+        if (!flags.tenant) await ensureDefaultTenant(store).then(() => undefined);
+        const created = await createApiKey(store, { name: flags.name, scopes: parseScopes(flags.scopes), tenantId: flags.tenant ?? DEFAULT_TENANT_ID });
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(created)}\n`);
+        } else {
+          process.stdout.write(`Created key ${created.id} for tenant ${created.tenant} (scopes: ${created.scopes.join(',') || 'all'}).\n`);
+          process.stdout.write(`It is shown only now:\n\n  ${created.key}\n\n`);
+        }
+      });
+    });
+  keys
+    .command('list')
+    .description('list API keys (never the secrets)')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--json', 'print JSON')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (flags: StoreFlags & { tenant?: string; json?: boolean }) => {
+      await withStore(flags, async (store) => {
+        const rows = await store.listApiKeys(flags.tenant);
+        const view = rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          tenant: r.tenant_id,
+          scopes: r.scopes.length ? r.scopes : ['all'],
+          created_at: new Date(r.created_at).toISOString(),
+          last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+          revoked: r.revoked_at !== null,
+        }));
+        if (flags.json) process.stdout.write(`${JSON.stringify(view)}\n`);
+        else if (view.length === 0) process.stdout.write('No API keys.\n');
+        else for (const k of view) process.stdout.write(`${k.id}  ${k.tenant}  ${k.name}  ${k.scopes.join(',')}  ${k.revoked ? 'REVOKED' : 'active'}  last used ${k.last_used_at ?? 'never'}\n`);
+      });
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key')
+    .argument('<id>', 'key id (from keys list)')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (id: string, flags: StoreFlags) => {
+      await withStore(flags, async (store) => {
+        if (!(await store.revokeApiKey(id, Date.now()))) throw new AppError('api_key_not_found', `No active key "${id}".`);
+        process.stdout.write(`Revoked key ${id}.\n`);
+      });
+    });
+  keys
+    .command('rotate-signing')
+    .description('add a new attestation signing key: published in the JWKS now, signing after the delay')
+    .option('--activate-in <seconds>', 'seconds before the new key signs (default: LIVEGATE_SIGNING_KEY_ACTIVATION_DELAY or 300)')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (flags: StoreFlags & { activateIn?: string }) => {
+      await withStore(flags, async (store, config) => {
+        const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS });
+        await keyring.ensureKey();
+        const activateInS = flags.activateIn === undefined ? undefined : Number(flags.activateIn);
+        if (activateInS !== undefined && !(Number.isInteger(activateInS) && activateInS >= 0)) {
+          throw new AppError('invalid_request', '--activate-in takes a whole number of seconds.');
+        }
+        const row = await keyring.rotate({ activateInS });
+        process.stdout.write(`New signing key ${row.kid}: in the JWKS now, signing from ${new Date(row.activates_at).toISOString()}.\n`);
+      });
+    });
+
+  registerVerifyToken(program);
+  registerModels(program);
+  registerMcpCommand(program);
+  return program;
+}
+
+function registerMcpCommand(program: Command): void {
+  program
+    .command('mcp')
+    .description('MCP server over stdio (embedded store, or --url to drive a remote Livegate)')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .option('--url <url>', 'remote Livegate base URL (needs LIVEGATE_API_KEY)')
+    .action(async (flags: StoreFlags & { url?: string }) => {
+      const { runStdio } = await import('./mcp/stdio.ts');
+      await runStdio({ url: flags.url, config: configFrom({ data: flags.data, databaseUrl: flags.databaseUrl, logLevel: 'silent' }) });
+    });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof AppError) {
+      process.stderr.write(`livegate: ${err.message}\n`);
+      if (err instanceof AppError) process.stderr.write(`  next step: ${err.hint}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const code = (err as { code?: string }).code;
+    if (code === 'unavailable' || code === 'migration_failed') {
+      process.stderr.write(`livegate: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,73 @@
+// One table of error codes for the HTTP API, the capture protocol and the MCP tools.
+// A user-facing error says what happened (message) and what to do next (hint).
+
+export const ERROR_TABLE = {
+  // 400
+  invalid_request: { status: 400, hint: 'Fix the request body or query as described and send it again.' },
+  bundle_invalid: { status: 400, hint: 'The evidence chunk could not be decoded; reload the page and capture again.' },
+  nonce_mismatch: { status: 400, hint: 'The chunk belongs to another attempt; restart the capture.' },
+  // 401
+  unauthorized: { status: 401, hint: 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
+  capture_token_invalid: { status: 401, hint: 'Open the verification link exactly as it was given to you; it carries its own token.' },
+  // 403
+  insufficient_scope: { status: 403, hint: 'Use an API key that has the named scope (livegate keys create --scopes ...).' },
+  user_locked_out: { status: 403, hint: 'Too many failed verifications for this user; wait for the lockout to end.' },
+  // 404
+  not_found: { status: 404, hint: 'Check the path; the API lives under /v1.' },
+  session_not_found: { status: 404, hint: 'Check the session id; sessions of other tenants are not visible.' },
+  attestation_not_found: { status: 404, hint: 'Check the attestation id (jti = session id).' },
+  policy_not_found: { status: 404, hint: 'List policies to find a valid id.' },
+  webhook_not_found: { status: 404, hint: 'List webhooks to find a valid id.' },
+  api_key_not_found: { status: 404, hint: 'List keys with `livegate keys list`.' },
+  // 405
+  method_not_allowed: { status: 405, hint: 'See /docs for the methods each route accepts.' },
+  // 409
+  idempotency_conflict: { status: 409, hint: 'Reuse an Idempotency-Key only with the same body, or send a new key.' },
+  session_not_completed: { status: 409, hint: 'Wait until the session is completed (poll its status or use wait_for_verification).' },
+  session_terminal: { status: 409, hint: 'The session has ended; create a new session.' },
+  session_expired: { status: 409, hint: 'The session expired; ask for a new verification link.' },
+  attempt_mismatch: { status: 409, hint: 'Another capture attempt replaced this one; restart the capture.' },
+  attempts_exhausted: { status: 409, hint: 'No attempts left on this session; ask for a new verification link.' },
+  chunk_conflict: { status: 409, hint: 'A different chunk was already stored under this sequence number; restart the capture.' },
+  capture_incomplete: { status: 409, hint: 'Send every chunk before finishing, then finish again.' },
+  // 413, 415
+  payload_too_large: { status: 413, hint: 'Send a smaller body.' },
+  chunk_too_large: { status: 413, hint: 'Split the evidence into smaller chunks.' },
+  evidence_too_large: { status: 413, hint: 'The capture sent more evidence than the plan allows; restart the capture.' },
+  unsupported_media_type: { status: 415, hint: 'Send JSON with "Content-Type: application/json" (chunks: application/cbor).' },
+  // 429
+  rate_limited: { status: 429, hint: 'Slow down; retry after the number of seconds in Retry-After.' },
+  // 5xx
+  internal_error: { status: 500, hint: 'Retry later; if it persists, report it with the request id.' },
+  service_unavailable: { status: 503, hint: 'A dependency is unavailable; retry later.' },
+} as const satisfies Record<string, { status: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly hint: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { hint?: string; details?: Record<string, unknown>; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = ERROR_TABLE[code].status;
+    this.hint = options?.hint ?? ERROR_TABLE[code].hint;
+    this.details = options?.details;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, hint: this.hint, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint: string; details?: Record<string, unknown> };
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,31 @@
+// API-key authentication for a route scope: resolves request.auth or answers 401/403.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createApiKeyAuthenticator, presentedKey, requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
+import type { Scope, Store } from '../store/types.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext;
+  }
+  interface FastifyInstance {
+    requireScope(scope: Scope): (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+export type Authenticate = ReturnType<typeof createApiKeyAuthenticator>;
+
+/** Adds an onRequest hook to the current encapsulation scope (after rate limiting). */
+export function installApiKeyAuth(app: FastifyInstance, authenticate: Authenticate): void {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    request.auth = await authenticate(presentedKey(request.headers));
+  });
+}
+
+export function requireScope(scope: Scope) {
+  return async (request: FastifyRequest) => requireScopeOf(request.auth, scope);
+}
+
+export function decorateAuth(app: FastifyInstance, _store: Store): void {
+  app.decorateRequest('auth', null as unknown as AuthContext);
+  app.decorate('requireScope', requireScope);
+}

@@ -1,0 +1,96 @@
+// Policy defaults: the one documented place for risk levels, required checks and thresholds.
+// A tenant's stored policy or a session's inline overrides are merged over these.
+import { z } from 'zod';
+
+export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
+export type CheckName = (typeof CHECKS)[number];
+export const FRAME_COUNTS = [10, 30, 60, 90, 120] as const;
+export type FrameCount = (typeof FRAME_COUNTS)[number];
+
+export const ThresholdsSchema = z.object({
+  min_score: z.number().min(0).max(100).describe('Fused score (0-100) at or above which the verdict is live'),
+  pulse_min_snr_db: z.number().min(-20).max(30).describe('Pulse SNR (dB) at or above which a pulse counts as present'),
+  pulse_max_disagreement_bpm: z.number().min(0).max(60).describe('Largest allowed gap between the server and client heart rates'),
+  cnn_min_live_probability: z.number().min(0).max(1).describe('MiniFASNet live probability at or above which the CNN check passes'),
+  light_challenge_min_score: z.number().min(0).max(1).describe('Light-challenge response score at or above which the challenge passes'),
+  planarity_max_residual: z.number().min(0).max(1).describe('Homography residual / inter-ocular distance under which motion counts as planar'),
+  min_face_present_ratio: z.number().min(0).max(1).describe('Share of frames with a face required by the quality gate'),
+});
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+
+export const PolicyConfigSchema = z.object({
+  risk_level: z.enum(['standard', 'high']).describe('standard: pulse, CNN and motion; high adds the light challenge'),
+  frame_count: z.union(FRAME_COUNTS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<10>, z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<120>]).describe('CNN frames analysed per capture'),
+  required_checks: z.array(z.enum(CHECKS)).min(1).describe('Checks that must pass for a live verdict'),
+  thresholds: ThresholdsSchema,
+  max_attempts: z.number().int().min(1).max(10).describe('Captures allowed per session; a failed quality gate uses one'),
+  timeout_s: z.number().int().min(30).max(600).describe('Seconds before a pending or in-progress session expires'),
+  capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
+  webhook_url: z.string().url().nullable().describe('Extra webhook target for sessions under this policy (null: none)'),
+  success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
+  failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
+});
+export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
+
+/** Partial overrides, deep for thresholds. */
+export const PolicyOverridesSchema = PolicyConfigSchema.omit({ thresholds: true })
+  .partial()
+  .extend({ thresholds: ThresholdsSchema.partial().optional() })
+  .strict();
+export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
+
+// Thresholds are calibrated on ../shared/data/faces (docs/EVALUATION.md); change them here only.
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  min_score: 60,
+  pulse_min_snr_db: 1.5,
+  pulse_max_disagreement_bpm: 12,
+  cnn_min_live_probability: 0.5,
+  light_challenge_min_score: 0.35,
+  planarity_max_residual: 0.012,
+  min_face_present_ratio: 0.8,
+};
+
+export const RISK_LEVELS = {
+  standard: {
+    description: 'Everyday approvals: pulse, CNN anti-spoofing and motion/planarity must pass.',
+    frame_count: 10,
+    required_checks: ['pulse', 'cnn', 'motion'],
+  },
+  high: {
+    description: 'Consequential actions: adds the random screen-light challenge, 30 CNN frames.',
+    frame_count: 30,
+    required_checks: ['pulse', 'cnn', 'motion', 'light_challenge'],
+  },
+} as const satisfies Record<'standard' | 'high', { description: string; frame_count: FrameCount; required_checks: readonly CheckName[] }>;
+
+export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): PolicyConfig {
+  const level = RISK_LEVELS[riskLevel];
+  return {
+    risk_level: riskLevel,
+    frame_count: level.frame_count,
+    required_checks: [...level.required_checks],
+    thresholds: { ...DEFAULT_THRESHOLDS },
+    max_attempts: 3,
+    timeout_s: 300,
+    capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
+    webhook_url: null,
+    success_redirect_url: null,
+    failure_redirect_url: null,
+  };
+}
+
+/**
+ * Merges overrides over a base policy. A risk level given without explicit checks or frame count
+ * brings that level's defaults along.
+ */
+export function resolvePolicy(base: PolicyConfig, overrides: PolicyOverrides = {}): PolicyConfig {
+  const levelChanged = overrides.risk_level !== undefined && overrides.risk_level !== base.risk_level;
+  const start = levelChanged ? { ...defaultPolicy(overrides.risk_level), thresholds: base.thresholds } : base;
+  const { thresholds, ...rest } = overrides;
+  const merged = { ...start, ...stripUndefined(rest), thresholds: { ...start.thresholds, ...stripUndefined(thresholds ?? {}) } };
+  return PolicyConfigSchema.parse(merged);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

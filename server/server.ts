@@ -1,0 +1,60 @@
+// The one file that listens: opens the store, prints the first key once, serves, and closes
+// gracefully on SIGINT/SIGTERM.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { ensureDefaultTenant } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { openStore } from './store/index.ts';
+
+export interface StartOptions {
+  out?: { write(text: string): unknown };
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<FastifyInstance> {
+  const out = options.out ?? process.stdout;
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const firstKey = await ensureDefaultTenant(store);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ config, store, background: true });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  app.addHook('onClose', async () => store.close());
+  await app.listen({ port: config.port, host: config.host });
+  if (firstKey) {
+    out.write(
+      [
+        '',
+        'Livegate created the default tenant and its first API key (shown once, stored hashed):',
+        '',
+        `  ${firstKey.key}`,
+        '',
+        'Keep it: create more with `livegate keys create --name NAME`.',
+        '',
+      ].join('\n'),
+    );
+  }
+  out.write(`Livegate ${config.publicUrl} (storage: ${store.kind}${store.kind === 'sqlite' ? ` in ${config.dataDir}` : ''})\n`);
+  out.write(`  API docs  ${config.publicUrl}/docs\n  MCP       ${config.publicUrl}/mcp\n  JWKS      ${config.publicUrl}/.well-known/jwks.json\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return app;
+}
