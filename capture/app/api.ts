@@ -1,0 +1,168 @@
+/**
+ * Capture protocol client (docs/PROTOCOL.md). Every call sends `Authorization: Capture <token>`;
+ * the token lives only in this closure. Chunks are retried with backoff on network failure and
+ * on 5xx (idempotent by seq); protocol errors surface as CaptureApiError with the server's code.
+ */
+import type { CapturePlan } from '../../workers/signal.worker.ts';
+import type { DeviceProfile } from './profile.ts';
+
+export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
+
+export interface SessionInfo {
+  session_id: string;
+  status: SessionStatus;
+  action_description: string;
+  action_details: Record<string, unknown>;
+  risk_level: 'standard' | 'high';
+  expires_at: string;
+  attempts_used: number;
+  max_attempts: number;
+  verdict?: 'live' | 'spoof' | null;
+}
+
+export interface LightStep {
+  start_ms: number;
+  duration_ms: number;
+  rgb: [number, number, number];
+}
+
+export interface StartResponse {
+  attempt_id: string;
+  attempt_number: number;
+  max_attempts: number;
+  nonce: string;
+  plan: CapturePlan;
+  light_challenge: { schedule: LightStep[] } | null;
+}
+
+export interface FinishResponse {
+  status: 'in_progress' | 'completed' | 'failed';
+  verdict: 'live' | 'spoof' | null;
+  attempts_left: number;
+  failure_reasons: string[];
+  retry: boolean;
+}
+
+export type CaptureApiErrorCode =
+  | 'capture_token_invalid'
+  | 'session_not_found'
+  | 'session_terminal'
+  | 'session_expired'
+  | 'attempt_mismatch'
+  | 'attempts_exhausted'
+  | 'chunk_conflict'
+  | 'chunk_too_large'
+  | 'evidence_too_large'
+  | 'bundle_invalid'
+  | 'nonce_mismatch'
+  | 'network_lost'
+  | 'aborted'
+  | 'server_error';
+
+export class CaptureApiError extends Error {
+  readonly code: CaptureApiErrorCode;
+  readonly status: number;
+  readonly hint: string | undefined;
+  constructor(code: CaptureApiErrorCode, message: string, status = 0, hint?: string) {
+    super(message);
+    this.name = 'CaptureApiError';
+    this.code = code;
+    this.status = status;
+    this.hint = hint;
+  }
+}
+
+export interface RetryPolicy {
+  retries: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 6, baseMs: 300, maxMs: 5000 };
+
+export interface CaptureClientOptions {
+  baseUrl: string;
+  sessionId: string;
+  token: string;
+  fetch?: typeof fetch;
+  retry?: RetryPolicy;
+  /** Told when a call is being retried after a network failure (to show "reconnecting"). */
+  onRetry?: (attempt: number, error: unknown) => void;
+  signal?: AbortSignal;
+}
+
+export interface CaptureClient {
+  session(): Promise<SessionInfo>;
+  start(profile: DeviceProfile): Promise<StartResponse>;
+  chunk(bytes: Uint8Array): Promise<{ seq: number; received_frames: number }>;
+  finish(body: { attempt_id: string; chunk_count: number; client_summary: Record<string, unknown> }): Promise<FinishResponse>;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new CaptureApiError('aborted', 'aborted'));
+    }, { once: true });
+  });
+}
+
+export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
+  const doFetch = opts.fetch ?? fetch.bind(globalThis);
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const base = `${opts.baseUrl.replace(/\/$/, '')}/v1/capture/${encodeURIComponent(opts.sessionId)}`;
+
+  async function call<T>(path: string, init: RequestInit, retriable: boolean): Promise<T> {
+    let attempt = 0;
+    for (;;) {
+      if (opts.signal?.aborted) throw new CaptureApiError('aborted', 'aborted');
+      let res: Response;
+      try {
+        res = await doFetch(base + path, {
+          ...init,
+          signal: opts.signal,
+          headers: { ...(init.headers as Record<string, string>), Authorization: `Capture ${opts.token}` },
+          cache: 'no-store',
+          credentials: 'omit',
+        });
+      } catch (err) {
+        if (opts.signal?.aborted) throw new CaptureApiError('aborted', 'aborted');
+        if (!retriable || attempt >= retry.retries) throw new CaptureApiError('network_lost', String((err as Error)?.message ?? err));
+        opts.onRetry?.(++attempt, err);
+        await waitOnline();
+        await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), opts.signal);
+        continue;
+      }
+      if (res.ok) return (await res.json()) as T;
+      if (res.status >= 500 && retriable && attempt < retry.retries) {
+        opts.onRetry?.(++attempt, new Error(`HTTP ${res.status}`));
+        await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)), opts.signal);
+        continue;
+      }
+      let body: { error?: { code?: string; message?: string; hint?: string } } = {};
+      try {
+        body = await res.json();
+      } catch {
+        /* not JSON */
+      }
+      const code = (body.error?.code ?? (res.status >= 500 ? 'server_error' : 'server_error')) as CaptureApiErrorCode;
+      throw new CaptureApiError(code, body.error?.message ?? `HTTP ${res.status}`, res.status, body.error?.hint);
+    }
+  }
+
+  function waitOnline(): Promise<void> {
+    if (typeof navigator === 'undefined' || navigator.onLine !== false || typeof window === 'undefined') return Promise.resolve();
+    return new Promise((resolve) => window.addEventListener('online', () => resolve(), { once: true }));
+  }
+
+  return {
+    session: () => call<SessionInfo>('', { method: 'GET' }, true),
+    start: (profile) =>
+      call<StartResponse>('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true),
+    chunk: (bytes) =>
+      call('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true),
+    finish: (body) =>
+      call<FinishResponse>('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true),
+  };
+}
