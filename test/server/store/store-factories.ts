@@ -6,7 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
+import { createPostgresStore } from '../../../server/store/postgres.ts';
 import { createSqliteStore } from '../../../server/store/sqlite.ts';
+import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import type { Store } from '../../../server/store/types.ts';
 
 export interface OpenedStore {
@@ -56,6 +59,53 @@ export function sqliteFactory(): StoreFactory {
             return db.prepare(sql).all() as Record<string, unknown>[];
           } finally {
             db.close();
+          }
+        },
+      };
+    },
+    async closeAll() {
+      for (const s of opened.splice(0)) await s.close();
+    },
+  };
+}
+
+export function postgresFactory(): StoreFactory {
+  let cluster: TestPostgres | null = null;
+  let admin: pg.Client | null = null;
+  let n = 0;
+  const opened: { close(): Promise<void> }[] = [];
+  return {
+    name: 'postgres',
+    async setup() {
+      cluster = await startPostgres();
+      admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+    },
+    async teardown() {
+      await admin?.end();
+      await cluster?.stop();
+    },
+    async open() {
+      if (cluster === null || admin === null) throw new Error('postgres factory not set up');
+      const name = `livegate_t${++n}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = cluster.url.replace(/\/postgres$/, `/${name}`);
+      const store = createPostgresStore(url);
+      opened.push(store);
+      return {
+        store,
+        async second() {
+          const s = createPostgresStore(url);
+          opened.push(s);
+          return s;
+        },
+        async query(sql) {
+          const c = new pg.Client({ connectionString: url });
+          await c.connect();
+          try {
+            return (await c.query(sql)).rows;
+          } finally {
+            await c.end();
           }
         },
       };

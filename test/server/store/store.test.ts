@@ -10,9 +10,9 @@ import {
   type Store,
   type WebhookEndpointRow,
 } from '../../../server/store/types.ts';
-import { sqliteFactory, type OpenedStore, type StoreFactory } from './store-factories.ts';
+import { postgresFactory, sqliteFactory, type OpenedStore, type StoreFactory } from './store-factories.ts';
 
-const factories: StoreFactory[] = [sqliteFactory()];
+const factories: StoreFactory[] = [sqliteFactory(), postgresFactory()];
 
 const T0 = 1_800_000_000_000;
 
