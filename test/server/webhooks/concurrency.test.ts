@@ -1,24 +1,26 @@
 // Two services (two store connections, as two server instances) on one database never deliver
-// the same message twice.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// the same message twice: SQLite (two connections to one file) and PostgreSQL (two pools).
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/types.ts';
 import { createWebhookService, type WebhookService } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { addTenant, capturedLogger, tempDb, type TempDb } from './setup.ts';
+import { addTenant, bothBackends, capturedLogger, openTarget } from './setup.ts';
 
 const TENANT = 'tenant_a';
 const EVENTS = 40;
 
-describe('webhook delivery with two services on one SQLite database', () => {
-  let db: TempDb;
+describe.each(bothBackends())('webhook delivery with two services on one $name database', (backend) => {
   let receiver: Receiver;
   let stores: Store[];
   let services: WebhookService[];
 
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
   beforeEach(async () => {
-    db = tempDb();
     receiver = await startReceiver();
-    stores = [await db.open(), await db.open()];
+    const target = await backend.newDatabase();
+    stores = [await openTarget(target), await openTarget(target)];
     await addTenant(stores[0], TENANT);
     services = stores.map((store) => createWebhookService({ store, logger: capturedLogger().logger, pollIntervalMs: 10, batchSize: 5 }));
     const endpoint = await services[0].createEndpoint(TENANT, { url: receiver.url });
@@ -31,7 +33,6 @@ describe('webhook delivery with two services on one SQLite database', () => {
     for (const s of services) await s.close();
     await receiver.close();
     for (const store of stores) await store.close();
-    db.cleanup();
   });
 
   async function emitAll(): Promise<string[]> {

@@ -1,35 +1,37 @@
 // Deliveries live in the store: they survive a clean restart and a crash mid-delivery.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/types.ts';
 import { LOCK_MARGIN_MS, createWebhookService } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { addTenant, capturedLogger, movableClock, tempDb, type TempDb } from './setup.ts';
+import { addTenant, bothBackends, capturedLogger, movableClock, openTarget, type DatabaseTarget } from './setup.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/deliver-in-child.ts', import.meta.url));
 const TENANT = 'tenant_a';
 
-describe('webhook deliveries across restarts', () => {
-  let db: TempDb;
+describe.each(bothBackends())('webhook deliveries across restarts on $name', (backend) => {
+  let target: DatabaseTarget;
   let receiver: Receiver;
   const stores: Store[] = [];
 
   async function openStore(): Promise<Store> {
-    const store = await db.open();
+    const store = await openTarget(target);
     stores.push(store);
     return store;
   }
 
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
   beforeEach(async () => {
-    db = tempDb();
+    target = await backend.newDatabase();
     receiver = await startReceiver();
   });
 
   afterEach(async () => {
     await receiver.close();
     for (const store of stores.splice(0)) await store.close();
-    db.cleanup();
   });
 
   it('a delivery queued before a restart (after a failed attempt) arrives after it', async () => {
@@ -68,7 +70,7 @@ describe('webhook deliveries across restarts', () => {
     receiver.setReply((index) => (index === 0 ? 'hang' : { status: 200 }));
     const [id] = await webhooks.emit(TENANT, 'session.failed', { session_id: 's1', failure_reasons: ['camera_unavailable'] });
 
-    const child = spawn(process.execPath, [CHILD, db.file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, target], { stdio: ['ignore', 'ignore', 'pipe'] });
     let childStderr = '';
     child.stderr.on('data', (chunk: Buffer) => (childStderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));

@@ -1,30 +1,35 @@
 // /v1/webhooks through the real app (buildApp): auth, scopes, tenant isolation, schemas, and an
 // end-to-end delivery of a session event to a receiver that verifies it.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.ts';
 import { createApiKey } from '../../../server/auth/api-keys.ts';
 import { loadConfig } from '../../../server/config.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { addTenant, tempDb, type TempDb } from './setup.ts';
+import { addTenant, openTarget, sqliteBackend } from './setup.ts';
 
+// The route layer is the same on every backend; the service suites cover PostgreSQL.
 describe('/v1/webhooks', () => {
-  let db: TempDb;
+  const backend = sqliteBackend();
   let store: Store;
   let app: FastifyInstance;
   let receiver: Receiver;
   const keys = { a: '', aRead: '', b: '' };
 
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
   beforeEach(async () => {
-    db = tempDb();
-    store = await db.open();
+    const file = await backend.newDatabase();
+    store = await openTarget(file);
     await addTenant(store, 'tenant_a');
     await addTenant(store, 'tenant_b');
     keys.a = (await createApiKey(store, { name: 'a', tenantId: 'tenant_a' })).key;
     keys.aRead = (await createApiKey(store, { name: 'a-read', tenantId: 'tenant_a', scopes: ['session:read'] })).key;
     keys.b = (await createApiKey(store, { name: 'b', tenantId: 'tenant_b' })).key;
-    const config = loadConfig({ dataDir: db.file.replace(/\/[^/]+$/, ''), logLevel: 'silent' }, {});
+    const config = loadConfig({ dataDir: dirname(file), logLevel: 'silent' }, {});
     app = await buildApp({ config, store });
     receiver = await startReceiver();
   });
@@ -33,7 +38,6 @@ describe('/v1/webhooks', () => {
     await app.close();
     await receiver.close();
     await store.close();
-    db.cleanup();
   });
 
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });

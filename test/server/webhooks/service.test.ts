@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../server/errors.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { WEBHOOK_USER_AGENT } from '../../../server/webhooks/send.ts';
 import { createWebhookService, type WebhookService, type WebhookServiceOptions } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { addTenant, capturedLogger, movableClock, tempDb, type TempDb } from './setup.ts';
+import { addTenant, bothBackends, capturedLogger, movableClock, openTarget } from './setup.ts';
 
 const TENANT = 'tenant_a';
 
-describe('webhook service', () => {
-  let db: TempDb;
+describe.each(bothBackends())('webhook service on $name', (backend) => {
   let store: Store;
   let receiver: Receiver;
   let clock: ReturnType<typeof movableClock>;
@@ -31,9 +30,11 @@ describe('webhook service', () => {
     return created;
   }
 
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
   beforeEach(async () => {
-    db = tempDb();
-    store = await db.open();
+    store = await openTarget(await backend.newDatabase());
     await addTenant(store, TENANT);
     await addTenant(store, 'tenant_b');
     receiver = await startReceiver();
@@ -45,7 +46,6 @@ describe('webhook service', () => {
     for (const s of services.splice(0)) await s.close();
     await receiver.close();
     await store.close();
-    db.cleanup();
   });
 
   async function endpointFor(webhooks: WebhookService, events?: string[]) {
@@ -77,13 +77,13 @@ describe('webhook service', () => {
     });
 
     it.each([
-      ['ftp://example.com/hooks', /scheme "ftp" is not supported/],
-      ['not a url', /not a valid absolute URL/],
-      ['/relative/path', /not a valid absolute URL/],
-      ['', /empty/],
-      ['https://user:pass@example.com/hooks', /user name or password/],
-      [`https://example.com/${'a'.repeat(3000)}`, /longer than 2048/],
-    ])('rejects the URL %j with a clear error', async (url, message) => {
+      { label: 'an ftp URL', url: 'ftp://example.com/hooks', message: /scheme "ftp" is not supported/ },
+      { label: 'words', url: 'not a url', message: /not a valid absolute URL/ },
+      { label: 'a relative path', url: '/relative/path', message: /not a valid absolute URL/ },
+      { label: 'an empty URL', url: '', message: /empty/ },
+      { label: 'a URL with credentials', url: 'https://user:pass@example.com/hooks', message: /user name or password/ },
+      { label: 'a 3000-character URL', url: `https://example.com/${'a'.repeat(3000)}`, message: /longer than 2048/ },
+    ])('rejects $label with a clear error', async ({ url, message }) => {
       const webhooks = service();
       const error = await webhooks.createEndpoint(TENANT, { url }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
@@ -260,7 +260,7 @@ describe('webhook service', () => {
       expect(row.attempts).toBe(2);
     });
 
-    it('disables the endpoint on 410 Gone and marks its other deliveries dead', async () => {
+    it('disables the endpoint on 410 Gone; it gets no new deliveries', async () => {
       const webhooks = service();
       const endpoint = await endpointFor(webhooks);
       receiver.setReply((index) => ({ status: index === 0 ? 410 : 200 }));
