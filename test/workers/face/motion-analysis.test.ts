@@ -35,14 +35,16 @@ function view(src: LandmarkFixture, pose: { yaw?: number; pitch?: number; roll?:
   return out;
 }
 
-function capture(depth: number, amplitudeDeg: number, options: { noisePx?: number; seed?: number; wire?: boolean } = {}) {
+function capture(depth: number, amplitudeDeg: number, options: { noisePx?: number; seed?: number; wire?: boolean; inPlane?: boolean } = {}) {
   const random = mulberry32(options.seed ?? 1);
   const analyzer = createMotionAnalyzer();
   for (let k = 0; k < 180; k++) {
     const t = k * 33.4;
     let lm = view(f, {
       yaw: amplitudeDeg * Math.sin(t / 700), pitch: 0.6 * amplitudeDeg * Math.sin(t / 1100 + 1),
-      roll: 4 * Math.sin(t / 900), dx: 30 * Math.sin(t / 1500),
+      // In-plane roll and drift on top: no model should read them as parallax.
+      roll: options.inPlane === false ? 0 : 4 * Math.sin(t / 900),
+      dx: options.inPlane === false ? 0 : 30 * Math.sin(t / 1500),
     }, depth, options.noisePx ?? 0.6, random);
     if (options.wire) lm = dequantizeLandmarkSubset(quantizeLandmarkSubset(lm));
     analyzer.addLandmarks(t, lm, W, H);
@@ -101,8 +103,8 @@ describe('motion and planarity over a capture', () => {
   });
 
   it('says insufficient motion for a still head or a still photo, with motion energy to tell', () => {
-    const stillReal = capture(1, 0, { seed: 2 });
-    const stillPhoto = capture(0, 0, { seed: 2 });
+    const stillReal = capture(1, 0, { seed: 2, inPlane: false });
+    const stillPhoto = capture(0, 0, { seed: 2, inPlane: false });
     const moving = capture(1, 20);
     for (const s of [stillReal, stillPhoto]) {
       expect(s.planarity_evidence).toBe('insufficient_motion');
