@@ -14,10 +14,15 @@ declare module 'fastify' {
 
 export type Authenticate = ReturnType<typeof createApiKeyAuthenticator>;
 
-/** Adds an onRequest hook to the current encapsulation scope (after rate limiting). */
+/**
+ * Authenticates every request of the current scope. It runs at preParsing: after the per-route
+ * rate limit (an onRequest hook), so floods are refused before any key lookup, and before the
+ * body is read, so an unauthenticated caller never gets a body parsed.
+ */
 export function installApiKeyAuth(app: FastifyInstance, authenticate: Authenticate): void {
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
     request.auth = await authenticate(presentedKey(request.headers));
+    return payload;
   });
 }
 
