@@ -1,0 +1,160 @@
+// `npm run bench:api`: session creates/s and status reads/s with autocannon on loopback against
+// a real `livegate start` child process (SQLite, then PostgreSQL), plus ES256 signs/verifies per
+// second. Writes the "API" section of docs/BENCHMARKS.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createKeyring } from '../../server/attestation/keyring.ts';
+import { signAttestation } from '../../server/attestation/sign.ts';
+import { openStore } from '../../server/store/index.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+import { machineLine, median, writeBenchSection } from './lib/report.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = 32;
+const CLI = path.resolve(import.meta.dirname, '../../server/cli.ts');
+
+interface Server {
+  url: string;
+  key: string;
+  child: ChildProcess;
+}
+
+async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', String(port), '--log-level', 'silent'], {
+    env: { ...process.env, LIVEGATE_API_RATE_LIMIT: '100000000', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('API docs')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const key = /(lg_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+  if (!key) throw new Error('the server printed no first key (data dir not empty?)');
+  return { url: `http://127.0.0.1:${port}`, key, child };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+async function cannon(options: autocannon.Options): Promise<number> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} errors during the run`);
+  return result.requests.average;
+}
+
+async function measureBackend(label: string, env: Record<string, string>) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-'));
+  const server = await startServer(dataDir, env);
+  try {
+    const headers = { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' };
+    const body = JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', user_identifier: 'bench-user' });
+    const created = await (await fetch(`${server.url}/v1/sessions`, { method: 'POST', headers, body })).json();
+    const creates: number[] = [];
+    const reads: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      creates.push(await cannon({ url: `${server.url}/v1/sessions`, method: 'POST', headers, body }));
+      reads.push(await cannon({ url: `${server.url}/v1/sessions/${created.session_id}`, headers }));
+      process.stderr.write(`  ${label} run ${run + 1}/${RUNS}: ${creates.at(-1)!.toFixed(0)} creates/s, ${reads.at(-1)!.toFixed(0)} reads/s\n`);
+    }
+    return { label, creates: median(creates), reads: median(reads) };
+  } finally {
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measureSigning() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-sign-'));
+  const store = await openStore({ dataDir });
+  try {
+    const keyring = createKeyring(store, { tokenTtlS: 3600 });
+    await keyring.ensureKey();
+    const attestation = {
+      verdict: 'live',
+      confidence: 0.93,
+      score: 91,
+      risk_level: 'standard',
+      model_used: 'livegate-fusion/10',
+      frames_processed: 10,
+      processing_ms: 120,
+      action_description: 'Approve: Wire transfer of $50,000 to Acme Corp',
+      action_sha256: 'a'.repeat(64),
+      verified_at: new Date().toISOString(),
+      expires_at: new Date().toISOString(),
+      user_identifier: null,
+      checks: {},
+    } as const;
+    const input = { iss: 'http://127.0.0.1:8787', sub: 'bench', aud: 'default', jti: crypto.randomUUID(), attestation };
+    const token = (await signAttestation(keyring, input)).token;
+    const jwks = createLocalJWKSet(await keyring.jwks());
+    const rate = async (fn: () => Promise<unknown>) => {
+      const runs: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        let n = 0;
+        const start = performance.now();
+        while (performance.now() - start < 1000) {
+          await fn();
+          n++;
+        }
+        runs.push((n * 1000) / (performance.now() - start));
+      }
+      return median(runs);
+    };
+    const signs = await rate(() => signAttestation(keyring, input));
+    const verifies = await rate(() => jwtVerify(token, jwks, { algorithms: ['ES256'] }));
+    return { signs, verifies };
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+process.stderr.write('bench:api: SQLite\n');
+results.push(await measureBackend('SQLite', {}));
+process.stderr.write('bench:api: PostgreSQL (throwaway cluster)\n');
+const pg = await startPostgres();
+try {
+  results.push(await measureBackend('PostgreSQL', { DATABASE_URL: pg.url }));
+} finally {
+  await pg.stop();
+}
+process.stderr.write('bench:api: ES256\n');
+const signing = await measureSigning();
+
+const verdict = (value: number, target: number) => (value >= target ? `meets ≥ ${target.toLocaleString('en')}` : `**misses** ≥ ${target.toLocaleString('en')}`);
+const rows = results.map(
+  (r) => `| ${r.label} | ${r.creates.toFixed(0)} | ${r.reads.toFixed(0)} |`,
+);
+const sqlite = results[0];
+const body = `
+Machine: ${machineLine()}. Command: \`npm run bench:api\`. Date: ${new Date().toISOString().slice(0, 10)}.
+autocannon on loopback, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run, median of ${RUNS} runs; the server is a real
+\`livegate start\` child process (logging off, rate limit raised), so client and server share the 2 cores.
+
+| storage | session creates/s | status reads/s |
+|---|---|---|
+${rows.join('\n')}
+
+| ES256 (jose, one core) | per second |
+|---|---|
+| sign | ${signing.signs.toFixed(0)} |
+| verify | ${signing.verifies.toFixed(0)} |
+
+Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}; signs ${verdict(signing.signs, 3000)}.
+`;
+writeBenchSection('API', body);
+process.stdout.write(body);
