@@ -2,13 +2,25 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { fetchModels, ModelsError, modelStatus, verifyModels, type FetchProgressEvent } from '../../models/fetch.ts';
-import { DEFAULT_MODELS_DIR, ManifestError } from '../../models/manifest.ts';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_MODELS_DIR, loadManifest, ManifestError } from '../../models/manifest.ts';
 
 export const EXIT_MODELS_FAILED = 1;
 
 interface Io {
   stdout: NodeJS.WriteStream | NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+}
+
+interface ListFlags {
+  dir: string;
+  manifest?: string;
+}
+interface FetchFlags extends ListFlags {
+  mirror?: string;
+  only?: string;
+}
+interface VerifyFlags extends ListFlags {
+  json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -19,7 +31,8 @@ export function register(program: Command): void {
     .option('--mirror <dir>', 'directory holding model files by name, tried before the network (e.g. ../shared/models)')
     .option('--dir <dir>', 'where the models go', DEFAULT_MODELS_DIR)
     .option('--only <names>', 'comma-separated model names')
-    .action(async (flags: { mirror?: string; dir: string; only?: string }) => {
+    .option('--manifest <file>', 'model manifest', DEFAULT_MANIFEST_PATH)
+    .action(async (flags: FetchFlags) => {
       process.exitCode = await runModelsFetch(flags);
     });
   models
@@ -27,23 +40,26 @@ export function register(program: Command): void {
     .description('hash every model file against the manifest; non-zero exit on a missing or modified file')
     .option('--dir <dir>', 'models directory', DEFAULT_MODELS_DIR)
     .option('--json', 'print the result as JSON')
-    .action(async (flags: { dir: string; json?: boolean }) => {
+    .option('--manifest <file>', 'model manifest', DEFAULT_MANIFEST_PATH)
+    .action(async (flags: VerifyFlags) => {
       process.exitCode = await runModelsVerify(flags);
     });
   models
     .command('list')
     .description('list the manifest with a quick presence check (size only)')
     .option('--dir <dir>', 'models directory', DEFAULT_MODELS_DIR)
-    .action(async (flags: { dir: string }) => {
+    .option('--manifest <file>', 'model manifest', DEFAULT_MANIFEST_PATH)
+    .action(async (flags: ListFlags) => {
       process.exitCode = await runModelsList(flags);
     });
 }
 
-export async function runModelsFetch(flags: { mirror?: string; dir: string; only?: string }, io: Io = process): Promise<number> {
+export async function runModelsFetch(flags: FetchFlags, io: Io = process): Promise<number> {
   const progress = createProgressReporter(io);
   try {
     const results = await fetchModels({
       dir: flags.dir,
+      manifest: await loadManifest(flags.manifest),
       ...(flags.mirror ? { mirror: flags.mirror } : {}),
       ...(flags.only ? { only: flags.only.split(',').map((s) => s.trim()) } : {}),
       onProgress: progress.onEvent,
@@ -62,10 +78,10 @@ export async function runModelsFetch(flags: { mirror?: string; dir: string; only
   }
 }
 
-export async function runModelsVerify(flags: { dir: string; json?: boolean }, io: Io = process): Promise<number> {
+export async function runModelsVerify(flags: VerifyFlags, io: Io = process): Promise<number> {
   let checks;
   try {
-    checks = await verifyModels(flags.dir);
+    checks = await verifyModels(flags.dir, await loadManifest(flags.manifest));
   } catch (err) {
     if (err instanceof ManifestError) {
       io.stderr.write(`error: ${err.code}: ${err.message}\n`);
@@ -87,8 +103,17 @@ export async function runModelsVerify(flags: { dir: string; json?: boolean }, io
   return bad.length === 0 ? 0 : EXIT_MODELS_FAILED;
 }
 
-export async function runModelsList(flags: { dir: string }, io: Io = process): Promise<number> {
-  const checks = await modelStatus(flags.dir);
+export async function runModelsList(flags: ListFlags, io: Io = process): Promise<number> {
+  let checks;
+  try {
+    checks = await modelStatus(flags.dir, await loadManifest(flags.manifest));
+  } catch (err) {
+    if (err instanceof ManifestError) {
+      io.stderr.write(`error: ${err.code}: ${err.message}\n`);
+      return EXIT_MODELS_FAILED;
+    }
+    throw err;
+  }
   for (const c of checks) {
     const state = c.present ? (c.size_ok ? 'present' : 'wrong size') : c.optional ? 'absent (optional)' : 'missing';
     io.stdout.write(`${c.name.padEnd(18)} ${c.file.padEnd(46)} ${state}\n`);
