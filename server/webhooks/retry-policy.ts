@@ -42,6 +42,8 @@ export function parseRetryAfterMs(value: string | null, now: number): number | n
   const trimmed = value.trim();
   if (trimmed === '') return null;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP date names a weekday or month; Date.parse alone would read "-5" or "2026" as dates.
+  if (!/[a-z]{3}/i.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - now);

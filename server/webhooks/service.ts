@@ -21,7 +21,10 @@ import { redactWebhookUrl, validateWebhookUrl } from './url.ts';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Deliveries claimed per store round trip. */
 export const DEFAULT_BATCH_SIZE = 20;
+/** Requests the background loop keeps in flight at once. */
+export const DEFAULT_CONCURRENCY = 20;
 /** Extra lock time beyond the request timeout, for signing and store writes around the request. */
 export const LOCK_MARGIN_MS = 30_000;
 
@@ -48,6 +51,7 @@ export interface WebhookServiceOptions {
   maxDelayMs?: number;
   requestTimeoutMs?: number;
   batchSize?: number;
+  concurrency?: number;
 }
 
 export interface CreatedWebhookEndpoint {
@@ -101,6 +105,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lockMs = requestTimeoutMs + LOCK_MARGIN_MS;
   const policy: RetryPolicy = {
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -114,6 +119,10 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   let timer: NodeJS.Timeout | null = null;
   let activeTick: Promise<void> | null = null;
   let wakeRequested = false;
+  /** Deliveries the loop started that have not finished. */
+  let loopActive = 0;
+  /** The last tick found every slot taken: the next finishing delivery triggers a claim. */
+  let saturated = false;
   const inFlight = new Set<Promise<unknown>>();
 
   function parseEvents(events: readonly string[] | undefined): WebhookEventType[] {
@@ -326,12 +335,37 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     timer.unref();
   }
 
+  // The loop does not wait for a batch to finish before claiming more: a slow receiver (up to
+  // requestTimeoutMs) holds one slot, not the whole loop.
   function tick(): void {
     timer = null;
+    if (activeTick) {
+      wakeRequested = true;
+      return;
+    }
     wakeRequested = false;
-    activeTick = runBatch(now())
+    const free = concurrency - loopActive;
+    if (free <= 0) {
+      saturated = true;
+      return;
+    }
+    const limit = Math.min(batchSize, free);
+    activeTick = store
+      .claimDueDeliveries(now(), now() + lockMs, limit)
       .then(
-        (batch) => (batch.claimed === batchSize ? 0 : pollIntervalMs),
+        (rows) => {
+          for (const row of rows) {
+            loopActive++;
+            void track(row).finally(() => {
+              loopActive--;
+              if (saturated) {
+                saturated = false;
+                schedule(0);
+              }
+            });
+          }
+          return rows.length === limit ? 0 : pollIntervalMs;
+        },
         (error: unknown) => {
           logger.error({ err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'webhook delivery loop failed to claim deliveries');
           return pollIntervalMs;

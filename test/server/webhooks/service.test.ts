@@ -374,6 +374,26 @@ describe.each(bothBackends())('webhook service on $name', (backend) => {
       expect(() => webhooks.start()).toThrow(/closed/);
     });
 
+    it('keeps delivering while one receiver hangs (a slow request holds one slot, not the loop)', async () => {
+      const webhooks = service({ pollIntervalMs: 50, requestTimeoutMs: 5_000, concurrency: 4 });
+      await endpointFor(webhooks);
+      receiver.setReply((_index, delivery) =>
+        (delivery.payload as { data: { session_id: string } }).data.session_id === 'slow' ? 'hang' : { status: 200 },
+      );
+      webhooks.start();
+      await webhooks.emit(TENANT, 'session.completed', { session_id: 'slow' });
+      await receiver.waitFor(1);
+      const started = Date.now();
+      const [fast] = await webhooks.emit(TENANT, 'session.completed', { session_id: 'fast' });
+      await receiver.waitFor(2, 2_000);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(receiver.received[1].headers['webhook-id']).toBe(fast);
+      await expect.poll(async () => (await store.getDelivery(fast))?.status).toBe('delivered');
+      // Let the hanging request go so close() does not wait for the timeout.
+      await receiver.close();
+      receiver = await startReceiver();
+    });
+
     it('picks up deliveries queued by another process on its poll', async () => {
       const webhooks = service({ pollIntervalMs: 50 });
       const other = service();
