@@ -166,7 +166,7 @@ async function verifyWith(getKey: JWTVerifyGetKey, token: string, checks: Verify
   if (typeof header.alg !== 'string' || !(ALLOWED_ALGS as readonly string[]).includes(header.alg)) {
     throw new AttestationError('alg_not_allowed', `alg ${JSON.stringify(header.alg)} is not allowed; only ES256`);
   }
-  if (header.typ !== ATTESTATION_TYP) {
+  if (typeof header.typ !== 'string' || normaliseTyp(header.typ) !== ATTESTATION_TYP) {
     throw new AttestationError('typ_invalid', `typ ${JSON.stringify(header.typ)} is not ${ATTESTATION_TYP}`);
   }
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw new AttestationError('malformed', 'the JWT header has no kid');
@@ -202,6 +202,12 @@ async function verifyWith(getKey: JWTVerifyGetKey, token: string, checks: Verify
     throw new AttestationError('nonce_mismatch', payload.nonce === undefined ? 'the token carries no nonce' : 'the token nonce differs from the expected one');
   }
   return payload as unknown as AttestationClaims;
+}
+
+/** RFC 7515 §4.1.9: media types compare case-insensitively and may omit "application/". */
+function normaliseTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
 function translate(err: unknown, kid: string): AttestationError {

@@ -151,6 +151,12 @@ describe('verifyAttestation', () => {
     await expectCode(untyped, {}, 'typ_invalid');
   });
 
+  it('accepts the typ written as a full media type (RFC 7515)', async () => {
+    const { privateKey, kid } = await keyring.signingKey();
+    const token = await new SignJWT({ ...signed.claims }).setProtectedHeader({ alg: 'ES256', kid, typ: 'application/Livegate-Attestation+JWT' }).sign(privateKey);
+    await expect(verifyAttestation(token, { jwks, now: clock.seconds })).resolves.toMatchObject({ jti: 'sess-1' });
+  });
+
   it('rejects a token from a key not in the JWKS', async () => {
     const foreign = await signAttestation(otherKeyring, { iss: ISS, sub: 's', aud: 'acme', jti: 'j3', attestation: attestationBody() });
     await expectCode(foreign.token, {}, 'unknown_kid');
