@@ -26,7 +26,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         main: resolve(here, 'index.html'),
-        lab: resolve(here, 'lab/index.html'),
+        lab: resolve(here, 'lab.html'),
       },
     },
   },

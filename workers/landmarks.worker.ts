@@ -9,6 +9,7 @@
  */
 import * as Comlink from 'comlink';
 import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
+import { flattenLandmarks, type FlatLandmarks } from './face/landmarks.ts';
 
 export type LandmarkDelegate = 'CPU' | 'GPU';
 
@@ -25,8 +26,8 @@ export type LandmarksInitResult =
   | { ok: false; code: 'landmarks_init_failed'; message: string };
 
 export interface LandmarkResult {
-  /** 478 points, normalised x,y interleaved; null when no face. */
-  points: Float32Array | null;
+  /** 478 points, x,y,z per point (workers/face FlatLandmarks), x and y normalised; null when no face. */
+  points: FlatLandmarks | null;
   /** Wall time of detectForVideo, ms. */
   ms: number;
   delegate: LandmarkDelegate;
@@ -137,16 +138,11 @@ function createLandmarksService() {
         }
         choose();
         const face = r.faceLandmarks[0];
-        let points: Float32Array | null = null;
         if (face) {
-          points = new Float32Array(face.length * 2);
-          for (let i = 0; i < face.length; i++) {
-            points[2 * i] = face[i].x;
-            points[2 * i + 1] = face[i].y;
-          }
+          const points = flattenLandmarks(face);
           return Comlink.transfer({ points, ms, delegate: task.delegate }, [points.buffer]);
         }
-        return { points, ms, delegate: task.delegate };
+        return { points: null, ms, delegate: task.delegate };
       } finally {
         frame.close();
       }

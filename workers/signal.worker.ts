@@ -10,10 +10,16 @@
  *   the CNN worker, and reports guidance status (face box, brightness, motion) to the page.
  */
 import * as Comlink from 'comlink';
-import { encode as encodeCbor } from 'cbor-x';
 import type { LandmarksService } from './landmarks.worker.ts';
 import type { CnnService, CnnScore } from './cnn.worker.ts';
-import { FOREHEAD_POLYGON, LEFT_CHEEK_POLYGON, RIGHT_CHEEK_POLYGON } from './face/landmark-indices.ts';
+import { computeFaceBox, squareCropBox } from './face/face-box.ts';
+import type { FlatLandmarks } from './face/landmarks.ts';
+import { quantizeLandmarkSubset } from './face/landmark-subset.ts';
+import { computeRoiPolygons, createRoiPolygons, type RoiPolygons } from './face/roi-polygons.ts';
+import { sampleRoiMeans } from './face/roi-sampling.ts';
+import { Encoder } from 'cbor-x';
+import { BundleError, resolveBundleLimits, validateCaptureChunk, type BundleLimits, type CaptureChunk, type ContextCrop, type FrameRecord } from './codec/index.ts';
+import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
 import { computeCropBounds, normalisedCropBox, type PixelBox } from './cnn/index.ts';
 
 export interface CapturePlan {
@@ -36,6 +42,8 @@ export interface CaptureStart {
   plan: CapturePlan;
   /** performance.timeOrigin + performance.now() of t = 0, shared with the light challenge. */
   start_epoch_ms: number;
+  /** The light-challenge schedule, when the server sent one (scored on the page's own traces). */
+  light_schedule?: LightChallengeStep[] | null;
 }
 
 export interface PipelineInit {
@@ -92,8 +100,10 @@ export interface CaptureSummary {
   landmark_hz: number;
   timings: StageTimings;
   cnn: CnnScore[];
-  /** ROI traces (mean of the three ROIs per frame) with timestamps, for the page's own estimate. */
-  trace: { t: number[]; rgb: number[] };
+  /** The page's own streaming pulse estimate (never trusted by the server). */
+  heart_rate: StreamingHeartRate | null;
+  /** The page's own light-challenge score, when there was a schedule. */
+  light_challenge: LightChallengeResult | null;
 }
 
 export interface ChunkReady {
@@ -104,35 +114,12 @@ export interface ChunkReady {
 
 type FrameSource = VideoFrame | ImageBitmap;
 
-interface FrameRecord {
-  t: number;
-  lm: Uint16Array | null;
-  roi: Float32Array;
-  skin: Uint32Array;
-  box: Float32Array;
-  crop: Uint8Array;
-}
-
-interface ContextCrop {
-  t: number;
-  box: Float32Array;
-  crop: Uint8Array;
-}
-
 interface PendingFrame {
   record: FrameRecord;
   ready: Promise<void>;
   /** Source time key, to attach landmarks that arrive later. */
   key: number;
 }
-
-const ROI_POLYGONS = [FOREHEAD_POLYGON, LEFT_CHEEK_POLYGON, RIGHT_CHEEK_POLYGON];
-
-// A compact subset for the wire: face oval corners, eyes, nose, mouth, forehead/cheek anchors.
-// Replaced by workers/face LANDMARK_SUBSET when that module lands.
-const WIRE_SUBSET: readonly number[] = [
-  10, 152, 234, 454, 1, 33, 133, 263, 362, 61, 291, 159, 145, 386, 374, 67, 297, 117, 346, 205, 425,
-];
 
 function nowEpoch(): number {
   return performance.timeOrigin + performance.now();
@@ -144,79 +131,39 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function pointInPolygon(x: number, y: number, poly: number[]): boolean {
-  let inside = false;
-  for (let i = 0, j = poly.length - 2; i < poly.length; j = i, i += 2) {
-    const xi = poly[i], yi = poly[i + 1], xj = poly[j], yj = poly[j + 1];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-/** Kovac et al. RGB skin rule (daylight): cheap and good enough for a skin-pixel count. */
-function isSkin(r: number, g: number, b: number): boolean {
-  return r > 60 && g > 30 && b > 15 && r > g && r > b && r - Math.min(g, b) > 10 && Math.abs(r - g) > 8;
-}
-
-interface RoiMask {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  mask: Uint8Array;
-}
-
-function buildMasks(points: Float32Array, width: number, height: number): { masks: RoiMask[]; polys: number[][] } {
-  const masks: RoiMask[] = [];
-  const polys: number[][] = [];
-  for (const idx of ROI_POLYGONS) {
-    const poly: number[] = [];
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (const i of idx) {
-      const x = points[2 * i] * width;
-      const y = points[2 * i + 1] * height;
-      poly.push(x, y);
-      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+/** Pixel bounds of the ROI polygons, clipped to the frame; null when empty. */
+function polygonsBounds(polys: RoiPolygons, width: number, height: number): { x: number; y: number; w: number; h: number } | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const p of polys) {
+    for (let i = 0; i < p.length; i += 2) {
+      if (!Number.isFinite(p[i]) || !Number.isFinite(p[i + 1])) continue;
+      x0 = Math.min(x0, p[i]); x1 = Math.max(x1, p[i]);
+      y0 = Math.min(y0, p[i + 1]); y1 = Math.max(y1, p[i + 1]);
     }
-    polys.push(poly);
-    const x = Math.max(0, Math.floor(x0));
-    const y = Math.max(0, Math.floor(y0));
-    const w = Math.max(1, Math.min(width, Math.ceil(x1)) - x);
-    const h = Math.max(1, Math.min(height, Math.ceil(y1)) - y);
-    const mask = new Uint8Array(w * h);
-    for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) mask[yy * w + xx] = pointInPolygon(x + xx + 0.5, y + yy + 0.5, poly) ? 1 : 0;
-    masks.push({ x, y, w, h, mask });
   }
-  return { masks, polys };
+  const x = Math.max(0, Math.floor(x0));
+  const y = Math.max(0, Math.floor(y0));
+  const w = Math.min(width, Math.ceil(x1) + 1) - x;
+  const h = Math.min(height, Math.ceil(y1) + 1) - y;
+  return w > 0 && h > 0 ? { x, y, w, h } : null;
 }
 
-function landmarkBox(points: Float32Array): [number, number, number, number] {
-  let x0 = 1, y0 = 1, x1 = 0, y1 = 0;
-  for (let i = 0; i < points.length; i += 2) {
-    x0 = Math.min(x0, points[i]); x1 = Math.max(x1, points[i]);
-    y0 = Math.min(y0, points[i + 1]); y1 = Math.max(y1, points[i + 1]);
-  }
-  x0 = Math.max(0, x0); y0 = Math.max(0, y0); x1 = Math.min(1, x1); y1 = Math.min(1, y1);
-  return [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)];
-}
+let browserEncoder: Encoder | undefined;
 
-function quantise(points: Float32Array): Uint16Array {
-  const out = new Uint16Array(WIRE_SUBSET.length * 2);
-  for (let k = 0; k < WIRE_SUBSET.length; k++) {
-    const i = WIRE_SUBSET[k];
-    out[2 * k] = Math.round(Math.min(1, Math.max(0, points[2 * i])) * 65535);
-    out[2 * k + 1] = Math.round(Math.min(1, Math.max(0, points[2 * i + 1])) * 65535);
-  }
-  return out;
-}
-
-function squareAround(box: [number, number, number, number], width: number, height: number): PixelBox {
-  const side = Math.min(width, height, Math.max(box[2] * width, box[3] * height) * 1.1);
-  let x = (box[0] + box[2] / 2) * width - side / 2;
-  let y = (box[1] + box[3] / 2) * height - side / 2;
-  x = Math.min(Math.max(0, x), width - side);
-  y = Math.min(Math.max(0, y), height - side);
-  return { x, y, w: side, h: side };
+/**
+ * encodeCaptureChunk for browsers. The codec's encoder sets `tagUint8Array: true`; without Node's
+ * Buffer, cbor-x then tags the byte string inside every typed-array tag again (tag 85 wrapping
+ * tag 64), which the server's pre-scan rightly refuses. With `tagUint8Array: false` the bytes
+ * are the RFC 8746 form in both runtimes (crops become plain byte strings, which the decoder
+ * accepts). Same validation and size limit as encodeCaptureChunk.
+ */
+function encodeChunkForBrowser(chunk: CaptureChunk, limits: Partial<BundleLimits>): Uint8Array {
+  const l = resolveBundleLimits(limits);
+  validateCaptureChunk(chunk, l);
+  browserEncoder ??= new Encoder({ useRecords: false, mapsAsObjects: true, pack: false, tagUint8Array: false });
+  const bytes = browserEncoder.encode(chunk);
+  if (bytes.length > l.maxBytes) throw new BundleError('bundle_too_large', `encoded chunk is ${bytes.length} bytes, limit ${l.maxBytes}`);
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 async function jpeg(canvas: OffscreenCanvas, quality: number): Promise<Uint8Array> {
@@ -243,16 +190,18 @@ function createSignalService() {
   let lmBusy = false;
   let lmLastDispatch = -Infinity;
   let lmTargetHz = 10;
-  let points: Float32Array | null = null;
+  let points: FlatLandmarks | null = null;
   let pointsAt = 0;
-  let masks: RoiMask[] = [];
-  let polys: number[][] = [];
-  let box: [number, number, number, number] | null = null;
+  let pointsSize = { w: 0, h: 0 };
+  const polys: RoiPolygons = createRoiPolygons();
+  const shifted: RoiPolygons = createRoiPolygons();
+  let polysValid = false;
+  const box = new Float32Array(4);
+  let hasBox = false;
   let prevCentre: { x: number; y: number; at: number } | null = null;
   let motion = 0;
   let faceMissingSince = 0;
   const lmDone: number[] = [];
-  let landmarkFrames = 0;
 
   // Frame-rate and drop tracking.
   let lastFrameTs = -1;
@@ -270,15 +219,20 @@ function createSignalService() {
   let pending: PendingFrame[] = [];
   let pendingContext: ContextCrop[] = [];
   let seq = 0;
+  let boundary = 0;
   let totalBytes = 0;
   let recFrames = 0;
   let faceFrames = 0;
   let recLandmarkFrames = 0;
+  let recDropped = 0;
   let nextContextIdx = 0;
   let cnnScores: CnnScore[] = [];
   let cnnPromises: Promise<unknown>[] = [];
-  let trace = { t: [] as number[], rgb: [] as number[] };
+  let pulse: PulseEstimator | null = null;
+  let faceTimes: number[] = [];
+  let faceRgb: number[] = [];
   let sendChain: Promise<void> = Promise.resolve();
+  let sendError: unknown = null;
   const timings = { draw: [] as number[], roi: [] as number[], crop: [] as number[], lm: [] as number[], cnn: [] as number[], frame: [] as number[] };
   const keep = (arr: number[], v: number) => {
     arr.push(v);
@@ -289,18 +243,18 @@ function createSignalService() {
     if (!canvas || canvas.width !== w || canvas.height !== h) {
       canvas = new OffscreenCanvas(w, h);
       ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      masks = [];
-      if (points) ({ masks, polys } = buildMasks(points, w, h));
+      if (points) applyLandmarks(points, pointsAt, w, h);
     }
     return ctx!;
   }
 
-  function applyLandmarks(p: Float32Array | null, at: number, w: number, h: number): void {
+  function applyLandmarks(p: FlatLandmarks | null, at: number, w: number, h: number): void {
     points = p;
     pointsAt = at;
-    if (p) {
-      ({ masks, polys } = buildMasks(p, w, h));
-      box = landmarkBox(p);
+    pointsSize = { w, h };
+    if (p && computeFaceBox(p, box)) {
+      hasBox = true;
+      polysValid = computeRoiPolygons(p, w, h, polys);
       const c = { x: box[0] + box[2] / 2, y: box[1] + box[3] / 2, at };
       if (prevCentre && at > prevCentre.at) {
         const v = Math.hypot(c.x - prevCentre.x, c.y - prevCentre.y) / ((at - prevCentre.at) / 1000);
@@ -309,22 +263,21 @@ function createSignalService() {
       prevCentre = c;
       faceMissingSince = 0;
     } else {
-      masks = [];
-      polys = [];
-      box = null;
+      points = null;
+      hasBox = false;
+      polysValid = false;
       prevCentre = null;
       motion = 0;
       if (!faceMissingSince) faceMissingSince = at;
     }
   }
 
-  function dispatchLandmarks(source: FrameSource, at: number, key: number, w: number, h: number): void {
+  function dispatchLandmarks(source: FrameSource, at: number, w: number, h: number): void {
     if (!landmarks || lmBusy || at - lmLastDispatch < 1000 / lmTargetHz) return;
     lmBusy = true;
     lmLastDispatch = at;
-    let clone: VideoFrame | Promise<ImageBitmap>;
-    if (typeof VideoFrame !== 'undefined' && source instanceof VideoFrame) clone = source.clone();
-    else clone = createImageBitmap(source as ImageBitmap);
+    const clone: VideoFrame | Promise<ImageBitmap> =
+      typeof VideoFrame !== 'undefined' && source instanceof VideoFrame ? source.clone() : createImageBitmap(source as ImageBitmap);
     const lm = landmarks;
     Promise.resolve(clone)
       .then((frame) => lm.detect(Comlink.transfer(frame, [frame as Transferable]), at))
@@ -332,13 +285,14 @@ function createSignalService() {
         if (stopped || !r) return;
         keep(timings.lm, r.ms);
         lmDone.push(nowEpoch());
-        landmarkFrames++;
+        // Results arrive out of order only if a later frame overtook: keep the newest.
+        if (at < pointsAt) return;
         applyLandmarks(r.points, at, w, h);
-        // Attach the points to the record of the frame they came from, if still pending.
+        // Attach the points to the record of the frame they came from, if not yet sent.
         if (r.points && capture) {
-          const rec = pending.find((p) => p.key === key);
+          const rec = pending.find((p) => p.key === at);
           if (rec) {
-            rec.record.lm = quantise(r.points);
+            rec.record.lm = quantizeLandmarkSubset(r.points);
             recLandmarkFrames++;
           }
         }
@@ -349,45 +303,38 @@ function createSignalService() {
       });
   }
 
-  function sampleRois(c: OffscreenCanvasRenderingContext2D, w: number, h: number): { roi: Float32Array; skin: Uint32Array; luma: number } {
-    const roi = new Float32Array(9);
-    const skin = new Uint32Array(3);
+  function sampleRois(c: OffscreenCanvasRenderingContext2D, w: number, h: number, roi: Float32Array, skin: Uint32Array): number {
     let lumaSum = 0;
     let lumaN = 0;
-    if (masks.length === 3) {
-      for (let k = 0; k < 3; k++) {
-        const m = masks[k];
-        if (m.x >= w || m.y >= h) continue;
-        const data = c.getImageData(m.x, m.y, m.w, m.h).data;
-        let r = 0, g = 0, b = 0, n = 0, sr = 0, sg = 0, sb = 0, s = 0;
-        for (let i = 0; i < m.mask.length; i++) {
-          if (!m.mask[i]) continue;
-          const o = i * 4;
-          const pr = data[o], pg = data[o + 1], pb = data[o + 2];
-          r += pr; g += pg; b += pb; n++;
-          if (isSkin(pr, pg, pb)) { sr += pr; sg += pg; sb += pb; s++; }
+    const region = polysValid && pointsSize.w === w ? polygonsBounds(polys, w, h) : null;
+    if (region) {
+      // Read back only the face region, with the polygons shifted into it.
+      const data = c.getImageData(region.x, region.y, region.w, region.h).data;
+      for (let r = 0; r < 3; r++) {
+        const src = polys[r], dst = shifted[r];
+        for (let i = 0; i < src.length; i += 2) {
+          dst[i] = src[i] - region.x;
+          dst[i + 1] = src[i + 1] - region.y;
         }
-        // Mean over skin pixels when there are enough, else over the whole polygon.
-        const useSkin = s >= Math.max(8, n * 0.2);
-        const cnt = useSkin ? s : n;
-        if (cnt > 0) {
-          roi[3 * k] = (useSkin ? sr : r) / cnt;
-          roi[3 * k + 1] = (useSkin ? sg : g) / cnt;
-          roi[3 * k + 2] = (useSkin ? sb : b) / cnt;
-          lumaSum += (0.299 * roi[3 * k] + 0.587 * roi[3 * k + 1] + 0.114 * roi[3 * k + 2]) * cnt;
-          lumaN += cnt;
-        }
-        skin[k] = s;
+      }
+      sampleRoiMeans(data, region.w, region.h, shifted, roi, skin);
+      for (let r = 0; r < 3; r++) {
+        const n = skin[r];
+        lumaSum += (0.299 * roi[3 * r] + 0.587 * roi[3 * r + 1] + 0.114 * roi[3 * r + 2]) * n;
+        lumaN += n;
       }
     }
     if (lumaN === 0) {
-      // No face: the whole frame's brightness, from a tiny downscale.
+      // No face (or no skin): the whole frame's brightness, from a tiny downscale.
       if (!small) small = new OffscreenCanvas(32, 24).getContext('2d', { willReadFrequently: true })!;
       small.drawImage(c.canvas, 0, 0, 32, 24);
       const d = small.getImageData(0, 0, 32, 24).data;
-      for (let i = 0; i < d.length; i += 4) { lumaSum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]; lumaN++; }
+      for (let i = 0; i < d.length; i += 4) {
+        lumaSum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+        lumaN++;
+      }
     }
-    return { roi, skin, luma: lumaSum / Math.max(1, lumaN) };
+    return lumaSum / Math.max(1, lumaN);
   }
 
   function trackRate(source: FrameSource, at: number): void {
@@ -404,6 +351,7 @@ function createSignalService() {
         const missed = Math.round(gap / expected) - 1;
         dropped += missed;
         droppedWindow += missed;
+        if (capture) recDropped += missed;
       }
     }
     lastFrameTs = ts;
@@ -442,20 +390,21 @@ function createSignalService() {
       const at = frameTime(source, arrival);
       const w = 'displayWidth' in source ? source.displayWidth : source.width;
       const h = 'displayHeight' in source ? source.displayHeight : source.height;
-      dispatchLandmarks(source, at, at, w, h);
+      dispatchLandmarks(source, at, w, h);
       const c = ensureCanvas(w, h);
       const d0 = performance.now();
       c.drawImage(source, 0, 0, w, h);
       keep(timings.draw, performance.now() - d0);
       const r0 = performance.now();
-      const { roi, skin, luma } = sampleRois(c, w, h);
+      const faceNow = hasBox && at - pointsAt < 1500;
+      const roi = new Float32Array(9);
+      const skin = new Uint32Array(3);
+      const luma = faceNow ? sampleRois(c, w, h, roi, skin) : sampleRois(c, w, h, roi.fill(0), skin.fill(0));
       keep(timings.roi, performance.now() - r0);
-      const faceNow = box !== null && at - pointsAt < 1500;
 
       if (capture) {
         const t = at - capture.start_epoch_ms;
-        if (t >= 0 && t <= capture.plan.duration_ms) await record(source, t, at, w, h, roi, skin, faceNow);
-        else if (t > capture.plan.duration_ms) cutChunks(Infinity);
+        if (t >= 0 && t <= capture.plan.duration_ms) record(source, t, at, w, h, roi, skin, faceNow);
       }
 
       if (onStatus && at - lastStatusAt >= cfg.status_every_ms) {
@@ -465,7 +414,7 @@ function createSignalService() {
           width: w,
           height: h,
           face: faceNow,
-          box: faceNow ? box : null,
+          box: faceNow ? [box[0], box[1], box[2], box[3]] : null,
           brightness: luma,
           motion,
           roi: faceNow ? Array.from(roi) : null,
@@ -477,7 +426,7 @@ function createSignalService() {
         };
         if (cfg.status_points) {
           status.points = faceNow && points ? points.slice() : null;
-          status.rois_px = faceNow ? polys : [];
+          status.rois_px = faceNow && polysValid ? polys.map((p) => Array.from(p)) : [];
         }
         onStatus(status);
       }
@@ -487,100 +436,101 @@ function createSignalService() {
     }
   }
 
-  async function record(source: FrameSource, t: number, at: number, w: number, h: number, roi: Float32Array, skin: Uint32Array, face: boolean): Promise<void> {
+  function record(source: FrameSource, t: number, at: number, w: number, h: number, roi: Float32Array, skin: Uint32Array, face: boolean): void {
     const plan = capture!.plan;
     recFrames++;
     if (face) faceFrames++;
-    const faceBox = face && box ? box : null;
-    const rec: FrameRecord = {
-      t,
-      lm: null,
-      roi,
-      skin,
-      box: Float32Array.from(faceBox ?? [0, 0, 0, 0]),
-      crop: new Uint8Array(0),
-    };
-    if (face) {
-      const m = (roi[0] + roi[3] + roi[6]) / 3;
-      trace.t.push(t);
-      trace.rgb.push((roi[0] + roi[3] + roi[6]) / 3, (roi[1] + roi[4] + roi[7]) / 3, (roi[2] + roi[5] + roi[8]) / 3);
-      void m;
+    const faceBox = face ? Float32Array.from(box) : new Float32Array(4);
+    const rec: FrameRecord = { t, lm: null, roi, skin, box: faceBox, crop: new Uint8Array(0) };
+    if (face && skin[0] + skin[1] + skin[2] > 0) {
+      pulse?.push(t, roi);
+      faceTimes.push(t);
+      // Skin-weighted face mean, for the page's own light-challenge score.
+      const n = skin[0] + skin[1] + skin[2];
+      for (let c = 0; c < 3; c++) faceRgb.push((roi[c] * skin[0] + roi[3 + c] * skin[1] + roi[6 + c] * skin[2]) / n);
     }
-    // Aligned face crop (or the centre square when the face is lost), JPEG in this worker.
-    const sq = squareAround(faceBox ?? [0.25, 0.25, 0.5, 0.5], w, h);
+    // The aligned face crop: the same square the server maps ROIs into (workers/face
+    // squareCropBox, scale 1; parts outside the frame stay black). The centre square without a face.
     const size = plan.face_crop_size;
     if (!cropCanvas || cropCanvas.width !== size) cropCanvas = new OffscreenCanvas(size, size);
     const cc = cropCanvas.getContext('2d')!;
-    cc.drawImage(canvas!, sq.x, sq.y, sq.w, sq.h, 0, 0, size, size);
+    const sq = face ? squareCropBox(faceBox, w, h, 1) : Float32Array.of((w - Math.min(w, h) / 2) / 2, (h - Math.min(w, h) / 2) / 2, Math.min(w, h) / 2);
+    cc.fillStyle = '#000';
+    cc.fillRect(0, 0, size, size);
+    cc.drawImage(canvas!, sq[0], sq[1], sq[2], sq[2], 0, 0, size, size);
     const c0 = performance.now();
-    const ready = jpeg(cropCanvas, 0.85).then((bytes) => {
-      rec.crop = bytes;
+    const rec0 = rec;
+    let ready = jpeg(cropCanvas, 0.85).then((bytes) => {
+      rec0.crop = bytes;
       keep(timings.crop, performance.now() - c0);
     });
-    pending.push({ record: rec, ready, key: at });
 
     // Context crops for the CNN, spread evenly over the capture.
     const due = ((nextContextIdx + 0.5) * plan.duration_ms) / plan.frame_count;
-    if (face && faceBox && nextContextIdx < plan.frame_count && t >= due) {
+    if (face && nextContextIdx < plan.frame_count && t >= due) {
       nextContextIdx++;
       const facePx: PixelBox = { x: faceBox[0] * w, y: faceBox[1] * h, w: faceBox[2] * w, h: faceBox[3] * h };
-      const b = computeCropBounds(facePx, w, h, plan.context_crop_scale);
-      const cs = plan.context_crop_size;
-      if (!contextCanvas || contextCanvas.width !== cs) contextCanvas = new OffscreenCanvas(cs, cs);
-      contextCanvas.getContext('2d')!.drawImage(canvas!, b.left, b.top, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);
-      const crop: ContextCrop = { t, box: normalisedCropBox(b, w, h), crop: new Uint8Array(0) };
-      pendingContext.push(crop);
-      const cready = jpeg(contextCanvas, 0.9).then((bytes) => {
-        crop.crop = bytes;
-      });
-      pending[pending.length - 1].ready = Promise.all([ready, cready]).then(() => {});
-      if (cnn) {
-        const c = cnn;
-        const p = createImageBitmap(source)
-          .then((bmp) => c.score(Comlink.transfer(bmp, [bmp]), facePx, t))
-          .then((s) => {
-            if (s) {
-              cnnScores.push(s);
-              keep(timings.cnn, s.ms);
-            }
-          })
-          .catch(() => {});
-        cnnPromises.push(p);
+      if (facePx.w >= 1 && facePx.h >= 1) {
+        const b = computeCropBounds(facePx, w, h, plan.context_crop_scale);
+        const cs = plan.context_crop_size;
+        if (!contextCanvas || contextCanvas.width !== cs) contextCanvas = new OffscreenCanvas(cs, cs);
+        contextCanvas.getContext('2d')!.drawImage(canvas!, b.left, b.top, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);
+        const crop: ContextCrop = { t, box: normalisedCropBox(b, w, h), crop: new Uint8Array(0) };
+        pendingContext.push(crop);
+        const cready = jpeg(contextCanvas, 0.9).then((bytes) => {
+          crop.crop = bytes;
+        });
+        ready = Promise.all([ready, cready]).then(() => {});
+        if (cnn) {
+          const remote = cnn;
+          cnnPromises.push(
+            createImageBitmap(source)
+              .then((bmp) => remote.score(Comlink.transfer(bmp, [bmp]), facePx, t))
+              .then((sc) => {
+                if (sc) {
+                  cnnScores.push(sc);
+                  keep(timings.cnn, sc.ms);
+                }
+              })
+              .catch(() => {}),
+          );
+        }
       }
     }
-    // Cut chunks for frames older than the landmark lag, so late landmarks still attach.
+    pending.push({ record: rec, ready, key: at });
+    // Cut chunks a little behind the newest frame so late landmarks can still attach.
     cutChunks(t - 250);
   }
 
-  /** Emit every whole chunk whose frames all lie before `upTo` (ms since start). */
+  /** Emit every whole chunk whose window ends before `upTo` (ms since start); Infinity flushes. */
   function cutChunks(upTo: number): void {
     if (!capture) return;
     const plan = capture.plan;
-    while (pending.length) {
-      const end = upTo === Infinity ? Infinity : (seq + 1) * plan.chunk_ms;
-      if (end !== Infinity && end > upTo) break;
+    for (;;) {
+      if (pending.length === 0) return;
+      const end = upTo === Infinity ? Infinity : boundary + plan.chunk_ms;
+      if (end !== Infinity && end > upTo) return;
       let n = pending.findIndex((p) => p.record.t >= end);
       if (n === -1) n = pending.length;
-      if (n === 0) {
-        if (end === Infinity) break;
-        seq++; // an empty second (frames dropped): keep seq aligned with time
-        continue;
-      }
+      boundary = end === Infinity ? boundary : end;
+      if (n === 0) continue; // a window with no frames: sequence numbers stay contiguous
       n = Math.min(n, plan.max_frames_per_chunk);
       const batch = pending.splice(0, n);
-      const ctxEnd = batch[batch.length - 1].record.t;
-      const ctxCrops = pendingContext.filter((c) => c.t <= ctxEnd);
-      pendingContext = pendingContext.filter((c) => c.t > ctxEnd);
+      const last = batch[batch.length - 1].record.t;
+      const ctxCrops = pendingContext.filter((c) => c.t <= last);
+      pendingContext = pendingContext.filter((c) => c.t > last);
       const mySeq = seq++;
       const cap = capture;
-      sendChain = sendChain.then(() => emitChunk(cap, mySeq, batch, ctxCrops));
+      sendChain = sendChain.then(() => emitChunk(cap, mySeq, batch, ctxCrops)).catch((err) => {
+        sendError = err;
+      });
     }
   }
 
   async function emitChunk(cap: CaptureStart, mySeq: number, batch: PendingFrame[], ctxCrops: ContextCrop[]): Promise<void> {
     await Promise.all(batch.map((p) => p.ready));
-    const chunk = {
-      v: 1 as const,
+    const chunk: CaptureChunk = {
+      v: 1,
       session_id: cap.session_id,
       attempt_id: cap.attempt_id,
       nonce: cap.nonce,
@@ -588,20 +538,14 @@ function createSignalService() {
       frames: batch.map((p) => p.record),
       context: ctxCrops,
     };
-    const bytes = encodeChunk(chunk);
+    const bytes = encodeChunkForBrowser(chunk, { maxBytes: cap.plan.max_chunk_bytes, maxFrames: cap.plan.max_frames_per_chunk });
     totalBytes += bytes.byteLength;
     onChunk?.(Comlink.transfer({ seq: mySeq, bytes, frames: batch.length }, [bytes.buffer as ArrayBuffer]));
   }
 
-  function encodeChunk(chunk: unknown): Uint8Array {
-    const out = encodeCbor(chunk) as Uint8Array;
-    // A fresh buffer we own, so it can be transferred.
-    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-  }
-
   async function pump(r: ReadableStreamDefaultReader<VideoFrame>): Promise<void> {
     for (;;) {
-      const { value, done } = await r.read();
+      const { value, done } = await r.read().catch(() => ({ value: undefined, done: true as const }));
       if (done || stopped) {
         value?.close();
         break;
@@ -651,35 +595,56 @@ function createSignalService() {
       pending = [];
       pendingContext = [];
       seq = 0;
+      boundary = 0;
       totalBytes = 0;
       recFrames = 0;
       faceFrames = 0;
       recLandmarkFrames = 0;
+      recDropped = 0;
       nextContextIdx = 0;
       cnnScores = [];
       cnnPromises = [];
-      trace = { t: [], rgb: [] };
-      dropped = 0;
+      faceTimes = [];
+      faceRgb = [];
+      sendError = null;
+      pulse = createPulseEstimator({ sampleRate: 30, rois: 3, minSeconds: Math.min(6, start.plan.duration_ms / 1000 - 0.5), windowSeconds: Math.max(6, start.plan.duration_ms / 1000) });
     },
 
     /** End the capture: flush the last chunks and wait for them and the CNN. */
     async stopCapture(): Promise<CaptureSummary | null> {
       if (!capture) return null;
+      const cap = capture;
       cutChunks(Infinity);
       await sendChain;
       await Promise.all(cnnPromises);
+      if (sendError) throw sendError;
+      let heartRate: StreamingHeartRate | null = null;
+      try {
+        heartRate = pulse?.estimate() ?? null;
+      } catch {
+        heartRate = null;
+      }
+      let light: LightChallengeResult | null = null;
+      if (cap.light_schedule?.length) {
+        try {
+          light = scoreLightChallenge(cap.light_schedule, faceTimes, faceRgb);
+        } catch {
+          light = null;
+        }
+      }
       const summary: CaptureSummary = {
         chunk_count: seq,
         frames: recFrames,
         landmark_frames: recLandmarkFrames,
         face_frames: faceFrames,
-        dropped_frames: dropped,
+        dropped_frames: recDropped,
         bytes: totalBytes,
         fps: currentFps(),
         landmark_hz: lmDone.length / 2,
         timings: api.timings(),
         cnn: cnnScores,
-        trace,
+        heart_rate: heartRate,
+        light_challenge: light,
       };
       capture = null;
       return summary;

@@ -214,6 +214,8 @@ const steadiness = createSteadiness(STEADY_MS);
 let calibrated = false;
 
 function onStatus(s: PipelineStatus): void {
+  // Face size as a share of the frame height, for tests and support (no pixels, no identity).
+  document.body.dataset.faceHeight = s.box ? s.box[3].toFixed(2) : '0';
   if (phase === 'guidance') {
     const key = guidanceFor(s);
     if (key !== lastGuide) {
@@ -304,7 +306,7 @@ async function startCapture(): Promise<void> {
       byId('light-advice').hidden = false;
       light = runLightChallenge(byId('light'), start.light_challenge.schedule, startEpoch);
     }
-    await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch });
+    await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch, light_schedule: start.light_challenge?.schedule ?? null });
     setState('capturing');
     await new Promise((r) => setTimeout(r, start.plan.duration_ms + 200));
     if (phase !== 'capturing' || !pipeline) return;
@@ -329,6 +331,10 @@ async function startCapture(): Promise<void> {
         fps: summary?.fps ?? 0,
         landmark_hz: summary?.landmark_hz ?? 0,
         bytes: summary?.bytes ?? 0,
+        heart_rate_bpm: summary?.heart_rate?.bpm ?? null,
+        snr_db: summary?.heart_rate?.snr_db ?? null,
+        pulse_confident: summary?.heart_rate?.confident ?? false,
+        light_challenge: summary?.light_challenge ? { passed: summary.light_challenge.passed, score: summary.light_challenge.score, lag_ms: summary.light_challenge.lag_ms } : null,
         cnn_real: cnn?.mean_real ?? null,
         cnn_scores: cnn?.scores.map((s) => ({ t: s.t, real: s.real })) ?? [],
         landmarks: { delegate: lmStats.delegate, median_ms: lmStats.median_ms },

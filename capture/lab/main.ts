@@ -33,7 +33,7 @@ function drawOverlay(s: PipelineStatus): void {
   g.clearRect(0, 0, s.width, s.height);
   if (s.points) {
     g.fillStyle = 'rgba(0,255,128,0.8)';
-    for (let i = 0; i < s.points.length; i += 2) g.fillRect(s.points[i] * s.width - 1, s.points[i + 1] * s.height - 1, 2, 2);
+    for (let i = 0; i < s.points.length; i += 3) g.fillRect(s.points[i] * s.width - 1, s.points[i + 1] * s.height - 1, 2, 2);
   }
   g.strokeStyle = 'rgba(255,64,64,0.9)';
   g.lineWidth = 2;

@@ -46,6 +46,11 @@ export interface Y4mOptions {
   seconds?: number;
   /** Scale so the larger side is at most this many pixels (keeps y4m files small). */
   maxSide?: number;
+  /**
+   * Place the video on a black webcam-sized frame, scaled to `scale` of its height: the person
+   * sits farther from the camera (close-up clips otherwise fill the whole frame).
+   */
+  frame?: { width: number; height: number; scale: number };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -74,14 +79,18 @@ export async function toY4m(input: string, opts: Y4mOptions = {}): Promise<strin
   const maxSide = opts.maxSide ?? 640;
   const st = await stat(input);
   const key = createHash('sha256')
-    .update(`${resolve(input)}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${maxSide}`)
+    .update(`${resolve(input)}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${maxSide}|${JSON.stringify(opts.frame ?? null)}`)
     .digest('hex')
     .slice(0, 16);
   return cached(key, async (out) => {
     const still = /\.(png|jpe?g)$/i.test(input);
     const args = ['-hide_banner', '-loglevel', 'error', '-y'];
     if (still) args.push('-loop', '1');
-    args.push('-i', input, '-t', String(seconds), '-vf', `fps=${fps},${scaleFilter(maxSide)}`, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out);
+    const f = opts.frame;
+    const geometry = f
+      ? `scale=-2:${2 * Math.round((f.height * f.scale) / 2)},pad=${f.width}:${f.height}:(ow-iw)/2:(oh-ih)/2:black`
+      : scaleFilter(maxSide);
+    args.push('-i', input, '-t', String(seconds), '-vf', `fps=${fps},${geometry}`, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out);
     await run('ffmpeg', args, { maxBuffer: 1 << 20 });
   });
 }
