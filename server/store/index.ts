@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSqliteStore } from './sqlite.ts';
 import { StoreError, type Store } from './types.ts';
+import type { PostgresStore } from './postgres.ts';
 
 export * from './types.ts';
 
@@ -35,6 +36,13 @@ export function describePostgresUrl(url: string): string {
 function scrub(message: string): string {
   return message.replace(/postgres(ql)?:\/\/[^\s]*/gi, (m) => describePostgresUrl(m));
 }
+
+/** True for the PostgreSQL store, which also offers LISTEN/NOTIFY (`listen`, `notify`). */
+export function supportsNotifications(store: Store): store is PostgresStore {
+  return store.kind === 'postgres' && typeof (store as Partial<PostgresStore>).listen === 'function';
+}
+
+export type { PostgresStore, NotificationHandler } from './postgres.ts';
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   return isPostgresUrl(opts.databaseUrl) ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);

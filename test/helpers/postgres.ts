@@ -18,15 +18,22 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const PG_ROOT = '/usr/lib/postgresql';
+export interface StartPostgresOptions {
+  /** Where Debian puts the versioned PostgreSQL installs. */
+  root?: string;
+}
 
-async function newestBinDir(): Promise<string> {
-  const entries = (existsSync(PG_ROOT) ? await readdir(PG_ROOT) : []).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  for (const v of entries) {
-    const bin = join(PG_ROOT, v, 'bin');
+export const DEFAULT_PG_ROOT = '/usr/lib/postgresql';
+
+async function newestBinDir(root: string): Promise<string> {
+  const versions = (existsSync(root) ? await readdir(root) : [])
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) {
+    const bin = join(root, v, 'bin');
     if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'))) return bin;
   }
-  throw new Error(`PostgreSQL binaries (initdb, pg_ctl) not found under ${PG_ROOT}/*/bin: run \`apt-get install postgresql\``);
+  throw new Error(`PostgreSQL binaries (initdb, pg_ctl) not found under ${root}/*/bin: run \`apt-get install postgresql\``);
 }
 
 function freePort(): Promise<number> {
@@ -50,8 +57,8 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
 }
 
 /** Starts a fresh cluster; `stop()` shuts it down and removes its directory. */
-export async function startPostgres(): Promise<TestPostgres> {
-  const bin = await newestBinDir();
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<TestPostgres> {
+  const bin = await newestBinDir(opts.root ?? DEFAULT_PG_ROOT);
   const dir = await mkdtemp(join(tmpdir(), 'livegate-pg-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');

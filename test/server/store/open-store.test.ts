@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePostgresUrl, isPostgresUrl, openStore, SQLITE_FILE_NAME, StoreError } from '../../../server/store/index.ts';
+import { describePostgresUrl, isPostgresUrl, openStore, SQLITE_FILE_NAME, StoreError, supportsNotifications } from '../../../server/store/index.ts';
 
 let dir = '';
 beforeAll(async () => {
@@ -35,6 +35,7 @@ describe('openStore', () => {
     const dataDir = join(dir, 'nested', 'data');
     const store = await openStore({ dataDir });
     expect(store.kind).toBe('sqlite');
+    expect(supportsNotifications(store)).toBe(false);
     expect(existsSync(join(dataDir, SQLITE_FILE_NAME))).toBe(true);
     await store.createTenant({ id: 't1', name: 'T', created_at: 1 });
     await store.close();

@@ -1,7 +1,7 @@
 // PostgreSQL-only parts: openStore on a URL, LISTEN/NOTIFY between two instances.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../server/store/index.ts';
+import { openStore, supportsNotifications } from '../../../server/store/index.ts';
 import { createPostgresStore, type PostgresStore } from '../../../server/store/postgres.ts';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 
@@ -25,11 +25,18 @@ function nextNotification(): { handler: (p: string) => void; received: Promise<s
   };
 }
 
+describe('startPostgres', () => {
+  it('fails loudly, naming the package, when the binaries are missing', async () => {
+    await expect(startPostgres({ root: '/nonexistent/postgresql' })).rejects.toThrow(/apt-get install postgresql/);
+  });
+});
+
 describe('PostgreSQL store', () => {
   it('is what openStore returns for a postgres:// URL, migrated', async () => {
     const store = await openStore({ dataDir: '/nonexistent-not-used', databaseUrl: cluster.url });
     try {
       expect(store.kind).toBe('postgres');
+      expect(supportsNotifications(store)).toBe(true);
       expect(await store.countTenants()).toBe(0);
     } finally {
       await store.close();

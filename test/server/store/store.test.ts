@@ -115,15 +115,17 @@ describe.each(factories)('Store on $name', (factory) => {
   let db: OpenedStore;
   let store: Store;
 
-  beforeAll(() => factory.setup());
-  afterAll(() => factory.teardown());
-  beforeEach(async () => {
-    db = await factory.open();
+  async function useDatabase(opts?: { fresh?: boolean }): Promise<void> {
+    db = await factory.open(opts);
     store = db.store;
     await store.migrate();
     await store.createTenant({ id: 'ten_a', name: 'Tenant A', created_at: T0 });
     await store.createTenant({ id: 'ten_b', name: 'Tenant B', created_at: T0 + 1 });
-  });
+  }
+
+  beforeAll(() => factory.setup());
+  afterAll(() => factory.teardown());
+  beforeEach(() => useDatabase());
   afterEach(() => factory.closeAll());
 
   it('reports its kind', () => {
@@ -132,6 +134,7 @@ describe.each(factories)('Store on $name', (factory) => {
 
   describe('migrations', () => {
     it('are idempotent: a second run changes nothing and keeps data', async () => {
+      await useDatabase({ fresh: true });
       await store.migrate();
       await store.migrate();
       const rows = await db.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
@@ -140,8 +143,15 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.countTenants()).toBe(2);
     });
 
+    it('refuse a database migrated by a newer version', async () => {
+      await useDatabase({ fresh: true });
+      await db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from the future', 0)");
+      await expectStoreError(store.migrate(), 'migration_failed');
+      expect(await store.countTenants()).toBe(2);
+    });
+
     it('survive two instances migrating the same fresh database at once', async () => {
-      const fresh = await factory.open();
+      const fresh = await factory.open({ fresh: true });
       const other = await fresh.second();
       await Promise.all([fresh.store.migrate(), other.migrate()]);
       const rows = await fresh.query('SELECT version FROM schema_migrations');
