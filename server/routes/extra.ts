@@ -1,6 +1,111 @@
-// REST routes beyond sessions (policies, reviews, whoami, checks), registered inside the
-// authenticated /v1 scope. Filled in by the MCP layer so `livegate mcp --url` can reach them.
+// REST routes beyond sessions: policies, manual reviews, whoami, checks and a long-poll wait.
+// Registered inside the authenticated, rate-limited /v1 scope; `livegate mcp --url` drives a
+// remote Livegate through these, so the MCP tools behave the same there.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppServices } from '../app.ts';
+import { requireScopeOf } from '../auth/api-keys.ts';
+import { ErrorBodySchema } from '../http/schemas.ts';
+import { ReviewView, WhoamiView } from '../mcp/client.ts';
+import { reviewView } from '../mcp/local.ts';
+import { CheckInfoSchema, listChecks } from '../policies/checks.ts';
+import { createPolicyService, CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
+import { SessionStatusView } from '../sessions/schemas.ts';
+import { VERSION } from '../version.ts';
 
-export async function extraApiRoutes(_app: FastifyInstance, _services: AppServices): Promise<void> {}
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
+const SessionParams = z.object({ id: z.string().min(1).max(64).describe('Session id (UUID)') });
+const PolicyParams = z.object({ id: z.string().min(1).max(128).describe('Policy id (pol_...)') });
+export const MAX_WAIT_S = 55;
+
+export const ReviewBody = z
+  .object({
+    message: z.string().min(1).max(2000).describe('The comment, or the reason for a decision'),
+    decision: z.enum(['approved', 'declined']).optional().describe('A reviewer decision; omit for a plain comment'),
+  })
+  .strict();
+
+export async function extraApiRoutes(root: FastifyInstance, services: AppServices): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { sessions, config } = services;
+  const policies = createPolicyService({ store: services.store });
+
+  app.get('/v1/whoami', {
+    schema: { tags: ['account'], summary: 'The tenant, scopes and server behind this API key', response: { 200: WhoamiView, ...errors } },
+    handler: async (request) => ({
+      tenant: request.auth.tenantId,
+      key_id: request.auth.keyId,
+      scopes: [...request.auth.scopes],
+      server_version: VERSION,
+      public_url: config.publicUrl,
+    }),
+  });
+
+  app.get('/v1/checks', {
+    schema: {
+      tags: ['account'],
+      summary: 'Liveness checks this deployment offers, and whether each is available',
+      response: { 200: z.object({ checks: z.array(CheckInfoSchema) }), ...errors },
+    },
+    handler: async (request) => {
+      requireScopeOf(request.auth, 'session:read');
+      return { checks: await listChecks(config.modelsDir) };
+    },
+  });
+
+  app.get('/v1/policies', {
+    schema: { tags: ['policies'], summary: 'List policies', response: { 200: z.object({ policies: z.array(PolicyView) }), ...errors } },
+    handler: async (request) => ({ policies: await policies.list(request.auth) }),
+  });
+  app.post('/v1/policies', {
+    schema: { tags: ['policies'], summary: 'Create a policy (defaults fill what you leave out)', body: CreatePolicyBody, response: { 201: PolicyView, ...errors } },
+    handler: async (request, reply) => reply.status(201).send(await policies.create(request.auth, request.body)),
+  });
+  app.get('/v1/policies/:id', {
+    schema: { tags: ['policies'], summary: 'Get a policy', params: PolicyParams, response: { 200: PolicyView, ...errors } },
+    handler: async (request) => policies.get(request.auth, request.params.id),
+  });
+  app.patch('/v1/policies/:id', {
+    schema: { tags: ['policies'], summary: 'Change a policy (merged over the stored one)', params: PolicyParams, body: UpdatePolicyBody, response: { 200: PolicyView, ...errors } },
+    handler: async (request) => policies.update(request.auth, request.params.id, request.body),
+  });
+
+  app.get('/v1/sessions/:id/reviews', {
+    schema: {
+      tags: ['reviews'],
+      summary: 'Manual reviews of a session (scope session:audit)',
+      params: SessionParams,
+      response: { 200: z.object({ reviews: z.array(ReviewView) }), ...errors },
+    },
+    handler: async (request) => ({ reviews: (await sessions.listReviews(request.auth, request.params.id)).map(reviewView) }),
+  });
+  app.post('/v1/sessions/:id/reviews', {
+    schema: {
+      tags: ['reviews'],
+      summary: 'Add a review comment or decision (scope session:audit; audited)',
+      params: SessionParams,
+      body: ReviewBody,
+      response: { 201: ReviewView, ...errors },
+    },
+    handler: async (request, reply) => reply.status(201).send(reviewView(await sessions.addReview(request.auth, request.params.id, request.body))),
+  });
+
+  app.get('/v1/sessions/:id/wait', {
+    schema: {
+      tags: ['sessions'],
+      summary: `Long-poll: answers when the session is terminal or after timeout_s (at most ${MAX_WAIT_S})`,
+      params: SessionParams,
+      querystring: z.object({ timeout_s: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(25) }),
+      response: { 200: SessionStatusView.extend({ timed_out: z.boolean() }), ...errors },
+    },
+    handler: async (request, reply) => {
+      // Stop waiting when the client goes away, so abandoned long-polls hold nothing.
+      // (The response's 'close', not the request's: that one fires once the body is read.)
+      const abort = new AbortController();
+      reply.raw.once('close', () => abort.abort());
+      const outcome = await sessions.waitForTerminal(request.auth, request.params.id, request.query.timeout_s * 1000, undefined, abort.signal);
+      return { ...outcome.status, timed_out: outcome.timed_out };
+    },
+  });
+}

@@ -1,0 +1,60 @@
+// What the MCP tools call: one caller's view of a Livegate deployment. Two implementations:
+// in-process over the services (local.ts) and over the REST API of a remote server (remote.ts),
+// so `livegate mcp --url` behaves exactly like the embedded and HTTP modes.
+import type { JSONWebKeySet } from 'jose';
+import { z } from 'zod';
+import type { CheckInfo } from '../policies/checks.ts';
+import type { CreatePolicyInput, PolicyViewT, UpdatePolicyInput } from '../policies/service.ts';
+import type { CreateSessionInput, SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
+
+export const WhoamiView = z.object({
+  tenant: z.string().describe('Tenant the key belongs to'),
+  key_id: z.string().describe('Public id of the API key in use'),
+  scopes: z.array(z.string()).describe('Scopes of the key'),
+  server_version: z.string(),
+  public_url: z.string().describe('Where people and agents reach this Livegate'),
+});
+export type Whoami = z.infer<typeof WhoamiView>;
+
+export const ReviewView = z.object({
+  review_id: z.string(),
+  session_id: z.string(),
+  kind: z.enum(['comment', 'decision']),
+  message: z.string(),
+  decision: z.enum(['approved', 'declined']).nullable(),
+  created_at: z.string(),
+});
+export type Review = z.infer<typeof ReviewView>;
+
+export interface HealthView {
+  status: 'ok';
+  uptime: string;
+  timestamp: string;
+  version: string;
+}
+
+export interface WaitOutcome {
+  status: SessionStatus;
+  timed_out: boolean;
+}
+
+export interface LivegateClient {
+  whoami(): Promise<Whoami>;
+  health(): Promise<HealthView>;
+  createSession(input: CreateSessionInput): Promise<SessionCreatedView>;
+  getStatus(id: string): Promise<SessionStatus>;
+  getResult(id: string): Promise<SessionResultView>;
+  cancel(id: string, reason?: string): Promise<{ session_id: string; status: 'cancelled'; reason: string | null }>;
+  /** Resolves when the session is terminal or the timeout passes; onChange sees every status change. */
+  waitForTerminal(id: string, timeoutMs: number, onChange?: (status: SessionStatus) => void | Promise<void>, signal?: AbortSignal): Promise<WaitOutcome>;
+  /** Calls onChange on every status change of a session the caller may read; returns the unsubscribe. */
+  watchSession(id: string, onChange: (status: string) => void): Promise<() => void>;
+  listPolicies(): Promise<PolicyViewT[]>;
+  getPolicy(id: string): Promise<PolicyViewT>;
+  createPolicy(input: CreatePolicyInput): Promise<PolicyViewT>;
+  updatePolicy(id: string, input: UpdatePolicyInput): Promise<PolicyViewT>;
+  listChecks(): Promise<CheckInfo[]>;
+  jwks(): Promise<JSONWebKeySet>;
+  addReview(id: string, input: { message: string; decision?: 'approved' | 'declined' }): Promise<Review>;
+  listReviews(id: string): Promise<Review[]>;
+}

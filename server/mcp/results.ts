@@ -1,0 +1,67 @@
+// Tool results: structuredContent plus a text copy; expected failures as isError results with a
+// stable code and a hint, never a stack trace.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { AppError, ERROR_TABLE } from '../errors.ts';
+
+/** Where the machine-readable error of a failed tool call lives (`result._meta[ERROR_META_KEY]`). */
+export const ERROR_META_KEY = 'livegate/error';
+
+/** Codes only the MCP layer produces, beside the shared table in server/errors.ts. */
+export const MCP_ERROR_HINTS = {
+  elicitation_cancelled: 'Nothing was saved. Call the tool again, or pass every field yourself to skip the questions.',
+} as const;
+export type ToolErrorCode = keyof typeof ERROR_TABLE | keyof typeof MCP_ERROR_HINTS;
+
+export interface ToolErrorInfo {
+  code: ToolErrorCode;
+  message: string;
+  hint: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The error rides in `_meta`, not `structuredContent`: clients validate structuredContent
+ * against the tool's output schema even on errors (SDK 1.x Client.callTool does).
+ */
+export function toolError(info: ToolErrorInfo): CallToolResult {
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `Error (${info.code}): ${info.message}\nNext step: ${info.hint}` }],
+    _meta: { [ERROR_META_KEY]: { ...info } },
+  };
+}
+
+export function mcpError(code: keyof typeof MCP_ERROR_HINTS, message: string): CallToolResult {
+  return toolError({ code, message, hint: MCP_ERROR_HINTS[code] });
+}
+
+export interface ErrorLogger {
+  error(obj: unknown, msg?: string): void;
+}
+
+/** Maps anything thrown by a tool to a tool error; unexpected errors are logged, not shown. */
+export function toToolError(err: unknown, logger?: ErrorLogger): CallToolResult {
+  if (err instanceof AppError) {
+    return toolError({ code: err.code, message: err.message, hint: err.hint, ...(err.details ? { details: err.details } : {}) });
+  }
+  logger?.error({ err }, 'MCP tool failed');
+  return toolError({ code: 'internal_error', message: 'Something went wrong on our side.', hint: ERROR_TABLE.internal_error.hint });
+}
+
+export function invalidInput(tool: string, error: z.ZodError): CallToolResult {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const first = issues[0];
+  return toolError({
+    code: 'invalid_request',
+    message: `Invalid arguments for ${tool}: ${first ? `${first.path}: ${first.message}` : 'see details'}.`,
+    hint: 'Fix the named argument (see the tool input schema) and call again.',
+    details: { issues },
+  });
+}
+
+/** A successful result: the structured value and its JSON text copy, after an optional summary line. */
+export function ok<T extends Record<string, unknown>>(structured: T, summary?: string): CallToolResult & { structuredContent: T } {
+  const json = JSON.stringify(structured, null, 2);
+  return { content: [{ type: 'text', text: summary ? `${summary}\n\n${json}` : json }], structuredContent: structured };
+}

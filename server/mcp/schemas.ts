@@ -1,0 +1,106 @@
+// Input and output schemas of the MCP tools. Session shapes come from the REST API's schemas so
+// both surfaces describe the same objects.
+import { z } from 'zod';
+import { CheckInfoSchema } from '../policies/checks.ts';
+import { PolicyOverridesSchema } from '../policies/defaults.ts';
+import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
+import { HealthSchema } from '../routes/health.ts';
+import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusView } from '../sessions/schemas.ts';
+import { ReviewView, WhoamiView } from './client.ts';
+
+export const MAX_WAIT_S = 55;
+export const DEFAULT_WAIT_S = 50;
+
+const sessionId = z.string().min(1).max(64).describe('The session_id returned by verify_human_presence');
+
+export const GREETINGS = {
+  en: (name: string) => `Hello, ${name}!`,
+  es: (name: string) => `Hola, ${name}!`,
+  fr: (name: string) => `Bonjour, ${name} !`,
+  de: (name: string) => `Hallo, ${name}!`,
+  pt: (name: string) => `Olá, ${name}!`,
+} as const;
+
+export const input = {
+  health: z.object({}).strict(),
+  greet: z
+    .object({
+      name: z.string().min(1).max(200).describe('Who to greet'),
+      language: z.enum(['en', 'es', 'fr', 'de', 'pt']).optional().describe('Language of the greeting (default en)'),
+    })
+    .strict(),
+  verify: CreateSessionBody,
+  sessionOnly: z.object({ session_id: sessionId }).strict(),
+  revoke: z
+    .object({ session_id: sessionId, reason: z.string().max(500).optional().describe('Why the session is cancelled (kept in the audit trail)') })
+    .strict(),
+  wait: z
+    .object({
+      session_id: sessionId,
+      timeout_s: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_WAIT_S)
+        .optional()
+        .describe(`Seconds to wait at most (default ${DEFAULT_WAIT_S}, max ${MAX_WAIT_S}: under the usual 60 s client request timeout); call again to keep waiting`),
+    })
+    .strict(),
+  verifyAttestation: z
+    .object({
+      token: z.string().min(1).max(20_000).describe('The attestation JWT (`signature` in get_verification_result)'),
+      action_description: z.string().min(1).max(2000).optional().describe('The action about to be executed; its hash must match the token'),
+      action_details: z.record(z.string(), z.unknown()).optional().describe('Structured details given at session creation, if any'),
+      action_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Alternatively, the expected action hash (hex)'),
+      audience: z.string().min(1).max(256).optional().describe('Expected aud claim'),
+      nonce: z.string().min(1).max(256).optional().describe('Expected nonce (the one given at session creation)'),
+    })
+    .strict(),
+  none: z.object({}).strict(),
+  getPolicy: z.object({ policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies') }).strict(),
+  createPolicy: PolicyOverridesSchema.extend({ name: PolicyNameSchema }).strict(),
+  updatePolicy: PolicyOverridesSchema.extend({
+    policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies'),
+    name: PolicyNameSchema.optional(),
+  }).strict(),
+  decide: z
+    .object({
+      session_id: sessionId,
+      status: z.enum(['approved', 'declined']).describe("The reviewer's decision"),
+      note: z.string().min(1).max(2000).describe('Why; kept in the audit trail'),
+    })
+    .strict(),
+  comment: z.object({ session_id: sessionId, message: z.string().min(1).max(2000).describe('The review comment') }).strict(),
+};
+
+export const output = {
+  health: HealthSchema,
+  greet: z.object({ greeting: z.string(), language: z.enum(['en', 'es', 'fr', 'de', 'pt']) }),
+  verify: SessionCreated.extend({
+    instructions: z.string().describe('What the agent should do next'),
+    url_elicitation: z
+      .enum(['accept', 'decline', 'cancel', 'unanswered'])
+      .optional()
+      .describe("The person's answer when the URL was also presented by URL-mode elicitation"),
+    final_status: SessionStatusView.optional().describe('Set when run as a task: the status the session ended in'),
+  }),
+  status: SessionStatusView,
+  result: SessionResult,
+  revoke: CancelResult,
+  wait: SessionStatusView.extend({ timed_out: z.boolean().describe('true when the wait ended before the session did; call again to keep waiting') }),
+  verifyAttestation: z.object({
+    valid: z.boolean(),
+    reason: z.string().optional().describe('Stable code of the failed check (expired, action_mismatch, signature_invalid, ...)'),
+    message: z.string().optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+  }),
+  policies: z.object({ policies: z.array(PolicyView) }),
+  policy: PolicyView,
+  createdPolicy: PolicyView.extend({
+    elicitation: z.enum(['not_needed', 'unsupported', 'kept_defaults', 'answered']).describe('How the fields left out were settled'),
+  }),
+  checks: z.object({ checks: z.array(CheckInfoSchema) }),
+  whoami: WhoamiView,
+  review: ReviewView,
+  reviews: z.object({ reviews: z.array(ReviewView) }),
+};
