@@ -1,20 +1,35 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The keyring on both storage backends: a restart or a second process is another store
+// connection on the same database.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint } from 'jose';
 import { createKeyring, DEFAULT_RETENTION_GRACE_S } from '../../../server/attestation/keyring.ts';
 import { signAttestation } from '../../../server/attestation/sign.ts';
 import { verifyAttestation } from '../../../server/attestation/verify.ts';
-import { attestationBody, manualClock, tempDb, type TempDb } from './helpers.ts';
+import type { Store } from '../../../server/store/types.ts';
+import { postgresFactory, sqliteFactory, type StoreFactory } from '../store/store-factories.ts';
+import { attestationBody, manualClock } from './helpers.ts';
 
 const TTL_S = 600;
 
-describe('keyring', () => {
-  let db: TempDb;
+describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $name', (factory) => {
+  // db.open(): the first call hands out the test's store, later calls another connection to
+  // the same database; all migrated.
+  let db: { open(): Promise<Store> };
+  beforeAll(() => factory.setup());
+  afterAll(() => factory.teardown());
   beforeEach(async () => {
-    db = await tempDb();
+    const opened = await factory.open();
+    let first = true;
+    db = {
+      async open() {
+        const store = first ? opened.store : await opened.second();
+        first = false;
+        await store.migrate();
+        return store;
+      },
+    };
   });
-  afterEach(async () => {
-    await db.cleanup();
-  });
+  afterEach(() => factory.closeAll());
 
   it('generates one key on first start and keeps its kid across a restart', async () => {
     const first = createKeyring(await db.open(), { tokenTtlS: TTL_S });
