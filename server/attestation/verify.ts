@@ -1,7 +1,16 @@
 // Relying-party verifier for Livegate attestations (RFC 8725 practice): ES256 only, explicit
 // `typ`, issuer/audience/expiry checks, then the action hash and the nonce the relying party
 // expects. Kept to jose + action-hash so it can be imported alone:
-//   import { verifyAttestation } from 'livegate/verify'
+//
+//   import { createAttestationVerifier } from 'livegate/verify';
+//   const verifier = createAttestationVerifier({ jwksUrl: 'https://livegate.example/.well-known/jwks.json' },
+//                                              { issuer: 'https://livegate.example', audience: 'acme' });
+//   // before executing the action the agent asked for:
+//   const claims = await verifier.verify(token, { action: { description, details }, nonce });
+//   if (claims.attestation.verdict !== 'live') refuse();
+//
+// Every failure is an AttestationError with a stable `code`; reuse one verifier so the JWKS is
+// fetched once (an unknown kid triggers a refetch, which is how rotated keys are picked up).
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
