@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createAnalyzer, type Analyzer } from './analysis/analyzer.ts';
 import { createKeyring, type Keyring } from './attestation/keyring.ts';
 import { signAttestation } from './attestation/sign.ts';
 import { createApiKeyAuthenticator } from './auth/api-keys.ts';
@@ -46,7 +47,8 @@ export interface BuildAppOptions {
   store: Store;
   /** Clock for the services (tests freeze time). */
   now?: () => number;
-  analyzer?: CaptureAnalyzer;
+  /** The analysis behind `finish`; default the real one (worker pool + models), false for none. */
+  analyzer?: CaptureAnalyzer | false;
   /** Start background loops (sweeper, webhook delivery). Off in most tests. */
   background?: boolean;
 }
@@ -89,7 +91,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     now,
     logger: app.log,
   });
-  const capture = createCaptureService({ store, sessions, analyzer: options.analyzer, now });
+  const analyzer =
+    options.analyzer === false
+      ? undefined
+      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now }));
+  const capture = createCaptureService({ store, sessions, analyzer, now });
   const authenticate = createApiKeyAuthenticator(store, now);
   const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate };
   app.decorate('services', services);
@@ -153,6 +159,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     if (sweeper) clearInterval(sweeper);
     await webhooks.close();
+    if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;
 }

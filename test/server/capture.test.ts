@@ -26,7 +26,7 @@ function chunk(base: { session_id: string; attempt_id: string; nonce: string }, 
 describe('capture protocol', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { analyzer: false }); // the protocol alone; analysis has its own suites
   });
   afterAll(async () => t.close());
 

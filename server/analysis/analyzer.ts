@@ -1,0 +1,102 @@
+// The analysis step behind `finish`: runs the evidence recomputation in a worker-thread pool,
+// fuses, and moves the session on (verdict, retry after a quality failure, or failed).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { CaptureAnalyzer, CaptureOutcome } from '../capture/service.ts';
+import type { PolicyConfig } from '../policies/defaults.ts';
+import type { SessionService } from '../sessions/service.ts';
+import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
+import { fuse } from './fusion.ts';
+import type { AnalysisTask, AnalysisTaskResult } from './worker.ts';
+
+export interface AnalyzerOptions {
+  store: Store;
+  sessions: SessionService;
+  modelsDir: string;
+  /** Keep evidence this long after the verdict (0: purge at once). */
+  evidenceRetentionS: number;
+  /** Worker threads (default: 1 on small machines, up to 4). */
+  threads?: number;
+  now?: () => number;
+}
+
+export interface Analyzer extends CaptureAnalyzer {
+  close(): Promise<void>;
+}
+
+const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+
+export function createAnalyzer(options: AnalyzerOptions): Analyzer {
+  const { store, sessions } = options;
+  const now = options.now ?? Date.now;
+  const pool = new Piscina<AnalysisTask, AnalysisTaskResult>({
+    filename: WORKER_FILE,
+    minThreads: 1,
+    maxThreads: options.threads ?? 2,
+    idleTimeout: 60_000,
+  });
+
+  async function purge(session: SessionRow): Promise<void> {
+    if (options.evidenceRetentionS === 0) await store.deleteEvidence(session.id);
+  }
+
+  return {
+    async analyse({ session, attempt, chunks }): Promise<CaptureOutcome> {
+      const started = now();
+      const policy = session.policy as unknown as PolicyConfig;
+      const plan = attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
+      const capture = (attempt.device_profile?.capture ?? {}) as { width?: number; height?: number };
+      const result = await pool.run({
+        chunks,
+        plan,
+        frame: { width: Number(capture.width) || 640, height: Number(capture.height) || 480 },
+        lightChallenge: (attempt.light_challenge as AnalysisTask['lightChallenge']) ?? null,
+        serverElapsedMs: started - attempt.started_at,
+        modelsDir: options.modelsDir,
+        frameCount: session.frame_count,
+      });
+      const outcome = fuse(result.evidence, result.cnn, policy);
+      const processingMs = now() - started;
+      await store.updateAttempt(attempt.id, {
+        status: outcome.kind === 'quality_failed' ? 'quality_failed' : 'analysed',
+        result: { ...outcome, timings_ms: result.timings_ms, processing_ms: processingMs },
+      });
+
+      if (outcome.kind === 'quality_failed') {
+        await sessions.recordCaptureEvent(session, 'quality_failed', { attempt_id: attempt.id, reasons: outcome.reasons });
+        const attemptsLeft = session.max_attempts - session.attempts_used;
+        if (attemptsLeft > 0) {
+          return { status: 'in_progress', verdict: null, attempts_left: attemptsLeft, failure_reasons: outcome.reasons, retry: true };
+        }
+        await sessions.failSession(session.id, ['attempts_exhausted', ...outcome.reasons]);
+        await purge(session);
+        return { status: 'failed', verdict: null, attempts_left: 0, failure_reasons: outcome.reasons, retry: false };
+      }
+
+      await sessions.completeSession(session.id, {
+        verdict: outcome.verdict,
+        score: outcome.score,
+        confidence: outcome.confidence,
+        checks: outcome.checks,
+        frames_processed: result.evidence.integrity.frames,
+        processing_ms: processingMs,
+        model_used: `livegate-fusion/${result.cnn.per_model ? Object.keys(result.cnn.per_model).join('+') || 'no-cnn' : 'no-cnn'}`,
+        failure_reasons: outcome.reasons,
+      });
+      await purge(session);
+      return {
+        status: 'completed',
+        verdict: outcome.verdict,
+        attempts_left: session.max_attempts - session.attempts_used,
+        failure_reasons: outcome.verdict === 'spoof' ? outcome.reasons : [],
+        retry: false,
+      };
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
+
+export type { AttemptRow };

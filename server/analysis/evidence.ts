@@ -1,0 +1,239 @@
+// Recomputes the signal evidence of one capture from the raw bundle: the face crops (JPEG) and
+// landmarks the page streamed. The client's own numbers are only compared, never used.
+import jpeg from 'jpeg-js';
+import type { CaptureChunk, FrameRecord } from '../../workers/codec/index.ts';
+import { computeCropRoiPolygons } from '../../workers/face/crop-mapping.ts';
+import { eyeAspectRatio, eyeClosureFromEar } from '../../workers/face/eye-aspect-ratio.ts';
+import { dequantizeLandmarkSubset } from '../../workers/face/landmark-subset.ts';
+import { createMotionAnalyzer, type MotionSummary } from '../../workers/face/motion-analysis.ts';
+import { createQualityAccumulator, type QualityReport } from '../../workers/face/quality-gates.ts';
+import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
+import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
+import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeResult, type LightChallengeStep } from '../../workers/signal/index.ts';
+
+export interface EvidenceInput {
+  chunks: CaptureChunk[];
+  plan: { duration_ms: number; fps: number; face_crop_size: number };
+  /** Frame size the page captured at (from the device profile); geometry only. */
+  frame: { width: number; height: number };
+  lightChallenge: { schedule: LightChallengeStep[] } | null;
+  /** Server clock: how long the server saw the attempt run (start to finish), ms. */
+  serverElapsedMs: number;
+}
+
+export interface IntegrityResult {
+  passed: boolean;
+  reasons: string[];
+  frames: number;
+  duration_ms: number;
+  fps: number;
+  duplicate_crops: number;
+}
+
+export interface PulseResult {
+  heart_rate_bpm: number | null;
+  snr_db: number;
+  confident: boolean;
+  quality: number;
+  /** Server trace vs the client's ROI trace: correlation of the green channel, and the HR gap. */
+  agreement: boolean;
+  trace_correlation: number | null;
+  client_heart_rate_bpm: number | null;
+}
+
+export interface FrameEvidence {
+  integrity: IntegrityResult;
+  quality: QualityReport;
+  pulse: PulseResult;
+  motion: MotionSummary;
+  light_challenge: LightChallengeResult | null;
+  /** Server-measured face mean RGB per frame (for diagnostics and the lab). */
+  timings_ms: Record<string, number>;
+}
+
+const MAX_DUPLICATE_SHARE = 0.1;
+const TIMING_TOLERANCE_MS = 2500;
+const MIN_COVERAGE = 0.6;
+
+function frameList(chunks: CaptureChunk[]): FrameRecord[] {
+  return [...chunks].sort((a, b) => a.seq - b.seq).flatMap((c) => c.frames);
+}
+
+/** Integrity: complete, monotonic, plausible against the server's own clock, no copied frames. */
+export function checkIntegrity(frames: FrameRecord[], input: Pick<EvidenceInput, 'plan' | 'serverElapsedMs'>): IntegrityResult {
+  const reasons: string[] = [];
+  let nonMonotonic = 0;
+  for (let i = 1; i < frames.length; i++) if (!(frames[i].t > frames[i - 1].t)) nonMonotonic++;
+  if (nonMonotonic > 0) reasons.push('timestamps_not_monotonic');
+  const duration = frames.length > 1 ? frames[frames.length - 1].t - frames[0].t : 0;
+  if (frames.length < 2 || duration < input.plan.duration_ms * MIN_COVERAGE) reasons.push('capture_too_short');
+  // The page cannot have captured for longer than the server saw the attempt running.
+  if (frames.length > 0 && frames[frames.length - 1].t > input.serverElapsedMs + TIMING_TOLERANCE_MS) reasons.push('timestamps_exceed_server_clock');
+  const fps = duration > 0 ? ((frames.length - 1) * 1000) / duration : 0;
+  if (fps > input.plan.fps * 1.25 + 2) reasons.push('frame_rate_above_plan');
+  // A camera never produces byte-identical JPEGs of a live scene twice: copies mean injected frames.
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const frame of frames) {
+    const key = cropFingerprint(frame.crop);
+    if (seen.has(key)) duplicates++;
+    else seen.add(key);
+  }
+  if (frames.length > 0 && duplicates / frames.length > MAX_DUPLICATE_SHARE) reasons.push('duplicated_frames');
+  return { passed: reasons.length === 0, reasons, frames: frames.length, duration_ms: duration, fps, duplicate_crops: duplicates };
+}
+
+function cropFingerprint(bytes: Uint8Array): string {
+  // FNV-1a over the bytes plus the length: cheap, and collisions only matter for identical crops.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${bytes.length}:${(h >>> 0).toString(16)}`;
+}
+
+function decodeCrop(bytes: Uint8Array): { data: Uint8Array; width: number; height: number } | null {
+  try {
+    const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1, maxMemoryUsageInMB: 64 });
+    return { data: image.data, width: image.width, height: image.height };
+  } catch {
+    return null;
+  }
+}
+
+function pearson(a: number[], b: number[]): number | null {
+  const n = Math.min(a.length, b.length);
+  if (n < 10) return null;
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
+  ma /= n;
+  mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma, db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
+}
+
+/** Detrended (first difference) green trace: what the pulse lives in, free of slow drift. */
+function diff(values: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < values.length; i++) out.push(values[i] - values[i - 1]);
+  return out;
+}
+
+export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - mark;
+    mark = now;
+  };
+
+  const frames = frameList(input.chunks);
+  const integrity = checkIntegrity(frames, input);
+  lap('integrity');
+
+  const { width, height } = input.frame;
+  const cropSize = input.plan.face_crop_size;
+  const quality = createQualityAccumulator();
+  const motion = createMotionAnalyzer();
+  const polygons = createRoiPolygons();
+  const means = new Float32Array(9);
+  const counts = new Uint32Array(3);
+  let landmarks: Float32Array | null = null;
+  let havePolygons = false;
+
+  const times: number[] = [];
+  const roiTraces: number[][] = [[], [], []];
+  const faceRgb: number[] = [];
+  const clientGreen: number[] = [];
+  const serverGreen: number[] = [];
+  const clientTraces: number[][] = [[], [], []];
+  let decodeFailures = 0;
+
+  for (const frame of frames) {
+    if (frame.lm) {
+      landmarks = dequantizeLandmarkSubset(frame.lm, landmarks ?? undefined);
+      motion.addLandmarks(frame.t, landmarks, width, height);
+      motion.addEyeClosure(frame.t, eyeClosureFromEar(eyeAspectRatio(landmarks, width, height)));
+      havePolygons = computeCropRoiPolygons(landmarks, frame.box, width, height, cropSize, polygons) || havePolygons;
+    }
+    const crop = decodeCrop(frame.crop);
+    if (!crop) decodeFailures++;
+    const hasFace = frame.box[2] > 0 && frame.box[3] > 0;
+    quality.addFrame({
+      tMs: frame.t,
+      faceBox: hasFace ? frame.box : null,
+      frameWidth: width,
+      frameHeight: height,
+      crop: crop && crop.width === crop.height ? { rgba: crop.data, size: crop.width } : null,
+    });
+    if (!crop || !havePolygons || crop.width !== cropSize) continue;
+    sampleRoiMeans(crop.data, crop.width, crop.height, polygons, means, counts);
+    let r = 0, g = 0, b = 0, total = 0;
+    for (let k = 0; k < 3; k++) {
+      roiTraces[k].push(counts[k] > 0 ? means[3 * k] : Number.NaN, counts[k] > 0 ? means[3 * k + 1] : Number.NaN, counts[k] > 0 ? means[3 * k + 2] : Number.NaN);
+      clientTraces[k].push(frame.roi[3 * k], frame.roi[3 * k + 1], frame.roi[3 * k + 2]);
+      r += means[3 * k] * counts[k];
+      g += means[3 * k + 1] * counts[k];
+      b += means[3 * k + 2] * counts[k];
+      total += counts[k];
+    }
+    times.push(frame.t);
+    faceRgb.push(total ? r / total : Number.NaN, total ? g / total : Number.NaN, total ? b / total : Number.NaN);
+    serverGreen.push(total ? g / total : Number.NaN);
+    clientGreen.push((frame.roi[1] + frame.roi[4] + frame.roi[7]) / 3);
+  }
+  lap('decode_roi_quality_motion');
+  if (decodeFailures > frames.length * 0.1) {
+    integrity.reasons.push('crops_undecodable');
+    integrity.passed = false;
+  }
+
+  const qualityReport = quality.evaluate();
+  const motionSummary = motion.summary();
+
+  let estimate: HeartRateEstimate | null = null;
+  let clientEstimate: HeartRateEstimate | null = null;
+  if (times.length >= 30) {
+    estimate = safeEstimate(times, roiTraces);
+    clientEstimate = safeEstimate(times, clientTraces);
+  }
+  lap('pulse');
+  const correlation = pearson(diff(serverGreen.filter(Number.isFinite)), diff(clientGreen.filter(Number.isFinite)));
+  const bpm = estimate && Number.isFinite(estimate.bpm) ? estimate.bpm : null;
+  const clientBpm = clientEstimate && Number.isFinite(clientEstimate.bpm) ? clientEstimate.bpm : null;
+  const pulse: PulseResult = {
+    heart_rate_bpm: bpm,
+    snr_db: estimate?.snr_db ?? -Infinity,
+    confident: estimate?.confident ?? false,
+    quality: estimate?.quality ?? 0,
+    // The client's trace must describe the same pixels the server sees.
+    agreement: correlation !== null && correlation > 0.5 && (bpm === null || clientBpm === null || Math.abs(bpm - clientBpm) <= 12),
+    trace_correlation: correlation,
+    client_heart_rate_bpm: clientBpm,
+  };
+
+  let lightChallenge: LightChallengeResult | null = null;
+  if (input.lightChallenge) {
+    // Frame times and the schedule share one clock: ms since the capture started.
+    lightChallenge = scoreLightChallenge(input.lightChallenge.schedule, times, faceRgb);
+  }
+  lap('light_challenge');
+
+  return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, timings_ms: timings };
+}
+
+function safeEstimate(times: number[], traces: number[][]): HeartRateEstimate | null {
+  try {
+    return estimateHeartRate(times, traces);
+  } catch {
+    return null;
+  }
+}
