@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { ConfigInput } from '../../server/config.ts';
 import { createTestApp, type TestApp } from './app.ts';
 
 const run = promisify(execFile);
@@ -34,10 +35,19 @@ export function ensureCaptureBuilt(): Promise<void> {
   return built;
 }
 
-export async function startLivegate(opts: { lab?: boolean; modelsDir?: string } = {}): Promise<LivegateServer> {
+export interface StartLivegateOptions {
+  lab?: boolean;
+  modelsDir?: string;
+  /** More config (e.g. evidenceRetentionS so a test can read the stored chunks). */
+  config?: ConfigInput;
+  /** The services' clock (a test moves it forward to expire a session). */
+  now?: () => number;
+}
+
+export async function startLivegate(opts: StartLivegateOptions = {}): Promise<LivegateServer> {
   await ensureCaptureBuilt();
   const modelsDir = opts.modelsDir ?? (existsSync(resolve(ROOT, 'models/face_landmarker.task')) ? resolve(ROOT, 'models') : SHARED_MODELS);
-  const test = await createTestApp({ modelsDir, lab: opts.lab ?? false });
+  const test = await createTestApp({ modelsDir, lab: opts.lab ?? false, ...opts.config }, opts.now ? { now: opts.now } : {});
   await test.app.listen({ port: 0, host: '127.0.0.1' });
   const address = test.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');

@@ -1,0 +1,101 @@
+// The whole page flow in headless Chromium with a fake camera playing a real face video, against a
+// real server: guided, captured, streamed, finished; then a cancelled capture that leaves nothing running.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
+import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
+import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
+import { trackWorkers, view, waitForView } from './page-driver.ts';
+
+let server: LivegateServer;
+let browser: LaunchedChromium;
+
+beforeAll(async () => {
+  server = await startLivegate({ config: { evidenceRetentionS: 3600 } });
+  const item = await pickLiveVideo();
+  // A webcam-like framing: the clip on a 640x480 frame at 70 % height (close-ups fill the frame).
+  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
+  browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('verification page, live face video', () => {
+  it('shows the action verbatim, guides, captures and the server stores the evidence', async () => {
+    const action = 'Approve: Wire transfer of $50,000 to Acme Corp';
+    const s = await server.createSession({ action_description: action });
+    const page = await browser.context.newPage();
+    const workers = trackWorkers(page);
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    expect(await page.textContent('#action')).toBe(action);
+    // The token left the address bar and stays out of it.
+    expect(page.url()).not.toContain('#');
+    expect(page.url()).toBe(`${server.origin}/s/${s.session_id}`);
+    // Desktop: a QR code to continue on a phone.
+    expect(await page.isVisible('#qr')).toBe(true);
+
+    await page.click('#start');
+    const { last, seen } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 120_000);
+    expect(last.state, JSON.stringify(last)).toBe('result');
+    // The person saw guidance, then the capture with upload progress.
+    expect(seen.some((v) => v.state === 'guidance' && v.guidance.length > 0)).toBe(true);
+    expect(seen.some((v) => v.state === 'capturing')).toBe(true);
+    expect(seen.some((v) => /Sending \d+%/.test(v.upload))).toBe(true);
+    expect(['verified', 'fail', 'received', 'retry']).toContain(last.result);
+    expect(last.title.length).toBeGreaterThan(0);
+
+    const audit = (await (await server.api(`/v1/sessions/${s.session_id}/audit`)).json()) as { events: { type: string; data: Record<string, unknown> | null }[] };
+    const types = audit.events.map((e) => e.type);
+    expect(types).toContain('user_opened_url');
+    expect(types).toContain('capture_started');
+    const completed = audit.events.find((e) => e.type === 'capture_completed');
+    expect(completed, JSON.stringify(types)).toBeTruthy();
+    const started = audit.events.find((e) => e.type === 'capture_started')!;
+    const device = (started.data as { device: Record<string, any> }).device;
+    expect(device.landmarks.delegate).toMatch(/^(CPU|GPU)$/);
+    expect(device.camera.virtual_hints).toContain('label_virtual');
+
+    // Evidence: every chunk of the attempt is in the store, ~6 s of frames at the camera's rate.
+    const attemptId = (completed!.data as { attempt_id: string }).attempt_id;
+    const chunks = await server.test.store.listEvidenceChunks(attemptId);
+    expect(chunks.length).toBeGreaterThanOrEqual(5);
+    expect(chunks.map((c) => c.seq).sort((a, b) => a - b)).toEqual(chunks.map((_, i) => i));
+    const frames = (completed!.data as { frames: number }).frames;
+    expect(frames).toBeGreaterThan(6 * 15);
+
+    // Finished: camera off, every worker gone.
+    await expect.poll(() => workers.live().length, { timeout: 5000 }).toBe(0);
+    expect(workers.started().length).toBe(3);
+    expect(await page.evaluate(() => (document.getElementById('preview') as HTMLVideoElement).srcObject)).toBeNull();
+    await page.close();
+  }, 180_000);
+
+  it('cancel mid-capture terminates the workers and the camera', async () => {
+    const s = await server.createSession();
+    const page = await browser.context.newPage();
+    const workers = trackWorkers(page);
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    await page.click('#start');
+    await waitForView(page, (v) => v.state === 'capturing', 90_000);
+    expect(workers.live().length).toBe(3);
+    await page.click('#cancel');
+    const { last } = await waitForView(page, (v) => v.state === 'result', 10_000);
+    expect(last.result).toBe('cancelled');
+    expect(last.title).toMatch(/cancelled/i);
+    // A way back: the retry button is offered.
+    expect(await page.isVisible('#result-action')).toBe(true);
+    await expect.poll(() => workers.live().length, { timeout: 5000 }).toBe(0);
+    const camera = await page.evaluate(() => ({
+      src: (document.getElementById('preview') as HTMLVideoElement).srcObject,
+      workers: document.body.dataset.workers,
+    }));
+    expect(camera.src).toBeNull();
+    expect(camera.workers).toBe('0');
+    await page.close();
+  }, 180_000);
+});
