@@ -65,12 +65,18 @@ export function createSqlStore(driver: SqlDriver): Store {
     }
   }
 
+  const converted = new Map<TableSpec, [string, ColumnKind][]>();
+
   function decode<T>(spec: TableSpec, row: SqlRow): T {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(row)) {
-      const kind = spec.kinds[key];
-      const value = row[key];
-      out[key] = kind === undefined ? value : driver.decode(kind, value);
+    let cols = converted.get(spec);
+    if (cols === undefined) {
+      cols = Object.entries(spec.kinds);
+      converted.set(spec, cols);
+    }
+    // A plain object (drivers may hand out null-prototype rows), then convert the few typed columns.
+    const out: Record<string, unknown> = { ...row };
+    for (const [column, kind] of cols) {
+      if (column in out) out[column] = driver.decode(kind, out[column]);
     }
     return out as T;
   }
