@@ -186,7 +186,12 @@ export interface DeliveryAttemptRow {
   duration_ms: number;
 }
 
-/** Storage failures a caller can act on. */
+/**
+ * Storage failures a caller can act on. conflict: a unique key is taken (id, idempotency key);
+ * not_found: a referenced row (tenant, session, attempt, ...) does not exist, or the row to change
+ * is missing where the method says so; unavailable: the database cannot be reached, opened or is
+ * locked past busy_timeout; migration_failed: the schema could not be brought up to date.
+ */
 export class StoreError extends Error {
   readonly code: 'conflict' | 'not_found' | 'unavailable' | 'migration_failed';
   constructor(code: StoreError['code'], message: string, options?: { cause?: unknown }) {
@@ -231,7 +236,10 @@ export interface Store {
   updateSession(id: string, fromStatuses: readonly SessionStatus[], patch: SessionPatch): Promise<SessionRow | null>;
   /** Non-terminal sessions whose expires_at <= now. */
   listExpiredSessions(now: number, limit: number): Promise<SessionRow[]>;
-  /** Sessions of one user (tenant + user_identifier) with verdict spoof or status failed since `since`. */
+  /**
+   * Sessions of one user (tenant + user_identifier) with verdict spoof or status failed since `since`
+   * (dated by completed_at, which every terminal transition sets).
+   */
   countRecentFailures(tenantId: string, userIdentifier: string, since: number): Promise<number>;
 
   // Attempts and evidence
@@ -246,6 +254,7 @@ export interface Store {
   putEvidenceChunk(row: EvidenceChunkRow): Promise<'stored' | 'duplicate' | 'conflict'>;
   listEvidenceChunks(attemptId: string): Promise<EvidenceChunkRow[]>;
   evidenceBytes(attemptId: string): Promise<number>;
+  /** Deletes the chunks of every attempt of the session (attempts stay); returns how many chunks went. */
   deleteEvidence(sessionId: string): Promise<number>;
 
   // Attestations
@@ -262,23 +271,27 @@ export interface Store {
   // Signing keys
   insertSigningKey(row: SigningKeyRow): Promise<void>;
   listSigningKeys(): Promise<SigningKeyRow[]>;
+  /** Sets retired_at once (a later call keeps the first time); StoreError('not_found') for an unknown kid. */
   retireSigningKey(kid: string, at: number): Promise<void>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]>;
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null>;
+  /** Also deletes the endpoint's deliveries and their attempt log. False when no such endpoint for the tenant. */
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean>;
   disableWebhookEndpoint(id: string, reason: string): Promise<void>;
   enqueueDelivery(row: DeliveryRow): Promise<void>;
   /**
    * Claims up to `limit` pending deliveries due at `now` and locks them until `lockUntil`
    * (PostgreSQL: FOR UPDATE SKIP LOCKED), so concurrent workers never take the same one.
+   * Only status 'pending' is claimed: a delivery waiting for a retry stays 'pending'. Oldest due first.
    */
   claimDueDeliveries(now: number, lockUntil: number, limit: number): Promise<DeliveryRow[]>;
   updateDelivery(id: string, patch: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'updated_at' | 'locked_until'>>): Promise<void>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveries(endpointId: string): Promise<DeliveryRow[]>;
+  /** A no-op when the delivery no longer exists (its endpoint was deleted mid-attempt). */
   recordDeliveryAttempt(row: DeliveryAttemptRow): Promise<void>;
   listDeliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]>;
 }
