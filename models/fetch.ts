@@ -2,7 +2,7 @@
 // every byte sha256-verified before an atomic rename puts it in place.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { DEFAULT_MODELS_DIR, loadManifest, type ModelEntry, type ModelManifest }
 
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 120_000;
 const TEMP_DIR = '.cache';
+const STALE_PART_MS = 3_600_000;
 export const OFFLINE_HINT = 'pass --mirror DIR or check your connection';
 
 /** Why one model could not be put in place. */
@@ -84,6 +85,7 @@ export async function fetchModels(options: FetchModelsOptions = {}): Promise<Mod
   const timeoutMs = options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
   const models = options.only ? manifest.models.filter((m) => options.only!.includes(m.name)) : manifest.models;
   await mkdir(join(dir, TEMP_DIR), { recursive: true });
+  await removeStalePartFiles(join(dir, TEMP_DIR));
 
   const results: ModelFetchResult[] = [];
   for (const model of models) {
@@ -205,6 +207,8 @@ async function extractHashed(archive: Readable, entryPath: string, tmp: string, 
     onReadEntry: (entry: ReadEntry) => {
       if (entry.path === entryPath && entry.type === 'File' && !found) {
         found = writeHashed(entry as unknown as Readable, tmp, () => {});
+        // Awaited below; this only keeps a failure during a broken archive from going unhandled.
+        found.catch(() => {});
       } else {
         entry.resume();
       }
@@ -273,6 +277,17 @@ async function sizeOf(path: string): Promise<number | null> {
     return s.isFile() ? s.size : null;
   } catch {
     return null;
+  }
+}
+
+/** Partial files left by an interrupted run (older than an hour: no live download owns them). */
+async function removeStalePartFiles(tempDir: string): Promise<void> {
+  const cutoff = Date.now() - STALE_PART_MS;
+  for (const name of await readdir(tempDir).catch(() => [] as string[])) {
+    if (!name.endsWith('.part')) continue;
+    const path = join(tempDir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && info.mtimeMs < cutoff) await unlink(path).catch(() => {});
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,20 @@ describe('fetchModels from the mirror', () => {
     // A second run finds everything in place and copies nothing.
     const again = await fetchModels({ dir, mirror: MIRROR, only: MIRRORED });
     expect(again.map((r) => r.status)).toEqual(['present', 'present', 'present']);
+  });
+
+  it('removes partial files an interrupted run left behind', async () => {
+    const dir = join(work, 'models');
+    await mkdir(join(dir, '.cache'), { recursive: true });
+    const stale = join(dir, '.cache', `${V2_FILE}.999.deadbeef.part`);
+    const fresh = join(dir, '.cache', `${V2_FILE}.998.cafebabe.part`);
+    await writeFile(stale, 'half');
+    await writeFile(fresh, 'half');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    await fetchModels({ dir, mirror: MIRROR, only: ['minifasnet_v2'] });
+    await expect(stat(stale)).rejects.toThrow();
+    expect((await stat(fresh)).isFile()).toBe(true); // may belong to a download still running
   });
 
   it('rejects a corrupted mirror file and never puts it in place', async () => {
