@@ -1,7 +1,8 @@
 import { SignalError } from './errors.ts';
 import { fuseSpectra } from './fusion.ts';
 import { DEFAULT_SNR_HALF_WIDTH_HZ, HEART_RATE_BAND, HEART_RATE_SEARCH_BAND, heartRateFromSpectrum, type Band } from './heart-rate.ts';
-import { extractPulse, type PulseMethod, type PulseOptions } from './pulse.ts';
+import { noiseSnrReference } from './noise-reference.ts';
+import { DEFAULT_DETREND_CUTOFF_HZ, extractPulse, type PulseMethod, type PulseOptions } from './pulse.ts';
 import { assessQuality, DEFAULT_QUALITY_GATE, type QualityGate, type QualityReason } from './quality.ts';
 import { estimateFrameRate, resampleLinear, uniformLength } from './resample.ts';
 import { createWelchPlan, DEFAULT_SEGMENT_SECONDS, welch, type Spectrum } from './welch.ts';
@@ -29,6 +30,10 @@ export interface HeartRateEstimate {
   /** Beats per minute (NaN when no estimate could be made). */
   bpm: number;
   snr_db: number;
+  /** SNR in standard deviations above what white noise reaches in the same configuration. */
+  snr_z: number;
+  /** Mean SNR of white noise in this configuration (dB). */
+  noise_snr_db: number;
   prominence_db: number;
   consistency: number | null;
   confident: boolean;
@@ -137,10 +142,17 @@ export function estimateHeartRate(times: ArrayLike<number>, rgbTraces: readonly 
     options.consistencyWindowSeconds ?? DEFAULT_CONSISTENCY_WINDOW_SECONDS,
     options.consistencyToleranceBpm ?? DEFAULT_CONSISTENCY_TOLERANCE_BPM, band, searchBand,
   );
-  const q = assessQuality({ snrDb: hr.snrDb, prominenceDb: hr.prominenceDb, consistency, durationSeconds: duration }, gate);
+  const noise = noiseSnrReference({
+    n, sampleRate, rois: rgbTraces.length, plan, band, searchBand,
+    detrendCutoffHz: options.detrendCutoffHz ?? DEFAULT_DETREND_CUTOFF_HZ, bandpass: options.band,
+  });
+  const snrZ = (hr.snrDb - noise.meanDb) / noise.sdDb;
+  const q = assessQuality({ snrDb: hr.snrDb, snrZ, prominenceDb: hr.prominenceDb, consistency, durationSeconds: duration }, gate);
   return {
     bpm: hr.bpm,
     snr_db: hr.snrDb,
+    snr_z: snrZ,
+    noise_snr_db: noise.meanDb,
     prominence_db: hr.prominenceDb,
     consistency,
     confident: q.confident,

@@ -27,8 +27,10 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
 export interface MeanRgbTrace {
   /** Frame times in ms (frame index / fps). */
   times: Float64Array;
-  /** Interleaved mean [r,g,b] per frame. */
+  /** Interleaved mean [r,g,b] per frame over the whole frame. */
   rgb: Float64Array;
+  /** Interleaved mean [r,g,b] per frame of each grid cell (row-major), when a grid was asked for. */
+  cells: Float64Array[];
   info: VideoInfo;
 }
 
@@ -36,13 +38,21 @@ export interface MeanRgbTrace {
  * Decode a video with ffmpeg to raw rgb24 frames and average every pixel of each frame
  * (the skin-crop videos are all skin). Frames are streamed, never held all at once.
  */
-export async function decodeMeanRgb(path: string): Promise<MeanRgbTrace> {
+export async function decodeMeanRgb(path: string, grid = 1): Promise<MeanRgbTrace> {
   const info = await probeVideo(path);
   const frameBytes = info.width * info.height * 3;
   const child = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const sums: number[] = [];
+  const g1 = Math.max(1, Math.min(grid, info.width, info.height));
+  const cellSums: number[][] = Array.from({ length: g1 * g1 }, () => []);
+  // Pixel -> cell lookup along each axis.
+  const colCell = Uint16Array.from({ length: info.width }, (_, x) => Math.floor((x * g1) / info.width));
+  const rowCell = Uint16Array.from({ length: info.height }, (_, y) => Math.floor((y * g1) / info.height));
+  const cellCount = new Float64Array(g1 * g1);
+  for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) cellCount[rowCell[y] * g1 + colCell[x]]++;
+  const acc = new Float64Array(3 * g1 * g1);
   let partial = new Uint8Array(frameBytes);
   let filled = 0;
   let r = 0, g = 0, b = 0;
@@ -57,7 +67,23 @@ export async function decodeMeanRgb(path: string): Promise<MeanRgbTrace> {
       off += take;
       if (filled === frameBytes) {
         r = 0; g = 0; b = 0;
-        for (let i = 0; i < frameBytes; i += 3) { r += partial[i]; g += partial[i + 1]; b += partial[i + 2]; }
+        if (g1 === 1) {
+          for (let i = 0; i < frameBytes; i += 3) { r += partial[i]; g += partial[i + 1]; b += partial[i + 2]; }
+        } else {
+          acc.fill(0);
+          let i = 0;
+          for (let y = 0; y < info.height; y++) {
+            const rowBase = rowCell[y] * g1;
+            for (let x = 0; x < info.width; x++, i += 3) {
+              const c = 3 * (rowBase + colCell[x]);
+              acc[c] += partial[i]; acc[c + 1] += partial[i + 1]; acc[c + 2] += partial[i + 2];
+            }
+          }
+          for (let c = 0; c < g1 * g1; c++) {
+            r += acc[3 * c]; g += acc[3 * c + 1]; b += acc[3 * c + 2];
+            cellSums[c].push(acc[3 * c] / cellCount[c], acc[3 * c + 1] / cellCount[c], acc[3 * c + 2] / cellCount[c]);
+          }
+        }
         const px = frameBytes / 3;
         sums.push(r / px, g / px, b / px);
         filled = 0;
@@ -73,5 +99,6 @@ export async function decodeMeanRgb(path: string): Promise<MeanRgbTrace> {
   const frames = sums.length / 3;
   const times = new Float64Array(frames);
   for (let i = 0; i < frames; i++) times[i] = (i * 1000) / info.fps;
-  return { times, rgb: Float64Array.from(sums), info };
+  const cells = g1 === 1 ? [] : cellSums.map((c) => Float64Array.from(c));
+  return { times, rgb: Float64Array.from(sums), cells, info };
 }
