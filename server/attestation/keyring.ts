@@ -66,7 +66,7 @@ export interface Keyring {
 }
 
 export class KeyringError extends Error {
-  readonly code: 'no_signing_key' | 'invalid_key';
+  readonly code: 'invalid_key';
   constructor(code: KeyringError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KeyringError';
