@@ -1,5 +1,119 @@
-// Streamable HTTP transport at /mcp (filled in by the MCP layer).
-import type { FastifyInstance } from 'fastify';
+// MCP over Streamable HTTP at /mcp. Order per request: per-IP rate limit (before anything else),
+// Host/Origin check, API key (Bearer or X-API-Key), then the session's transport. Each
+// `mcp-session-id` belongs to the key that opened it.
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { AppServices } from '../app.ts';
+import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
+import { AppError } from '../errors.ts';
+import { createHostCheck } from './host-check.ts';
+import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
+import { createLocalClientFactory } from './local.ts';
+import { createServer, type ToolExtra } from './server.ts';
 
-export async function mcpHttpPlugin(_app: FastifyInstance, _services: AppServices): Promise<void> {}
+export const MCP_PATH = '/mcp';
+
+// Per app, for tests and metrics (the plugin's encapsulated scope hides decorations).
+const registries = new WeakMap<AppServices, McpSessionRegistry>();
+
+/** The live MCP HTTP sessions of an app built by buildApp (undefined before it is ready). */
+export function mcpSessionsOf(services: AppServices): McpSessionRegistry | undefined {
+  return registries.get(services);
+}
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+  return reply.status(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** The caller of a tool call, as put on the raw request by the route below. */
+export function authOf(extra: Pick<ToolExtra, 'authInfo'>): AuthContext {
+  const auth = extra.authInfo?.extra?.livegate as AuthContext | undefined;
+  if (!auth) throw new AppError('unauthorized', 'An API key is required.');
+  return auth;
+}
+
+export async function mcpHttpPlugin(
+  app: FastifyInstance,
+  services: AppServices,
+  options: Pick<McpSessionRegistryOptions, 'idleMs' | 'maxSessions'> = {},
+): Promise<void> {
+  const { config } = services;
+  await app.register(fastifyRateLimit, {
+    max: config.mcpRateLimitPerMin,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
+      new AppError('rate_limited', `MCP rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
+  });
+
+  const clientFor = createLocalClientFactory(services);
+  const registry = createMcpSessionRegistry({
+    ...options,
+    createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }),
+  });
+  registries.set(services, registry);
+  const hostCheck = createHostCheck(config);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const verdict = hostCheck({ host: request.headers.host, origin: request.headers.origin });
+    if (!verdict.ok) {
+      // Not in the shared error table: only this endpoint answers it.
+      return reply.status(403).send({
+        error: {
+          code: 'host_not_allowed',
+          message: `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`,
+          hint: 'Reach the server through its public URL or localhost, or add the host to LIVEGATE_ALLOWED_HOSTS.',
+        },
+      });
+    }
+    request.auth = await services.authenticate(presentedKey(request.headers));
+  });
+
+  // preClose: open SSE streams would otherwise keep the HTTP server from closing.
+  app.addHook('preClose', async () => registry.closeAll());
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = request.auth;
+    const header = request.headers['mcp-session-id'];
+    const sessionId = typeof header === 'string' ? header : undefined;
+    let session;
+    if (sessionId) {
+      session = registry.get(sessionId);
+      // Another key's session is indistinguishable from a missing one.
+      if (!session || session.keyId !== auth.keyId) return jsonRpcError(reply, 404, -32001, 'Session not found; initialize a new session.');
+    } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
+      if (!registry.canOpen()) {
+        throw new AppError('service_unavailable', 'Too many open MCP sessions.', { hint: 'Close unused sessions (DELETE /mcp) or retry later.' });
+      }
+      session = await registry.open(auth);
+    } else {
+      return jsonRpcError(reply, 400, -32000, 'Bad request: send an initialize request first, then the mcp-session-id header it returns.');
+    }
+
+    const authInfo: AuthInfo = { token: auth.keyId, clientId: auth.keyId, scopes: [...auth.scopes], extra: { livegate: auth } };
+    (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    // Headers set by earlier hooks (rate-limit counters) would be lost once the reply is hijacked.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
+    reply.hijack();
+    session.active += 1;
+    session.lastSeen = Date.now();
+    try {
+      await session.transport.handleRequest(request.raw, reply.raw, request.body);
+    } finally {
+      session.active -= 1;
+      session.lastSeen = Date.now();
+      await registry.settle(session);
+    }
+  };
+
+  app.route({ method: ['GET', 'POST', 'DELETE'], url: MCP_PATH, handler });
+  app.route({
+    method: ['PUT', 'PATCH'],
+    url: MCP_PATH,
+    handler: async () => {
+      throw new AppError('method_not_allowed', `${MCP_PATH} accepts GET, POST and DELETE.`);
+    },
+  });
+}

@@ -2,7 +2,7 @@
 // both surfaces describe the same objects.
 import { z } from 'zod';
 import { CheckInfoSchema } from '../policies/checks.ts';
-import { PolicyOverridesSchema } from '../policies/defaults.ts';
+import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
 import { HealthSchema } from '../routes/health.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusView } from '../sessions/schemas.ts';
@@ -11,6 +11,7 @@ import { ReviewView, WhoamiView } from './client.ts';
 export const MAX_WAIT_S = 55;
 export const DEFAULT_WAIT_S = 50;
 
+const thresholdOverrides = ThresholdsSchema.partial().optional().describe('Decision thresholds to set; the rest keep their calibrated defaults');
 const sessionId = z.string().min(1).max(64).describe('The session_id returned by verify_human_presence');
 
 export const GREETINGS = {
@@ -58,8 +59,9 @@ export const input = {
     .strict(),
   none: z.object({}).strict(),
   getPolicy: z.object({ policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies') }).strict(),
-  createPolicy: PolicyOverridesSchema.extend({ name: PolicyNameSchema }).strict(),
+  createPolicy: PolicyOverridesSchema.extend({ name: PolicyNameSchema, thresholds: thresholdOverrides }).strict(),
   updatePolicy: PolicyOverridesSchema.extend({
+    thresholds: thresholdOverrides,
     policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies'),
     name: PolicyNameSchema.optional(),
   }).strict(),

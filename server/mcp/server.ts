@@ -6,6 +6,7 @@ import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { checkAttestation } from '../attestation/verify.ts';
+import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 import type { LivegateClient } from './client.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
@@ -161,8 +162,10 @@ export function createServer(deps: CreateServerDeps): McpServer {
             };
       const signal = AbortSignal.any([extra.signal, closing.signal]);
       const outcome = await client.waitForTerminal(session_id, timeout_s * 1000, onChange, signal);
-      const value = { ...outcome.status, timed_out: outcome.timed_out };
-      return ok(value, outcome.timed_out ? `Still ${value.status}; call wait_for_verification again to keep waiting.` : `Session ended: ${value.status}.`);
+      // Derived from the status: the service can report timed_out false for a wait that ended
+      // while the session was still active (its expiry timer fires at the wait's deadline).
+      const value = { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
+      return ok(value, value.timed_out ? `Still ${value.status}; call wait_for_verification again to keep waiting.` : `Session ended: ${value.status}.`);
     },
   });
 

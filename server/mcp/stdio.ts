@@ -1,11 +1,94 @@
-// `livegate mcp`: the MCP server over stdio (filled in by the MCP layer).
-import type { Config } from '../config.ts';
+// `livegate mcp`: the MCP server over stdio. Embedded: the store in --data (the same services as
+// `livegate start`, without listening), acting as the default tenant with every scope, or as the
+// key in LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
+// stdout carries only JSON-RPC; messages for the person go to stderr.
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Readable, Writable } from 'node:stream';
+import { buildApp } from '../app.ts';
+import type { AuthContext } from '../auth/api-keys.ts';
+import { DEFAULT_TENANT_ID, ensureDefaultTenant } from '../bootstrap.ts';
+import { readEnvSecret, type Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { openStore } from '../store/index.ts';
+import { ALL_SCOPES } from '../store/types.ts';
+import type { LivegateClient } from './client.ts';
+import { createLocalClientFactory } from './local.ts';
+import { createRemoteClient } from './remote.ts';
+import { createServer } from './server.ts';
 
 export interface StdioOptions {
   config: Config;
   url?: string;
+  env?: NodeJS.ProcessEnv;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
 }
 
-export async function runStdio(_options: StdioOptions): Promise<void> {
-  throw new Error('not implemented yet');
+/** Resolves when the client goes away (stdin ends) or on SIGINT/SIGTERM, after releasing everything. */
+export async function runStdio(options: StdioOptions): Promise<void> {
+  const { config } = options;
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const apiKey = readEnvSecret('LIVEGATE_API_KEY', options.env);
+  const cleanups: (() => Promise<void>)[] = [];
+  let client: LivegateClient;
+
+  if (options.url) {
+    if (!apiKey) {
+      throw new AppError('unauthorized', '`livegate mcp --url` needs an API key of the remote server.', {
+        hint: 'Set LIVEGATE_API_KEY to a key created on that server (livegate keys create).',
+      });
+    }
+    client = createRemoteClient({ url: options.url, apiKey });
+    await client.whoami(); // fail now, with the server's own message, rather than on the first tool call
+  } else {
+    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    cleanups.push(() => store.close());
+    try {
+      const created = await ensureDefaultTenant(store);
+      if (created) {
+        stderr.write(`livegate: created the default tenant in ${config.dataDir}; its first API key (shown once): ${created.key}\n`);
+      }
+      // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
+      const app = await buildApp({ config, store, background: true });
+      cleanups.unshift(() => app.close());
+      let auth: AuthContext;
+      if (apiKey) {
+        auth = await app.services.authenticate(apiKey);
+      } else {
+        if (!(await store.getTenant(DEFAULT_TENANT_ID))) {
+          throw new AppError('unauthorized', `This store has no "${DEFAULT_TENANT_ID}" tenant to act as.`, {
+            hint: 'Set LIVEGATE_API_KEY to a key of the tenant the MCP server should act as.',
+          });
+        }
+        auth = { tenantId: DEFAULT_TENANT_ID, keyId: 'stdio', scopes: ALL_SCOPES };
+      }
+      client = createLocalClientFactory(app.services)(auth);
+    } catch (err) {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  const server = createServer({ clientFor: () => client, logger: { error: (obj, msg) => stderr.write(`livegate mcp: ${msg ?? 'error'} ${String((obj as { err?: unknown })?.err ?? '')}\n`) } });
+  const transport = new StdioServerTransport(stdin, stdout);
+  await server.connect(transport);
+
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      stdin.off('end', done);
+      stdin.off('close', done);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    stdin.once('end', done);
+    stdin.once('close', done);
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }

@@ -12,6 +12,7 @@ import { reviewView } from '../mcp/local.ts';
 import { CheckInfoSchema, listChecks } from '../policies/checks.ts';
 import { createPolicyService, CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
 import { SessionStatusView } from '../sessions/schemas.ts';
+import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
@@ -105,7 +106,8 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
       const outcome = await sessions.waitForTerminal(request.auth, request.params.id, request.query.timeout_s * 1000, undefined, abort.signal);
-      return { ...outcome.status, timed_out: outcome.timed_out };
+      // From the status, not outcome.timed_out (see the wait_for_verification tool).
+      return { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
     },
   });
 }
