@@ -29,6 +29,8 @@ export interface SyntheticFaceOptions {
   /** Add motion: brightness swings and abrupt steps (head movement, shading). */
   motion?: boolean;
   seed?: number;
+  /** Heart-rate variability: phase swing (rad) at 0.1 Hz; 0.3 rad = ±1.8 bpm. */
+  hrvRad?: number;
   skin?: [number, number, number];
 }
 
@@ -60,7 +62,7 @@ export function syntheticFace(o: SyntheticFaceOptions): SyntheticFace {
     if (o.bpm !== null) {
       const f = o.bpm / 60;
       // Slight heart-rate variability and a second harmonic, as in a real pulse wave.
-      const ph = 2 * Math.PI * f * ts + 0.3 * Math.sin(2 * Math.PI * 0.1 * ts);
+      const ph = 2 * Math.PI * f * ts + (o.hrvRad ?? 0.3) * Math.sin(2 * Math.PI * 0.1 * ts);
       pulse = Math.sin(ph) + 0.3 * Math.sin(2 * ph + phase2);
     }
     let light = 1 + 0.03 * Math.sin(2 * Math.PI * 0.05 * ts);
