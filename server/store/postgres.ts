@@ -150,7 +150,7 @@ export function createPostgresStore(url: string, opts: PostgresStoreOptions = {}
 
   function listenerClient(): Promise<pg.Client> {
     if (listener !== null) return listener;
-    const client = new pg.Client(clientConfig);
+    const client = new pg.Client({ ...clientConfig, application_name: `${clientConfig.application_name}-listen` });
     const lost = () => {
       if (closed || listener !== current) return;
       listener = null;

@@ -1,5 +1,6 @@
 // PostgreSQL-only parts: openStore on a URL, LISTEN/NOTIFY between two instances.
 
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, supportsNotifications } from '../../../server/store/index.ts';
 import { createPostgresStore, type PostgresStore } from '../../../server/store/postgres.ts';
@@ -63,6 +64,39 @@ describe('PostgreSQL store', () => {
       await b.notify('Other Channel', 'y'); // sent after, so its arrival proves the first was not delivered
       await expect.poll(() => other.all).toEqual(['x', 'y']);
       expect(first.all).toEqual(['{"session_id":"s1","status":"completed"}']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('listens again after its connection is killed', async () => {
+    const a = createPostgresStore(cluster.url, { applicationName: 'lg-reconnect' });
+    const b = createPostgresStore(cluster.url);
+    try {
+      const got: string[] = [];
+      await a.listen('wake', (p) => got.push(p));
+      await b.notify('wake', 'before');
+      await expect.poll(() => got).toEqual(['before']);
+
+      const admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'lg-reconnect-listen'",
+        );
+        expect(killed.rows).toEqual([{ ok: true }]);
+      } finally {
+        await admin.end();
+      }
+      // Notifications sent while it reconnects are lost by design; keep sending until one lands.
+      let n = 0;
+      await expect
+        .poll(async () => {
+          await b.notify('wake', `after-${++n}`);
+          return got.some((p) => p.startsWith('after-'));
+        }, { timeout: 10_000, interval: 200 })
+        .toBe(true);
     } finally {
       await a.close();
       await b.close();
