@@ -25,6 +25,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_BATCH_SIZE = 20;
 /** Requests the background loop keeps in flight at once. */
 export const DEFAULT_CONCURRENCY = 20;
+/** Each endpoint multiplies every event into one delivery: keep the fan-out bounded. */
+export const DEFAULT_MAX_ENDPOINTS_PER_TENANT = 20;
 /** Extra lock time beyond the request timeout, for signing and store writes around the request. */
 export const LOCK_MARGIN_MS = 30_000;
 
@@ -52,6 +54,7 @@ export interface WebhookServiceOptions {
   requestTimeoutMs?: number;
   batchSize?: number;
   concurrency?: number;
+  maxEndpointsPerTenant?: number;
 }
 
 export interface CreatedWebhookEndpoint {
@@ -106,6 +109,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxEndpointsPerTenant = options.maxEndpointsPerTenant ?? DEFAULT_MAX_ENDPOINTS_PER_TENANT;
   const lockMs = requestTimeoutMs + LOCK_MARGIN_MS;
   const policy: RetryPolicy = {
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -151,6 +155,13 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   async function createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint> {
     const url = validateWebhookUrl(input.url);
     const events = parseEvents(input.events);
+    const existing = await store.listWebhookEndpoints(tenantId);
+    if (existing.length >= maxEndpointsPerTenant) {
+      throw new AppError('invalid_request', `This tenant already has ${existing.length} webhook endpoints, the most allowed.`, {
+        hint: 'Delete an endpoint you no longer use (DELETE /v1/webhooks/{id}), or subscribe one endpoint to several events.',
+        details: { limit: maxEndpointsPerTenant },
+      });
+    }
     const row: WebhookEndpointRow = {
       id: `wh_${randomBytes(12).toString('base64url')}`,
       tenant_id: tenantId,

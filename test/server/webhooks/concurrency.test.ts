@@ -61,7 +61,7 @@ describe.each(bothBackends())('webhook delivery with two services on one $name d
   it('two running loops deliver every message exactly once', async () => {
     for (const s of services) s.start();
     const ids = await emitAll();
-    await receiver.waitFor(EVENTS, 10_000);
+    await receiver.waitFor(EVENTS, 25_000);
     // Give a duplicate, if any, time to show up.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expectEachOnce(ids);

@@ -15,8 +15,11 @@ export interface ReceivedDelivery {
   at: number;
 }
 
-/** What to answer to the n-th request (0-based). 'hang' never answers (until close). */
-export type Reply = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
+/**
+ * What to answer to the n-th request (0-based): after `delayMs`, or once `until` settles.
+ * 'hang' never answers (until close).
+ */
+export type Reply = { status: number; headers?: Record<string, string>; delayMs?: number; until?: Promise<unknown> } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -64,7 +67,8 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
         res.writeHead(answer.status, answer.headers ?? {});
         res.end();
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      if (answer.until) void answer.until.then(send, send);
+      else if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });
   });
@@ -80,7 +84,7 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
     setReply(fn) {
       reply = fn;
     },
-    waitFor(count, timeoutMs = 5_000) {
+    waitFor(count, timeoutMs = 15_000) {
       if (received.length >= count) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`receiver got ${received.length} of ${count} requests in ${timeoutMs} ms`)), timeoutMs);
