@@ -2,7 +2,7 @@
 // Prints a "## Signing" markdown section (median of runs); `measureSigning()` is exported for
 // the API bench to merge into docs/BENCHMARKS.md.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
@@ -22,6 +22,8 @@ export interface SigningBenchOptions {
 }
 
 export interface SigningBenchResult {
+  /** 1-minute load average when the runs started: other work on the 2 cores skews the rates. */
+  loadAverage: number;
   runs: number;
   runMs: number;
   concurrency: number;
@@ -66,6 +68,7 @@ export async function measureSigning(options: SigningBenchOptions = {}): Promise
     const keySet = createLocalJWKSet(jwks);
     const verifier = createAttestationVerifier({ jwks }, { audience: 'default', action: ACTION, nonce: 'bench-nonce' });
 
+    const loadStart = os.loadavg()[0];
     const rate = async (op: () => Promise<unknown>, inFlight: number): Promise<number> => {
       for (let i = 0; i < 200; i++) await op(); // warm-up: JIT and the cached CryptoKey
       const perRun: number[] = [];
@@ -85,6 +88,7 @@ export async function measureSigning(options: SigningBenchOptions = {}): Promise
     };
 
     return {
+      loadAverage: loadStart,
       runs,
       runMs,
       concurrency,
@@ -107,7 +111,7 @@ export function signingSection(r: SigningBenchResult): string {
   return `## Signing
 
 Machine: ${machineLine()}. Command: \`node test/bench/sign.bench.ts\`. Date: ${new Date().toISOString().slice(0, 10)}.
-ES256 attestation JWTs (jose on WebCrypto, P-256, imported key cached), a realistic claim set; median of ${r.runs} runs of ${r.runMs / 1000} s each.
+ES256 attestation JWTs (jose on WebCrypto, P-256, imported key cached), a realistic claim set; median of ${r.runs} runs of ${r.runMs / 1000} s each; 1-minute load average at the start ${r.loadAverage.toFixed(1)}.
 "One at a time" awaits each operation; "${r.concurrency} in flight" keeps that many pending, so WebCrypto's thread pool can use more than one core.
 
 | operation | one at a time (/s) | ${r.concurrency} in flight (/s) |
