@@ -100,6 +100,22 @@ describe('capture chunk decoder under fuzzing', () => {
     }
   });
 
+  it('neither pollutes prototypes nor lets __proto__ supply fields', () => {
+    const inner = rawEncode({ frames: [], context: [] }) as Uint8Array;
+    const chunk = makeChunk(1, 0, 0) as unknown as Record<string, unknown>;
+    delete chunk.frames;
+    delete chunk.context;
+    const head = rawEncode(chunk) as Uint8Array;
+    // Append a "__proto__" entry to the map: bump the pair count in the map head.
+    const bumped = Uint8Array.from(head);
+    if (bumped[0] === 0xb9) bumped[2]++; // map, 16-bit count (cbor-x's choice)
+    else { expect(bumped[0] >> 5).toBe(5); bumped[0]++; } // map, count in the head
+    const key = rawEncode('__proto__') as Uint8Array;
+    const bytes = Uint8Array.from([...bumped, ...key, ...inner]);
+    expect(attempt(bytes)).toEqual({ ok: false, code: 'bundle_invalid' });
+    expect(({} as Record<string, unknown>).frames).toBeUndefined();
+  });
+
   it('refuses trailing bytes after a valid chunk', () => {
     const bytes = new Uint8Array(valid.length + 1);
     bytes.set(valid);
