@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { DeliveryRow, Store, WebhookEndpointRow } from '../store/types.ts';
 import { AppError } from '../errors.ts';
-import { buildWebhookPayload, endpointWantsEvent, isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.ts';
+import {
+  buildWebhookPayload,
+  endpointWantsEvent,
+  isWebhookEventType,
+  WEBHOOK_EVENT_TYPES,
+  webhookPayloadSchema,
+  type WebhookEventType,
+} from './events.ts';
 import {
   decideAfterAttempt,
   DEFAULT_BASE_DELAY_MS,
@@ -205,7 +212,8 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     // A programming error, not user input: the session service emits `session.<terminal status>`.
     if (!isWebhookEventType(eventType)) throw new TypeError(`Unknown webhook event type: ${eventType}`);
     const at = now();
-    const payload = buildWebhookPayload(eventType, at, data);
+    // Checked before it is stored: what receivers get is exactly the documented envelope.
+    const payload = webhookPayloadSchema.parse(buildWebhookPayload(eventType, at, data));
     const endpoints = await store.listWebhookEndpoints(tenantId);
     const ids: string[] = [];
     for (const endpoint of endpoints) {
