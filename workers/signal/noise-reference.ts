@@ -21,7 +21,7 @@ export interface NoiseReference {
   trials: number;
 }
 
-export const DEFAULT_NOISE_TRIALS = 12;
+export const DEFAULT_NOISE_TRIALS = 8;
 
 function createGaussian(seed: number): () => number {
   let s = seed >>> 0 || 1;

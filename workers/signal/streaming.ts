@@ -84,8 +84,9 @@ export function createPulseEstimator(options: PulseEstimatorOptions = {}): Pulse
   const W = Math.round(windowSeconds * fs);
   const minSamples = Math.round(minSeconds * fs);
   const updateSamples = Math.max(1, Math.round(updateSeconds * fs));
-  // The causal band-pass rings for about one period of its low edge: drop that start-up.
-  const warmup = Math.ceil((1.5 * fs) / band.lowHz);
+  // The causal band-pass's start-up transient dies within about 0.7 periods of its low edge
+  // (1 s at 0.7 Hz): drop it. Short captures (6 s) need every second kept.
+  const warmup = Math.ceil((0.7 * fs) / band.lowHz);
   const step = 1000 / fs;
 
   const state: RoiState[] = Array.from({ length: rois }, () => ({

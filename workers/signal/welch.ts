@@ -8,8 +8,8 @@ import { createFft, nextPowerOfTwo, type Fft } from './fft.ts';
  */
 
 export const DEFAULT_SEGMENT_SECONDS = 10;
-/** Zero-pad until a bin is at most this wide (Hz); 1/60 Hz = 1 bpm. */
-export const DEFAULT_MAX_BIN_HZ = 1 / 60;
+/** Zero-pad until a bin is at most this wide (Hz); 1/30 Hz = 2 bpm, refined by the parabolic peak. */
+export const DEFAULT_MAX_BIN_HZ = 1 / 30;
 
 export interface Spectrum {
   /** One-sided PSD, nfft/2 + 1 bins. */
