@@ -89,7 +89,11 @@ export interface CaptureClientOptions {
   /** Told when a call is being retried after a network failure (to show "reconnecting"). */
   onRetry?: (attempt: number, error: unknown) => void;
   signal?: AbortSignal;
+  /** Per-request limit; a request that takes longer counts as a network failure. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 export interface CaptureClient {
   session(): Promise<SessionInfo>;
@@ -119,24 +123,29 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
       if (opts.signal?.aborted) throw new CaptureApiError('aborted', 'aborted');
       let res: Response;
       try {
+        // A plain timer rather than AbortSignal.timeout (whose timer Node leaves unreferenced).
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(new DOMException('request timed out', 'TimeoutError')), opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
         res = await doFetch(base + path, {
           ...init,
-          signal: opts.signal,
+          signal: opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal,
           headers: { ...(init.headers as Record<string, string>), Authorization: `Capture ${opts.token}` },
           cache: 'no-store',
           credentials: 'omit',
-        });
+        }).finally(() => clearTimeout(timer));
       } catch (err) {
         if (opts.signal?.aborted) throw new CaptureApiError('aborted', 'aborted');
         if (!retriable || attempt >= retry.retries) throw new CaptureApiError('network_lost', String((err as Error)?.message ?? err));
-        opts.onRetry?.(++attempt, err);
+        attempt++; // not inside the optional call: `?.` would skip the increment
+        opts.onRetry?.(attempt, err);
         await waitOnline();
         await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), opts.signal);
         continue;
       }
       if (res.ok) return (await res.json()) as T;
       if (res.status >= 500 && retriable && attempt < retry.retries) {
-        opts.onRetry?.(++attempt, new Error(`HTTP ${res.status}`));
+        attempt++;
+        opts.onRetry?.(attempt, new Error(`HTTP ${res.status}`));
         await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)), opts.signal);
         continue;
       }
