@@ -3,9 +3,9 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createSqliteStore } from './sqlite.ts';
+import { createSqliteStore, type SqliteStoreOptions } from './sqlite.ts';
 import { StoreError, type Store } from './types.ts';
-import type { PostgresStore } from './postgres.ts';
+import type { PostgresStore, PostgresStoreOptions } from './postgres.ts';
 
 export * from './types.ts';
 
@@ -14,6 +14,10 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** postgres:// or postgresql:// selects PostgreSQL; anything else (or nothing) selects SQLite. */
   databaseUrl?: string | null;
+  /** Pool settings when databaseUrl selects PostgreSQL. */
+  postgres?: PostgresStoreOptions;
+  /** Settings when SQLite is selected. */
+  sqlite?: SqliteStoreOptions;
 }
 
 export const SQLITE_FILE_NAME = 'livegate.db';
@@ -42,19 +46,22 @@ export function supportsNotifications(store: Store): store is PostgresStore {
   return store.kind === 'postgres' && typeof (store as Partial<PostgresStore>).listen === 'function';
 }
 
-export type { PostgresStore, NotificationHandler } from './postgres.ts';
+export type { NotificationHandler, PostgresStore, PostgresStoreOptions } from './postgres.ts';
+export type { SqliteStoreOptions } from './sqlite.ts';
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
-  return isPostgresUrl(opts.databaseUrl) ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
+  return isPostgresUrl(opts.databaseUrl)
+    ? openPostgres(opts.databaseUrl, opts.postgres)
+    : openSqlite(opts.dataDir, opts.sqlite);
 }
 
-async function openSqlite(dataDir: string): Promise<Store> {
+async function openSqlite(dataDir: string, options?: SqliteStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
   const file = join(dir, SQLITE_FILE_NAME);
   let store: Store;
   try {
     mkdirSync(dir, { recursive: true });
-    store = createSqliteStore(file);
+    store = createSqliteStore(file, options);
   } catch (err) {
     throw new StoreError(
       'unavailable',
@@ -66,13 +73,13 @@ async function openSqlite(dataDir: string): Promise<Store> {
   return migrated(store, `the SQLite database ${file}`, 'Check that the file is writable and not held by another program.');
 }
 
-async function openPostgres(url: string): Promise<Store> {
+async function openPostgres(url: string, options?: PostgresStoreOptions): Promise<Store> {
   const where = describePostgresUrl(url);
   let store: Store;
   try {
     // Loaded only when asked for, so embedded deployments never load pg.
     const { createPostgresStore } = await import('./postgres.ts');
-    store = createPostgresStore(url);
+    store = createPostgresStore(url, options);
   } catch (err) {
     throw new StoreError('unavailable', `cannot use PostgreSQL at ${where}: ${scrub((err as Error).message)}. Check DATABASE_URL.`, {
       cause: err,
