@@ -132,8 +132,8 @@ export function createPostgresStore(url: string, opts: PostgresStoreOptions = {}
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);
           if (err instanceof StoreError) throw err;
-          const known = classify(err);
-          if (known?.code === 'unavailable') throw known;
+          const classified = classify(err);
+          if (classified?.code === 'unavailable') throw classified;
           throw new StoreError('migration_failed', `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, {
             cause: err,
           });
