@@ -41,7 +41,10 @@ export async function mcpHttpPlugin(
   options: Pick<McpSessionRegistryOptions, 'idleMs' | 'maxSessions'> = {},
 ): Promise<void> {
   const { config } = services;
+  // global: false + an explicit instance hook, so the limit runs before the host check and the
+  // key lookup (the plugin's own per-route hooks would run after instance hooks, i.e. after auth).
   await app.register(fastifyRateLimit, {
+    global: false,
     max: config.mcpRateLimitPerMin,
     timeWindow: 60_000,
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
@@ -56,6 +59,7 @@ export async function mcpHttpPlugin(
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
 
+  app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request, reply) => {
     const verdict = hostCheck({ host: request.headers.host, origin: request.headers.origin });
     if (!verdict.ok) {

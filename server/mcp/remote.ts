@@ -7,11 +7,9 @@ import type { CheckInfo } from '../policies/checks.ts';
 import type { PolicyViewT } from '../policies/service.ts';
 import type { SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
 import type { HealthView, LivegateClient, Review, Whoami } from './client.ts';
+import { pollingWait, pollingWatch } from './polling.ts';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-/** Status polling while waiting: the REST API has no push channel for a single caller. */
-export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-export const DEFAULT_WATCH_INTERVAL_MS = 2_000;
 
 export interface RemoteClientOptions {
   url: string;
@@ -22,26 +20,10 @@ export interface RemoteClientOptions {
   watchIntervalMs?: number;
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 export function createRemoteClient(options: RemoteClientOptions): LivegateClient {
   const base = options.url.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const watchMs = options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
@@ -80,46 +62,19 @@ export function createRemoteClient(options: RemoteClientOptions): LivegateClient
 
   const sid = (id: string) => encodeURIComponent(id);
 
+  const getStatus = (id: string) => call<SessionStatus>('GET', `/v1/sessions/${sid(id)}`);
+  const waitForTerminal = pollingWait(getStatus, options.pollIntervalMs);
+  const watchSession = pollingWatch(getStatus, options.watchIntervalMs);
+
   const client: LivegateClient = {
     whoami: () => call<Whoami>('GET', '/v1/whoami'),
     health: () => call<HealthView>('GET', '/healthz'),
     createSession: (input) => call<SessionCreatedView>('POST', '/v1/sessions', input),
-    getStatus: (id) => call<SessionStatus>('GET', `/v1/sessions/${sid(id)}`),
+    getStatus,
     getResult: (id) => call<SessionResultView>('GET', `/v1/sessions/${sid(id)}/result`),
     cancel: (id, reason) => call('POST', `/v1/sessions/${sid(id)}/cancel`, reason === undefined ? {} : { reason }),
-    async waitForTerminal(id, waitMs, onChange, signal) {
-      const deadline = Date.now() + waitMs;
-      let status = await client.getStatus(id);
-      while (!TERMINAL.has(status.status) && Date.now() < deadline && !signal?.aborted) {
-        await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), signal);
-        const next = await client.getStatus(id);
-        if (next.status !== status.status) await onChange?.(next);
-        status = next;
-      }
-      return { status, timed_out: !TERMINAL.has(status.status) };
-    },
-    async watchSession(id, onChange) {
-      let last = (await client.getStatus(id)).status;
-      let busy = false;
-      const timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        client
-          .getStatus(id)
-          .then((s) => {
-            if (s.status !== last) {
-              last = s.status;
-              onChange(s.status);
-            }
-          })
-          .catch(() => undefined) // a missed poll is retried on the next tick
-          .finally(() => {
-            busy = false;
-          });
-      }, watchMs);
-      timer.unref();
-      return () => clearInterval(timer);
-    },
+    waitForTerminal: (id, waitMs, onChange, signal) => waitForTerminal(id, waitMs, onChange, signal),
+    watchSession: (id, onChange) => watchSession(id, onChange),
     listPolicies: async () => (await call<{ policies: PolicyViewT[] }>('GET', '/v1/policies')).policies,
     getPolicy: (id) => call<PolicyViewT>('GET', `/v1/policies/${encodeURIComponent(id)}`),
     createPolicy: (input) => call<PolicyViewT>('POST', '/v1/policies', input),

@@ -49,7 +49,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
   const { clientFor, logger } = deps;
   const taskStore = new InMemoryTaskStore();
   const server = new McpServer(
-    { name: SERVER_NAME, title: 'Livegate', version: VERSION, websiteUrl: 'https://github.com/livegate/livegate' },
+    { name: SERVER_NAME, title: 'Livegate', version: VERSION },
     {
       instructions: INSTRUCTIONS,
       capabilities: { logging: {}, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },

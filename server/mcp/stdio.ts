@@ -13,6 +13,7 @@ import { openStore } from '../store/index.ts';
 import { ALL_SCOPES } from '../store/types.ts';
 import type { LivegateClient } from './client.ts';
 import { createLocalClientFactory } from './local.ts';
+import { pollingWait, pollingWatch } from './polling.ts';
 import { createRemoteClient } from './remote.ts';
 import { createServer } from './server.ts';
 
@@ -52,7 +53,8 @@ export async function runStdio(options: StdioOptions): Promise<void> {
         stderr.write(`livegate: created the default tenant in ${config.dataDir}; its first API key (shown once): ${created.key}\n`);
       }
       // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
-      const app = await buildApp({ config, store, background: true });
+      // No analyzer: captures reach the process that serves the page, never this one.
+      const app = await buildApp({ config, store, background: true, analyzer: false });
       cleanups.unshift(() => app.close());
       let auth: AuthContext;
       if (apiKey) {
@@ -65,7 +67,10 @@ export async function runStdio(options: StdioOptions): Promise<void> {
         }
         auth = { tenantId: DEFAULT_TENANT_ID, keyId: 'stdio', scopes: ALL_SCOPES };
       }
-      client = createLocalClientFactory(app.services)(auth);
+      const local = createLocalClientFactory(app.services)(auth);
+      // The page is served by `livegate start` on the same data: its changes happen in that
+      // process, so waits and subscriptions here poll the shared store.
+      client = { ...local, waitForTerminal: pollingWait(local.getStatus), watchSession: pollingWatch(local.getStatus) };
     } catch (err) {
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       throw err;

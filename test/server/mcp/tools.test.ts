@@ -38,6 +38,7 @@ interface Created {
   risk_level: string;
   instructions: string;
   action_sha256: string;
+  url_elicitation?: string;
 }
 
 describe('MCP tools (in-memory transport)', () => {
@@ -48,7 +49,7 @@ describe('MCP tools (in-memory transport)', () => {
   beforeAll(async () => {
     // Model files stood in by sparse files of the manifest's sizes: list_checks only stats them.
     modelsDir = mkdtempSync(path.join(tmpdir(), 'livegate-models-'));
-    t = await createTestApp({ modelsDir });
+    t = await createTestApp({ modelsDir }, { analyzer: false });
     mcp = await connectInMemory(t, t.key);
   });
   afterAll(async () => {
@@ -476,7 +477,7 @@ describe('MCP tools (in-memory transport)', () => {
       expect(resources.map((r) => r.uri).sort()).toEqual(['livegate://reference/checks', 'livegate://reference/policy-defaults', 'livegate://reference/risk-levels']);
       const { resourceTemplates } = await mcp.client.listResourceTemplates();
       expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['livegate://sessions/{session_id}']);
-      const read = async (uri: string) => JSON.parse((await mcp.client.readResource({ uri })).contents[0].text as string);
+      const read = async (uri: string) => JSON.parse(((await mcp.client.readResource({ uri })).contents[0] as { text: string }).text);
       expect((await read('livegate://reference/risk-levels')).high.required_checks).toContain('light_challenge');
       expect((await read('livegate://reference/policy-defaults')).standard).toMatchObject({ risk_level: 'standard', frame_count: 10 });
       expect((await read('livegate://reference/checks')).checks).toHaveLength(4);
@@ -485,14 +486,14 @@ describe('MCP tools (in-memory transport)', () => {
     it('reads a session and notifies subscribers of every status change', async () => {
       const created = await verify();
       const uri = `livegate://sessions/${created.session_id}`;
-      expect(JSON.parse((await mcp.client.readResource({ uri })).contents[0].text as string)).toMatchObject({ status: 'pending' });
+      expect(JSON.parse(((await mcp.client.readResource({ uri })).contents[0] as { text: string }).text)).toMatchObject({ status: 'pending' });
       const updates: string[] = [];
       const { ResourceUpdatedNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
       mcp.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
       await mcp.client.subscribeResource({ uri });
       await call('revoke_session', { session_id: created.session_id });
       await expect.poll(() => updates).toEqual([uri]);
-      expect(JSON.parse((await mcp.client.readResource({ uri })).contents[0].text as string)).toMatchObject({ status: 'cancelled' });
+      expect(JSON.parse(((await mcp.client.readResource({ uri })).contents[0] as { text: string }).text)).toMatchObject({ status: 'cancelled' });
 
       await mcp.client.unsubscribeResource({ uri });
       await expect(mcp.client.readResource({ uri: 'livegate://sessions/00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: -32002 });
