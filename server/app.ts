@@ -88,6 +88,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     publicUrl: config.publicUrl,
     attestationTtlS: config.attestationTtlS,
     webhooks,
+    lockout: { failures: config.lockoutFailures, windowS: config.lockoutWindowS, durationS: config.lockoutDurationS },
     now,
     logger: app.log,
   });

@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import { defaultPolicy, resolvePolicy, type PolicyConfig, type PolicyOverrides } from '../policies/defaults.ts';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
+import { assertNotLockedOut, type LockoutRule } from './lockout.ts';
 import { StoreError, TERMINAL_STATUSES, type AuditEventRow, type ReviewRow, type SessionRow, type SessionStatus as RowStatus, type Store } from '../store/types.ts';
 import type {
   AttestationView,
@@ -41,6 +42,8 @@ export interface SessionServiceOptions {
   publicUrl: string;
   attestationTtlS: number;
   webhooks?: WebhookEmitter;
+  /** Per-user lockout after repeated failures (default 5 in 180 s lock 1800 s). */
+  lockout?: LockoutRule;
   now?: () => number;
   logger?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
 }
@@ -73,6 +76,7 @@ export type SessionService = ReturnType<typeof createSessionService>;
 export function createSessionService(options: SessionServiceOptions) {
   const { store, signer, publicUrl, attestationTtlS, webhooks } = options;
   const now = options.now ?? Date.now;
+  const lockout = options.lockout ?? { failures: 5, windowS: 180, durationS: 1800 };
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
 
@@ -208,6 +212,7 @@ export function createSessionService(options: SessionServiceOptions) {
         const existing = await store.findSessionByIdempotencyKey(auth.tenantId, idempotencyKey);
         if (existing) return replayIdempotent(existing, bodyHash);
       }
+      await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
       const { policy, policyId } = await resolveSessionPolicy(auth.tenantId, input);
       const at = now();
       const token = randomBytes(24).toString('base64url'); // 192 bits
@@ -518,6 +523,7 @@ export function createSessionService(options: SessionServiceOptions) {
     async beginCapture(row: SessionRow, data: Record<string, unknown>): Promise<SessionRow> {
       if (isTerminal(row.status)) throw terminalError(row);
       if (row.attempts_used >= row.max_attempts) throw new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
+      await assertNotLockedOut(store, row.tenant_id, row.user_identifier, lockout, now());
       const moved = await transition(row, [row.status], 'in_progress', 'capture_started', data, { attempts_used: row.attempts_used + 1 });
       if (!moved) throw new AppError('session_terminal', 'The session changed while the capture was starting; reload the page.');
       return moved;

@@ -188,6 +188,16 @@ export function createSqlStore(driver: SqlDriver): Store {
       return Number(rows[0].n);
     },
 
+    async listRecentFailureTimes(tenantId, userIdentifier, since) {
+      const rows = await all(
+        `SELECT completed_at FROM sessions
+         WHERE tenant_id = ? AND user_identifier = ? AND completed_at >= ? AND (verdict = 'spoof' OR status = 'failed')
+         ORDER BY completed_at`,
+        [tenantId, userIdentifier, since],
+      );
+      return rows.map((r) => Number(r.completed_at));
+    },
+
     // Attempts and evidence
     insertAttempt: (row: AttemptRow) => insert(ATTEMPTS, row),
     getAttempt: (id) => first<AttemptRow>(ATTEMPTS, 'SELECT * FROM attempts WHERE id = ?', [id]),

@@ -241,6 +241,8 @@ export interface Store {
    * (dated by completed_at, which every terminal transition sets).
    */
   countRecentFailures(tenantId: string, userIdentifier: string, since: number): Promise<number>;
+  /** When those failures happened (completed_at), oldest first: the lockout rule needs the times. */
+  listRecentFailureTimes(tenantId: string, userIdentifier: string, since: number): Promise<number[]>;
 
   // Attempts and evidence
   insertAttempt(row: AttemptRow): Promise<void>;

@@ -333,6 +333,8 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.countRecentFailures('ten_a', 'u1', since)).toBe(3);
       expect(await store.countRecentFailures('ten_a', 'u2', since)).toBe(1);
       expect(await store.countRecentFailures('ten_a', 'nobody', since)).toBe(0);
+      expect(await store.listRecentFailureTimes('ten_a', 'u1', since)).toEqual([since, since + 10, since + 10]);
+      expect(await store.listRecentFailureTimes('ten_a', 'nobody', since)).toEqual([]);
     });
   });
 
