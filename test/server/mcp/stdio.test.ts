@@ -1,0 +1,198 @@
+// `livegate mcp` over stdio, spawned as the real CLI: embedded (--data) and remote (--url).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../server/app.ts';
+import { createApiKey } from '../../../server/auth/api-keys.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { openStore } from '../../../server/store/index.ts';
+import type { Store } from '../../../server/store/types.ts';
+import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
+import { errorOf, structured } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = path.join(ROOT, 'server/cli.ts');
+const ACTION = 'Approve: delete the staging database';
+
+interface Spawned {
+  client: Client;
+  stderr: () => string;
+  close(): Promise<void>;
+}
+
+async function spawnMcp(args: string[], env: Record<string, string> = {}): Promise<Spawned> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'mcp', ...args],
+    cwd: ROOT,
+    env: { ...getDefaultEnvironment(), LIVEGATE_LOG_LEVEL: 'silent', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: 'stdio-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+describe('livegate mcp (stdio, embedded store)', () => {
+  let dataDir: string;
+  let mcp: Spawned;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-mcp-stdio-'));
+    mcp = await spawnMcp(['--data', dataDir]);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates the default tenant, acts as it with every scope, and serves every tool and resource', async () => {
+    expect(mcp.stderr()).toMatch(/created the default tenant .*first API key \(shown once\): lg_/);
+    const me = structured<{ tenant: string; key_id: string; scopes: string[] }>(await mcp.client.callTool({ name: 'whoami', arguments: {} }));
+    expect(me).toMatchObject({ tenant: 'default', key_id: 'stdio' });
+    expect(me.scopes.sort()).toEqual(['session:audit', 'session:read', 'session:write']);
+    expect((await mcp.client.listTools()).tools).toHaveLength(17);
+    expect((await mcp.client.listResources()).resources).toHaveLength(3);
+  });
+
+  it('drives a session pending -> cancelled, with coded errors', async () => {
+    const created = structured<{ session_id: string; verification_url: string }>(
+      await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }),
+    );
+    expect(created.verification_url).toContain(`/s/${created.session_id}#`);
+    expect(structured(await mcp.client.callTool({ name: 'revoke_session', arguments: { session_id: created.session_id } }))).toMatchObject({ status: 'cancelled' });
+    expect(errorOf(await mcp.client.callTool({ name: 'revoke_session', arguments: { session_id: created.session_id } })).code).toBe('session_terminal');
+    expect(errorOf(await mcp.client.callTool({ name: 'check_verification_status', arguments: { session_id: 'missing' } })).code).toBe('session_not_found');
+    expect(errorOf(await mcp.client.callTool({ name: 'verify_human_presence', arguments: {} })).code).toBe('invalid_request');
+  });
+
+  it('sees a completion made by the server process on the same data (wait polls the shared store)', async () => {
+    const created = structured<{ session_id: string }>(await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+    // A second process-like app on the same SQLite file plays `livegate start` completing it.
+    const store = await openStore({ dataDir });
+    const app = await buildApp({ config: loadConfig({ dataDir, logLevel: 'silent', port: 0 }, {}), store, analyzer: false });
+    try {
+      const waiting = mcp.client.callTool({ name: 'wait_for_verification', arguments: { session_id: created.session_id, timeout_s: 20 } });
+      await new Promise((r) => setTimeout(r, 300));
+      await app.services.sessions.completeSession(created.session_id, LIVE_EVIDENCE);
+      expect(structured(await waiting)).toMatchObject({ status: 'completed', verdict: 'live', timed_out: false });
+      const result = structured<{ signature: string }>(await mcp.client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } }));
+      expect(structured(await mcp.client.callTool({ name: 'verify_attestation', arguments: { token: result.signature, action_description: ACTION } }))).toMatchObject({
+        valid: true,
+      });
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+
+  it('acts as the key in LIVEGATE_API_KEY when set', async () => {
+    let store: Store | undefined = await openStore({ dataDir });
+    const { key } = await createApiKey(store, { name: 'reader', scopes: ['session:read'], tenantId: 'default' });
+    await store.close();
+    store = undefined;
+    const reader = await spawnMcp(['--data', dataDir], { LIVEGATE_API_KEY: key });
+    try {
+      expect(structured(await reader.client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ scopes: ['session:read'] });
+      expect(errorOf(await reader.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } })).code).toBe('insufficient_scope');
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe('livegate mcp --url (stdio, remote Livegate over REST)', () => {
+  let t: TestApp;
+  let url: string;
+  let mcp: Spawned;
+
+  beforeAll(async () => {
+    t = await createTestApp({}, { analyzer: false });
+    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    mcp = await spawnMcp(['--url', url], { LIVEGATE_API_KEY: t.key });
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await t.close();
+  });
+
+  it('behaves like the embedded server: sessions, waits, results, policies, reviews, checks', async () => {
+    expect(structured(await mcp.client.callTool({ name: 'whoami', arguments: {} }))).toMatchObject({ tenant: 'default', public_url: t.app.services.config.publicUrl });
+    expect(structured(await mcp.client.callTool({ name: 'health-check', arguments: {} }))).toMatchObject({ status: 'ok' });
+
+    const created = structured<{ session_id: string }>(await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+    expect(errorOf(await mcp.client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } })).code).toBe('session_not_completed');
+    const waiting = mcp.client.callTool({ name: 'wait_for_verification', arguments: { session_id: created.session_id, timeout_s: 20 } });
+    await new Promise((r) => setTimeout(r, 300));
+    await t.app.services.sessions.completeSession(created.session_id, LIVE_EVIDENCE);
+    expect(structured(await waiting)).toMatchObject({ status: 'completed', timed_out: false });
+    const result = structured<{ signature: string }>(await mcp.client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } }));
+    expect(structured(await mcp.client.callTool({ name: 'verify_attestation', arguments: { token: result.signature, action_description: ACTION } }))).toMatchObject({ valid: true });
+    expect(structured(await mcp.client.callTool({ name: 'verify_attestation', arguments: { token: result.signature, action_description: 'other' } }))).toMatchObject({
+      valid: false,
+      reason: 'action_mismatch',
+    });
+
+    const other = structured<{ session_id: string }>(await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+    expect(structured(await mcp.client.callTool({ name: 'revoke_session', arguments: { session_id: other.session_id, reason: 'no' } }))).toMatchObject({ status: 'cancelled' });
+    expect(errorOf(await mcp.client.callTool({ name: 'revoke_session', arguments: { session_id: other.session_id } }))).toMatchObject({
+      code: 'session_terminal',
+      hint: expect.stringContaining('new session'),
+    });
+    expect(errorOf(await mcp.client.callTool({ name: 'check_verification_status', arguments: { session_id: 'missing' } })).code).toBe('session_not_found');
+
+    const policy = structured<{ policy_id: string; config: { frame_count: number } }>(
+      await mcp.client.callTool({ name: 'create_policy', arguments: { name: 'remote', risk_level: 'high' } }),
+    );
+    expect(policy.config.frame_count).toBe(30);
+    expect(structured(await mcp.client.callTool({ name: 'update_policy', arguments: { policy_id: policy.policy_id, max_attempts: 4 } }))).toMatchObject({
+      config: { max_attempts: 4 },
+    });
+    expect(structured<{ policies: unknown[] }>(await mcp.client.callTool({ name: 'list_policies', arguments: {} })).policies).toHaveLength(1);
+    expect(errorOf(await mcp.client.callTool({ name: 'get_policy', arguments: { policy_id: 'pol_none' } })).code).toBe('policy_not_found');
+
+    await mcp.client.callTool({ name: 'update_session_status', arguments: { session_id: created.session_id, status: 'approved', note: 'looked fine' } });
+    await mcp.client.callTool({ name: 'create_session_review', arguments: { session_id: created.session_id, message: 'filed' } });
+    const reviews = structured<{ reviews: { kind: string; decision: string | null }[] }>(
+      await mcp.client.callTool({ name: 'list_session_reviews', arguments: { session_id: created.session_id } }),
+    );
+    expect(reviews.reviews).toMatchObject([{ kind: 'decision', decision: 'approved' }, { kind: 'comment', decision: null }]);
+    expect(structured<{ checks: unknown[] }>(await mcp.client.callTool({ name: 'list_checks', arguments: {} })).checks).toHaveLength(4);
+  });
+
+  it('passes the remote scopes through: insufficient_scope', async () => {
+    const reader = await spawnMcp(['--url', url], { LIVEGATE_API_KEY: await t.keyWith(['session:read']) });
+    try {
+      expect(errorOf(await reader.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }))).toMatchObject({
+        code: 'insufficient_scope',
+        details: { required_scope: 'session:write' },
+      });
+      expect(errorOf(await reader.client.callTool({ name: 'create_policy', arguments: { name: 'x' } })).code).toBe('insufficient_scope');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('refuses to start without a key, or with a key the server rejects', async () => {
+    // Asynchronous: the server answering the CLI runs in this process.
+    const run = (extraEnv: Record<string, string>) =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = execFile(process.execPath, [CLI, 'mcp', '--url', url], { cwd: ROOT, env: { ...getDefaultEnvironment(), LIVEGATE_LOG_LEVEL: 'silent', ...extraEnv } }, (_err, _stdout, stderr) =>
+          resolve({ status: child.exitCode, stderr }),
+        );
+        child.stdin?.end();
+      });
+    const [noKey, badKey] = await Promise.all([run({}), run({ LIVEGATE_API_KEY: 'lg_bad' })]);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toMatch(/needs an API key[\s\S]*LIVEGATE_API_KEY/);
+    expect(badKey.status).toBe(2);
+    expect(badKey.stderr).toMatch(/invalid or revoked/);
+  });
+});
