@@ -1,17 +1,14 @@
 // `npm run bench:api`: session creates/s and status reads/s with autocannon on loopback against
 // a real `livegate start` child process (SQLite, then PostgreSQL), plus ES256 signs/verifies per
-// second. Writes the "API" section of docs/BENCHMARKS.md.
+// second (sign.bench.ts). Writes the "API" and "Signing" sections of docs/BENCHMARKS.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createKeyring } from '../../server/attestation/keyring.ts';
-import { signAttestation } from '../../server/attestation/sign.ts';
-import { openStore } from '../../server/store/index.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { machineLine, median, writeBenchSection } from './lib/report.ts';
+import { measureSigning, signingSection } from './sign.bench.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -76,52 +73,6 @@ async function measureBackend(label: string, env: Record<string, string>) {
   }
 }
 
-async function measureSigning() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-sign-'));
-  const store = await openStore({ dataDir });
-  try {
-    const keyring = createKeyring(store, { tokenTtlS: 3600 });
-    await keyring.ensureKey();
-    const attestation = {
-      verdict: 'live',
-      confidence: 0.93,
-      score: 91,
-      risk_level: 'standard',
-      model_used: 'livegate-fusion/10',
-      frames_processed: 10,
-      processing_ms: 120,
-      action_description: 'Approve: Wire transfer of $50,000 to Acme Corp',
-      action_sha256: 'a'.repeat(64),
-      verified_at: new Date().toISOString(),
-      expires_at: new Date().toISOString(),
-      user_identifier: null,
-      checks: {},
-    } as const;
-    const input = { iss: 'http://127.0.0.1:8787', sub: 'bench', aud: 'default', jti: crypto.randomUUID(), attestation };
-    const token = (await signAttestation(keyring, input)).token;
-    const jwks = createLocalJWKSet(await keyring.jwks());
-    const rate = async (fn: () => Promise<unknown>) => {
-      const runs: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        let n = 0;
-        const start = performance.now();
-        while (performance.now() - start < 1000) {
-          await fn();
-          n++;
-        }
-        runs.push((n * 1000) / (performance.now() - start));
-      }
-      return median(runs);
-    };
-    const signs = await rate(() => signAttestation(keyring, input));
-    const verifies = await rate(() => jwtVerify(token, jwks, { algorithms: ['ES256'] }));
-    return { signs, verifies };
-  } finally {
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 const results = [];
 process.stderr.write('bench:api: SQLite\n');
 results.push(await measureBackend('SQLite', {}));
@@ -133,7 +84,7 @@ try {
   await pg.stop();
 }
 process.stderr.write('bench:api: ES256\n');
-const signing = await measureSigning();
+const signing = await measureSigning({ runs: RUNS });
 
 const verdict = (value: number, target: number) => (value >= target ? `meets ≥ ${target.toLocaleString('en')}` : `**misses** ≥ ${target.toLocaleString('en')}`);
 const rows = results.map(
@@ -149,12 +100,10 @@ autocannon on loopback, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s p
 |---|---|---|
 ${rows.join('\n')}
 
-| ES256 (jose, one core) | per second |
-|---|---|
-| sign | ${signing.signs.toFixed(0)} |
-| verify | ${signing.verifies.toFixed(0)} |
-
-Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}; signs ${verdict(signing.signs, 3000)}.
+Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}.
 `;
 writeBenchSection('API', body);
-process.stdout.write(body);
+// The signing figures (target ≥ 3,000 signs/s) get their own section, written by the same run.
+const signingBody = signingSection(signing).replace(/^## Signing\n/, '');
+writeBenchSection('Signing', signingBody);
+process.stdout.write(`${body}\n## Signing\n${signingBody}`);
