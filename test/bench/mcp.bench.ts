@@ -1,0 +1,165 @@
+// `npm run bench:mcp`: MCP tools/call throughput over Streamable HTTP. A real `livegate start`
+// child process (SQLite, logging off, MCP rate limit raised); autocannon drives
+// check_verification_status on one pending session through keep-alive connections, each with
+// its own MCP session (mcp-session-id), unique JSON-RPC ids per request. Writes the "MCP"
+// section of docs/BENCHMARKS.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { machineLine, median, writeBenchSection } from './lib/report.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const TARGET_CALLS_PER_S = 1_000;
+const CLI = path.resolve(import.meta.dirname, '../../server/cli.ts');
+const PROTOCOL = '2025-11-25';
+
+interface Server {
+  url: string;
+  key: string;
+  child: ChildProcess;
+}
+
+async function startServer(dataDir: string): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 1000);
+  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', String(port), '--log-level', 'silent'], {
+    env: { ...process.env, LIVEGATE_MCP_RATE_LIMIT: '100000000', LIVEGATE_API_RATE_LIMIT: '100000000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('API docs')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const key = /(lg_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+  if (!key) throw new Error('the server printed no first key (data dir not empty?)');
+  return { url: `http://127.0.0.1:${port}`, key, child };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Opens an MCP session the way a client does (initialize + initialized); returns its id. */
+async function openMcpSession(server: Server): Promise<string> {
+  const headers = { authorization: `Bearer ${server.key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const init = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+  });
+  await init.text();
+  const id = init.headers.get('mcp-session-id');
+  if (!id) throw new Error(`initialize failed: ${init.status}`);
+  const ack = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  await ack.text();
+  return id;
+}
+
+interface Run {
+  callsPerS: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(server: Server, sessionIds: string[], toolSessionId: string): Promise<Run> {
+  let nextRpcId = 1;
+  let nextConnection = 0;
+  let wrong = 0;
+  const result = await autocannon({
+    url: `${server.url}/mcp`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request, context) => {
+          const ctx = context as { session?: string };
+          ctx.session ??= sessionIds[nextConnection++ % sessionIds.length];
+          return {
+            ...request,
+            headers: {
+              authorization: `Bearer ${server.key}`,
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              'mcp-session-id': ctx.session,
+              'mcp-protocol-version': PROTOCOL,
+            },
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: nextRpcId++,
+              method: 'tools/call',
+              params: { name: 'check_verification_status', arguments: { session_id: toolSessionId } },
+            }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status !== 200 || !body.includes('\\"status\\": \\"pending\\"') || body.includes('"isError":true')) wrong++;
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0 || wrong > 0) {
+    throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors, ${wrong} wrong tool results during the run`);
+  }
+  return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-mcp-'));
+const server = await startServer(dataDir);
+const runs: Run[] = [];
+try {
+  const created = await (
+    await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', timeout: 600 }),
+    })
+  ).json();
+  const sessionIds = await Promise.all(Array.from({ length: CONNECTIONS }, () => openMcpSession(server)));
+  await measure(server, sessionIds, created.session_id).catch((err) => {
+    throw new Error(`warm-up failed: ${(err as Error).message}`);
+  });
+  for (let run = 0; run < RUNS; run++) {
+    runs.push(await measure(server, sessionIds, created.session_id));
+    const last = runs.at(-1)!;
+    process.stderr.write(`  run ${run + 1}/${RUNS}: ${last.callsPerS.toFixed(0)} calls/s, p50 ${last.p50} ms, p99 ${last.p99} ms\n`);
+  }
+} finally {
+  await stopServer(server);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const calls = median(runs.map((r) => r.callsPerS));
+const p50 = median(runs.map((r) => r.p50));
+const p99 = median(runs.map((r) => r.p99));
+const body = `
+Machine: ${machineLine()}. Command: \`npm run bench:mcp\`. Date: ${new Date().toISOString().slice(0, 10)}.
+autocannon on loopback, ${CONNECTIONS} keep-alive connections (one MCP session each, unique JSON-RPC ids), ${DURATION_S} s per run,
+median of ${RUNS} runs after a warm-up run; the server is a real \`livegate start\` child process (SQLite, logging off,
+MCP rate limit raised), so client and server share the cores. Each call is a full \`tools/call\` of
+\`check_verification_status\` over Streamable HTTP (SSE response): rate limit, Host check, API key lookup, session
+transport, zod input/output validation, a SQLite read.
+
+| tools/call check_verification_status | value |
+|---|---|
+| calls/s | ${calls.toFixed(0)} |
+| p50 latency | ${p50} ms |
+| p99 latency | ${p99} ms |
+
+Target on 2 cores: ≥ ${TARGET_CALLS_PER_S.toLocaleString('en')} calls/s: **${calls >= TARGET_CALLS_PER_S ? 'met' : 'missed'}**.
+`;
+writeBenchSection('MCP', body);
+process.stdout.write(body);
