@@ -4,11 +4,11 @@
 // the capture page would. Each still becomes a simulated hand-held print as well: the image,
 // padded, swung through a changing perspective warp (a moving plane), so that the planarity check
 // meets real landmark jitter on a known-planar target. Prints one row per clip; --json prints JSON.
-// Usage: node test/workers/face/eval-face-media.ts [dir] [--seconds 8] [--fps 15] [--only TEXT] [--json]
+// Usage: node test/workers/face/eval-face-media.ts [dir] [--seconds 8] [--fps 15] [--only TEXT] [--tilt 1] [--json]
 // Needs ffmpeg, /usr/bin/chromium and ../shared/models/face_landmarker.task. Not a vitest suite:
 // it takes a minute and depends on files the repository does not hold.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -30,6 +30,9 @@ const seconds = flag('--seconds', 8);
 const fps = flag('--fps', 15);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : '';
+/** --dump FILE writes every clip's per-frame landmarks (JSON) for offline analysis. */
+const dump = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : '';
+const dumped: Record<string, { t: number; width: number; height: number; lm: number[] | null }[]> = {};
 const vision = join(root, 'node_modules/@mediapipe/tasks-vision');
 const model = resolve(root, '../shared/models/face_landmarker.task');
 
@@ -39,24 +42,30 @@ const clips = [
   ...manifest.items.filter((i) => i.media === 'video').map((item) => ({ item, id: item.id, held: false })),
   ...manifest.items.filter((i) => i.media === 'still').map((item) => ({ item, id: `${item.id} (held print)`, held: true })),
 ];
-/** A plane tilting about both axes and drifting: corners of the padded still, per output frame. */
-const HELD_PRINT = "scale=480:-2,pad=iw*1.5:ih*1.5:(ow-iw)/2:(oh-ih)/2:color=gray,perspective=sense=destination:eval=frame:"
-  + "x0='W/6+W/16*sin(on/7)':y0='H/6-H/12*sin(on/7)':x1='5*W/6+W/16*sin(on/7)':y1='H/6+H/12*sin(on/7)':"
-  + "x2='W/6-W/16*sin(on/9)':y2='5*H/6+H/12*sin(on/7)':x3='5*W/6-W/16*sin(on/9)':y3='5*H/6-H/12*sin(on/7)'";
+/**
+ * A plane tilting about both axes and drifting: corners of the padded still, per output frame.
+ * --tilt scales the corner swing (1 = corners move by 1/16 of the width, 1/12 of the height).
+ */
+const tilt = flag('--tilt', 1);
+/** --image runs FaceLandmarker in IMAGE mode (no temporal smoothing between frames). */
+const imageMode = args.includes('--image');
+const HELD_PRINT = "scale=480:-2,pad=iw*1.25:ih*1.25:(ow-iw)/2:(oh-ih)/2:color=gray,perspective=sense=destination:eval=frame:"
+  + `x0='W/10+${tilt}*W/16*sin(on/7)':y0='H/10-${tilt}*H/12*sin(on/7)':x1='9*W/10+${tilt}*W/16*sin(on/7)':y1='H/10+${tilt}*H/12*sin(on/7)':`
+  + `x2='W/10-${tilt}*W/16*sin(on/9)':y2='9*H/10+${tilt}*H/12*sin(on/7)':x3='9*W/10-${tilt}*W/16*sin(on/9)':y3='9*H/10-${tilt}*H/12*sin(on/7)'`;
 
 const page = `<!doctype html><script type="module">
 import { FilesetResolver, FaceLandmarker } from '/vision_bundle.mjs';
 const fileset = await FilesetResolver.forVisionTasks('/wasm', false);
 let task = null;
-window.reset = async () => {
+window.reset = async (mode) => {
   task?.close();
   task = await FaceLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: '/model.task', delegate: 'CPU' }, runningMode: 'VIDEO', numFaces: 1,
+    baseOptions: { modelAssetPath: '/model.task', delegate: 'CPU' }, runningMode: mode, numFaces: 1,
     outputFaceBlendshapes: true });
 };
 window.detect = async (url, t) => {
   const img = new Image(); img.src = url; await img.decode();
-  const r = task.detectForVideo(img, t);
+  const r = task.runningMode === 'IMAGE' || window.mode === 'IMAGE' ? task.detect(img) : task.detectForVideo(img, t);
   if (!r.faceLandmarks.length) return { width: img.naturalWidth, height: img.naturalHeight, lm: null, bs: null };
   return { width: img.naturalWidth, height: img.naturalHeight,
     lm: r.faceLandmarks[0].flatMap((p) => [p.x, p.y, p.z]),
@@ -91,7 +100,8 @@ try {
     execFileSync('ffmpeg', ['-loglevel', 'error', ...(held ? ['-loop', '1'] : []), '-i', join(dir, item.file), '-t', String(seconds),
       '-vf', held ? `${HELD_PRINT},fps=${fps}` : `fps=${fps},scale='min(640,iw)':-2`, join(frameDir, '%05d.png')]);
     const frames = readdirSync(frameDir).filter((f) => f.endsWith('.png')).sort();
-    await tab.evaluate(() => (window as unknown as { reset: () => Promise<void> }).reset());
+    const mode = imageMode ? 'IMAGE' : 'VIDEO';
+    await tab.evaluate((m) => { (window as unknown as { mode: string }).mode = m; return (window as unknown as { reset: (m: string) => Promise<void> }).reset(m); }, mode);
     const motion = createMotionAnalyzer();
     const wireMotion = createMotionAnalyzer();
     const quality = createQualityAccumulator();
@@ -102,6 +112,7 @@ try {
       const r = await tab.evaluate(([u, tt]) => (window as unknown as { detect: (u: string, t: number) => Promise<unknown> }).detect(u, tt), [`/frame/${frames[k]}`, t] as const) as
         { width: number; height: number; lm: number[] | null; bs: Record<string, number> | null };
       width = r.width; height = r.height;
+      if (dump) (dumped[id] ??= []).push({ t, width, height, lm: r.lm });
       if (!r.lm) { quality.addFrame({ tMs: t, faceBox: null, frameWidth: width, frameHeight: height }); continue; }
       const lm = Float32Array.from(r.lm);
       const box = new Float32Array(4);
@@ -129,5 +140,6 @@ try {
 } finally {
   await context.close();
 }
+if (dump) writeFileSync(dump, JSON.stringify(dumped));
 if (json) console.log(JSON.stringify({ dir, seconds, fps, items: rows }));
 else console.table(rows);
