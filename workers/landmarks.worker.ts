@@ -83,6 +83,7 @@ function createLandmarksService() {
   let turn = 0;
   const measured: Partial<Record<LandmarkDelegate, number>> = {};
   const recent: number[] = [];
+  let bare: { frames: number; detections: number; dropped: number; lastTs: number; times: number[] } | null = null;
 
   function choose(): void {
     if (chosen || tasks.length === 0) return;
@@ -158,12 +159,51 @@ function createLandmarksService() {
       };
     },
 
+    /**
+     * Benchmark anchor: bare FaceLandmarker.detectForVideo on a camera stream at `hz`, nothing
+     * else (no ROI, crops, CNN). Frames not due are closed at once.
+     */
+    runBare(stream: ReadableStream<VideoFrame>, hz: number): void {
+      const reader = stream.getReader();
+      bare = { frames: 0, detections: 0, dropped: 0, lastTs: -1, times: [] };
+      const b = bare;
+      let next = 0;
+      void (async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
+          if (done || !bare) {
+            value?.close();
+            break;
+          }
+          const ts = value.timestamp / 1000;
+          if (b.lastTs >= 0 && ts - b.lastTs > 50) b.dropped += Math.round((ts - b.lastTs) / 33.3) - 1;
+          b.lastTs = ts;
+          b.frames++;
+          const now = performance.now();
+          if (now >= next) {
+            next = now + 1000 / hz;
+            const r = api.detect(value, performance.timeOrigin + now);
+            if (r) {
+              b.detections++;
+              b.times.push(r.ms);
+              if (b.times.length > 2000) b.times.shift();
+            }
+          } else value.close();
+        }
+      })();
+    },
+
+    bareStats(): { frames: number; detections: number; dropped: number; median_ms: number } | null {
+      return bare ? { frames: bare.frames, detections: bare.detections, dropped: bare.dropped, median_ms: median(bare.times) } : null;
+    },
+
     /** Serve the same API on a port, for the signal worker. */
     connect(port: MessagePort): void {
       Comlink.expose(api, port);
     },
 
     close(): void {
+      bare = null;
       for (const t of tasks) t.landmarker.close();
       tasks = [];
       chosen = null;

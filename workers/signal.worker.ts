@@ -177,6 +177,9 @@ function createSignalService() {
   let onStatus: ((s: PipelineStatus) => void) | null = null;
   let onChunk: ((c: ChunkReady) => void) | null = null;
   let cfg: PipelineInit = { camera_fps: 30, landmark_hz: 10, status_every_ms: 100, status_points: false };
+  // One full-frame draw per frame, then cheap blits and small read-backs from this canvas: every
+  // drawImage from a VideoFrame converts the whole frame (measured 3.5 ms for one full draw plus
+  // blits against 7.9 ms for two region draws from the frame).
   let canvas: OffscreenCanvas | null = null;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   let small: OffscreenCanvasRenderingContext2D | null = null;

@@ -127,4 +127,20 @@ $('file').onchange = async () => {
 };
 
 $('stop').onclick = () => void stop();
+
+// Bench mode (test/bench/browser.bench.ts): no drawing, numbers on window.__bench.
+const params = new URLSearchParams(location.search);
+if (params.has('bench')) {
+  document.body.dataset.state = 'bench-starting';
+  import('./bench.ts')
+    .then(({ startBench }) => startBench(params))
+    .then((handle) => {
+      (window as unknown as { __bench: unknown }).__bench = handle;
+      document.body.dataset.state = 'bench-running';
+    })
+    .catch((err: unknown) => {
+      document.body.dataset.state = 'bench-failed';
+      $('stats').textContent = String((err as Error)?.stack ?? err);
+    });
+}
 window.addEventListener('pagehide', () => void stop());

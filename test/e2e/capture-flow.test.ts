@@ -2,6 +2,7 @@
 // real server: guided, captured, streamed, finished; then a cancelled capture that leaves nothing running.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCaptureChunk, LANDMARK_SUBSET_VALUES } from '../../workers/codec/index.ts';
 import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
 import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
@@ -59,13 +60,23 @@ describe('verification page, live face video', () => {
     expect(device.landmarks.delegate).toMatch(/^(CPU|GPU)$/);
     expect(device.camera.virtual_hints).toContain('label_virtual');
 
-    // Evidence: every chunk of the attempt is in the store, ~6 s of frames at the camera's rate.
+    // Evidence: every chunk of the attempt is in the store, in sequence, decodable, with frames in
+    // time order over the ~6 s capture, face crops, landmarks on some frames, and context crops.
+    // (The frame rate itself is a bench figure: this machine's load varies.)
     const attemptId = (completed!.data as { attempt_id: string }).attempt_id;
-    const chunks = await server.test.store.listEvidenceChunks(attemptId);
-    expect(chunks.length).toBeGreaterThanOrEqual(5);
-    expect(chunks.map((c) => c.seq).sort((a, b) => a - b)).toEqual(chunks.map((_, i) => i));
-    const frames = (completed!.data as { frames: number }).frames;
-    expect(frames).toBeGreaterThan(6 * 15);
+    const rows = (await server.test.store.listEvidenceChunks(attemptId)).sort((a, b) => a.seq - b.seq);
+    expect(rows.map((c) => c.seq)).toEqual(rows.map((_, i) => i));
+    const decoded = rows.map((r) => decodeCaptureChunk(r.bytes));
+    const frames = decoded.flatMap((c) => c.frames);
+    expect(frames.length).toBe((completed!.data as { frames: number }).frames);
+    for (let i = 1; i < frames.length; i++) expect(frames[i].t).toBeGreaterThan(frames[i - 1].t);
+    expect(frames[frames.length - 1].t - frames[0].t).toBeGreaterThan(4500);
+    expect(frames.every((f) => f.crop[0] === 0xff && f.crop[1] === 0xd8)).toBe(true);
+    const withFace = frames.filter((f) => f.box[2] > 0);
+    expect(withFace.length).toBeGreaterThan(frames.length / 2);
+    expect(frames.some((f) => f.lm !== null && f.lm.length === LANDMARK_SUBSET_VALUES)).toBe(true);
+    expect(withFace.every((f) => f.skin[0] + f.skin[1] + f.skin[2] > 0)).toBe(true);
+    expect(decoded.flatMap((c) => c.context).length).toBeGreaterThan(0);
 
     // Finished: camera off, every worker gone.
     await expect.poll(() => workers.live().length, { timeout: 5000 }).toBe(0);

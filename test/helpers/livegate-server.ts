@@ -26,11 +26,14 @@ export interface LivegateServer {
 
 let built: Promise<void> | null = null;
 
-/** Build dist/capture once per process when it is missing or when LIVEGATE_REBUILD is set. */
+/**
+ * Build dist/capture once per process when it is missing or when LIVEGATE_REBUILD is set; under
+ * a file lock so parallel test files never empty the folder under each other.
+ */
 export function ensureCaptureBuilt(): Promise<void> {
   built ??= (async () => {
     if (existsSync(resolve(ROOT, 'dist/capture/index.html')) && !process.env.LIVEGATE_REBUILD) return;
-    await run('npx', ['vite', 'build', '--config', 'capture/vite.config.ts'], { cwd: ROOT, maxBuffer: 16 << 20 });
+    await run('flock', ['/tmp/livegate-capture-build.lock', 'npx', 'vite', 'build', '--config', 'capture/vite.config.ts'], { cwd: ROOT, maxBuffer: 16 << 20 });
   })();
   return built;
 }

@@ -1,0 +1,61 @@
+// /lab (served only with --lab): the camera through the same workers, landmarks and ROIs drawn,
+// the chosen profile and per-stage timings shown.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
+import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
+import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
+
+let server: LivegateServer;
+let browser: LaunchedChromium;
+
+beforeAll(async () => {
+  server = await startLivegate({ lab: true });
+  const item = await pickLiveVideo();
+  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
+  browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('/lab', () => {
+  it('runs the camera through the workers and shows landmarks, profile and timings', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/lab`);
+    await page.uncheck('#cnn');
+    await page.click('#camera');
+    await page.waitForFunction(() => (document.getElementById('stats')?.textContent ?? '').includes('"median_ms"'), null, { timeout: 90_000 });
+    // Landmarks drawn: the overlay gets green points once a face is found.
+    await page.waitForFunction(
+      () => {
+        const c = document.getElementById('overlay') as HTMLCanvasElement;
+        if (!c.width) return false;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 200 && d[i] < 50 && d[i + 3] > 0) return true;
+        return false;
+      },
+      null,
+      { timeout: 60_000 },
+    );
+    const stats = JSON.parse((await page.textContent('#stats')) ?? '{}') as Record<string, any>;
+    expect(stats.frames_via).toBe('track-processor');
+    expect(stats.landmarks.delegate).toMatch(/^(CPU|GPU)$/);
+    expect(stats.timings.frame_ms).toBeGreaterThan(0);
+    expect(stats.hardware.wasm_simd).toBe(true);
+    await page.click('#stop');
+    await page.close();
+  }, 180_000);
+
+  it('is not served without --lab', async () => {
+    const plain = await startLivegate();
+    try {
+      const res = await fetch(`${plain.origin}/lab`);
+      expect(res.status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  }, 60_000);
+});
