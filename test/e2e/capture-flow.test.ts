@@ -109,4 +109,46 @@ describe('verification page, live face video', () => {
     expect(camera.workers).toBe('0');
     await page.close();
   }, 180_000);
+
+  it('a chunk upload that fails on the network is retried and the capture still completes', async () => {
+    const s = await server.createSession();
+    const page = await browser.context.newPage();
+    let aborted = 0;
+    // The network drops the first two chunk uploads.
+    await page.route('**/v1/capture/*/chunk', async (route) => {
+      if (aborted < 2) {
+        aborted++;
+        await route.abort('internetdisconnected');
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    await page.click('#start');
+    const { last } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 120_000);
+    expect(aborted).toBe(2);
+    expect(last.state, JSON.stringify(last)).toBe('result');
+    const audit = (await (await server.api(`/v1/sessions/${s.session_id}/audit`)).json()) as { events: { type: string; data: Record<string, unknown> | null }[] };
+    const completed = audit.events.find((e) => e.type === 'capture_completed');
+    expect(completed).toBeTruthy();
+    const rows = await server.test.store.listEvidenceChunks((completed!.data as { attempt_id: string }).attempt_id);
+    expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(rows.map((_, i) => i));
+    await page.close();
+  }, 180_000);
+
+  it('when the network stays down, says so after retrying and offers to try again', async () => {
+    const s = await server.createSession();
+    const page = await browser.context.newPage();
+    await page.route('**/v1/capture/*/chunk', (route) => route.abort('internetdisconnected'));
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    await page.click('#start');
+    const { last, seen } = await waitForView(page, (v) => v.state === 'error', 120_000);
+    expect(last.error).toBe('network_lost');
+    expect(last.title).toMatch(/connection was lost/i);
+    expect(seen.some((v) => /retrying/i.test(v.upload))).toBe(true);
+    expect(await page.isVisible('#result-action')).toBe(true);
+    await page.close();
+  }, 180_000);
 });

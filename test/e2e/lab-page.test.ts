@@ -49,6 +49,28 @@ describe('/lab', () => {
     await page.close();
   }, 180_000);
 
+  it('falls back to ImageBitmap frames where MediaStreamTrackProcessor is missing', async () => {
+    const page = await browser.context.newPage();
+    await page.addInitScript(() => {
+      delete (globalThis as { MediaStreamTrackProcessor?: unknown }).MediaStreamTrackProcessor;
+    });
+    await page.goto(`${server.origin}/lab`);
+    await page.uncheck('#cnn');
+    await page.click('#camera');
+    await page.waitForFunction(
+      () => {
+        const t = document.getElementById('stats')?.textContent ?? '';
+        return t.includes('"frames_via": "image-bitmap"') && /"landmark_hz": [1-9]/.test(t);
+      },
+      null,
+      { timeout: 90_000 },
+    );
+    const stats = JSON.parse((await page.textContent('#stats')) ?? '{}') as Record<string, any>;
+    expect(stats.fps).toBeGreaterThan(0);
+    await page.click('#stop');
+    await page.close();
+  }, 180_000);
+
   it('is not served without --lab', async () => {
     const plain = await startLivegate();
     try {
