@@ -38,10 +38,20 @@ describe('createPulseEstimator', () => {
     const face = syntheticFace({ bpm: null, seconds: 20, noise: 0.5, motion: true, seed: 5 });
     const { est, updates } = feed(face);
     expect(updates.every((u) => !u.confident)).toBe(true);
-    expect(updates[0].t).toBeGreaterThan(5_000);
+    expect(updates[0].t).toBeGreaterThan(5_900);
     est.reset();
     expect(est.estimate()).toBeNull();
     expect(est.pulseSamples).toBe(0);
+  });
+
+  it('answers at the end of a 6 s capture (the default plan), as the capture worker configures it', () => {
+    const face = syntheticFace({ bpm: 84, seconds: 6, jitterMs: 5, noise: 0.2, seed: 31, hrvRad: 0.1 });
+    const est = createPulseEstimator({ sampleRate: 30, rois: 1, minSeconds: 5.5, windowSeconds: 6 });
+    for (let i = 0; i < face.times.length; i++) est.push(face.times[i], face.rgb.subarray(3 * i, 3 * i + 3));
+    const e = est.estimate();
+    expect(e).not.toBeNull();
+    expect(Math.abs((e?.bpm ?? 0) - 84)).toBeLessThanOrEqual(3);
+    expect(e?.window_s).toBeGreaterThanOrEqual(5.5);
   });
 
   it('fuses several ROIs', () => {

@@ -71,6 +71,8 @@ export function bandpassZeroPhase(x: ArrayLike<number>, sampleRate: number, out:
 /** Causal band-pass holding its own state, one sample at a time (streaming). */
 export interface CausalBandpass {
   process(x: number): number;
+  /** Filter x[0..n) into out[offset..] continuing from the current state, leaving the state untouched. */
+  preview(x: ArrayLike<number>, n: number, out: Float64Array, offset?: number): void;
   reset(): void;
 }
 
@@ -80,17 +82,24 @@ export function createCausalBandpass(sampleRate: number, options: BandpassOption
   const coef = new Float64Array(5 * k);
   sections.forEach((s, i) => coef.set(s, 5 * i));
   const state = new Float64Array(2 * k);
+  const saved = new Float64Array(2 * k);
+  const step = (x: number): number => {
+    let v = x;
+    for (let i = 0; i < k; i++) {
+      const c = 5 * i, z = 2 * i;
+      const y = coef[c] * v + state[z];
+      state[z] = coef[c + 1] * v - coef[c + 3] * y + state[z + 1];
+      state[z + 1] = coef[c + 2] * v - coef[c + 4] * y;
+      v = y;
+    }
+    return v;
+  };
   return {
-    process(x) {
-      let v = x;
-      for (let i = 0; i < k; i++) {
-        const c = 5 * i, z = 2 * i;
-        const y = coef[c] * v + state[z];
-        state[z] = coef[c + 1] * v - coef[c + 3] * y + state[z + 1];
-        state[z + 1] = coef[c + 2] * v - coef[c + 4] * y;
-        v = y;
-      }
-      return v;
+    process: step,
+    preview(x, n, out, offset = 0) {
+      saved.set(state);
+      for (let i = 0; i < n; i++) out[offset + i] = step(x[i]);
+      state.set(saved);
     },
     reset() { state.fill(0); },
   };
