@@ -187,7 +187,12 @@ describe('MCP over Streamable HTTP', () => {
     await rawCycle();
     await sdkCycle();
     const baseline = { sessions: registry.size, pending: registry.pendingSize, listeners: changes.eventNames().length, resources: process.getActiveResourcesInfo().length };
-    for (let i = 0; i < 1000; i++) await (i % 50 === 0 ? sdkCycle() : rawCycle());
+    // Four clients at a time, 250 cycles each: concurrent opens and closes, 1,000 in all.
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, lane) => {
+        for (let i = 0; i < 250; i++) await (i % 50 === lane ? sdkCycle() : rawCycle());
+      }),
+    );
     expect(registry.size).toBe(baseline.sessions);
     expect(registry.pendingSize).toBe(baseline.pending);
     expect(changes.eventNames().length).toBe(baseline.listeners);
@@ -257,5 +262,22 @@ describe('MCP HTTP rate limit', () => {
     // Anonymous too: the limit answers before the key is looked at.
     expect((await fetch(t.url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INIT) })).status).toBe(429);
     await mcpSessionsOf(t.app.services)!.closeAll();
+  });
+});
+
+describe('MCP HTTP shutdown', () => {
+  it('closing the app releases open sessions and their SSE streams', async () => {
+    const t = await startApp(1_000);
+    const { client } = await connect(t.url, { authorization: `Bearer ${t.key}` });
+    const registry = mcpSessionsOf(t.app.services)!;
+    expect(registry.size).toBe(1);
+    let closed = false;
+    client.onclose = () => void (closed = true);
+    const started = Date.now();
+    await t.close(); // would hang on the open GET stream if sessions were not closed first
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(registry.size).toBe(0);
+    await client.close();
+    expect(closed).toBe(true);
   });
 });
