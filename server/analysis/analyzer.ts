@@ -8,7 +8,7 @@ import type { PolicyConfig } from '../policies/defaults.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
 import { fuse } from './fusion.ts';
-import type { AnalysisTask, AnalysisTaskResult } from './worker.ts';
+import type { AnalysisTask, AnalysisTaskResult, WarmupTask } from './worker.ts';
 
 export interface AnalyzerOptions {
   store: Store;
@@ -16,8 +16,13 @@ export interface AnalyzerOptions {
   modelsDir: string;
   /** Keep evidence this long after the verdict (0: purge at once). */
   evidenceRetentionS: number;
-  /** Worker threads (default: 1 on small machines, up to 4). */
+  /** Worker threads (default 2). */
   threads?: number;
+  /**
+   * Load the models and warm the worker thread at creation, so the first capture is as fast as
+   * the rest (off by default: test suites build many apps).
+   */
+  warmup?: boolean;
   now?: () => number;
 }
 
@@ -30,12 +35,13 @@ const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wor
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const { store, sessions } = options;
   const now = options.now ?? Date.now;
-  const pool = new Piscina<AnalysisTask, AnalysisTaskResult>({
+  const pool = new Piscina<AnalysisTask | WarmupTask, AnalysisTaskResult | { warm: true }>({
     filename: WORKER_FILE,
     minThreads: 1,
     maxThreads: options.threads ?? 2,
     idleTimeout: 60_000,
   });
+  const warming = options.warmup ? pool.run({ warmup: true, modelsDir: options.modelsDir }).catch(() => null) : null;
 
   async function purge(session: SessionRow): Promise<void> {
     if (options.evidenceRetentionS === 0) await store.deleteEvidence(session.id);
@@ -47,15 +53,18 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       const policy = session.policy as unknown as PolicyConfig;
       const plan = attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
       const capture = (attempt.device_profile?.capture ?? {}) as { width?: number; height?: number };
-      const result = await pool.run({
+      const result = (await pool.run({
         chunks,
         plan,
         frame: { width: Number(capture.width) || 640, height: Number(capture.height) || 480 },
         lightChallenge: (attempt.light_challenge as AnalysisTask['lightChallenge']) ?? null,
         serverElapsedMs: started - attempt.started_at,
+        clientHeartRateBpm: (attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
+        binding: { session_id: session.id, attempt_id: attempt.id, nonce: attempt.nonce },
         modelsDir: options.modelsDir,
         frameCount: session.frame_count,
-      });
+        thresholds: policy.thresholds,
+      })) as AnalysisTaskResult;
       const outcome = fuse(result.evidence, result.cnn, policy);
       const processingMs = now() - started;
       await store.updateAttempt(attempt.id, {
@@ -94,6 +103,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       };
     },
     async close() {
+      await warming;
       await pool.destroy();
     },
   };

@@ -6,7 +6,7 @@ import { computeCropRoiPolygons } from '../../workers/face/crop-mapping.ts';
 import { eyeAspectRatio, eyeClosureFromEar } from '../../workers/face/eye-aspect-ratio.ts';
 import { dequantizeLandmarkSubset } from '../../workers/face/landmark-subset.ts';
 import { createMotionAnalyzer, type MotionSummary } from '../../workers/face/motion-analysis.ts';
-import { createQualityAccumulator, type QualityReport } from '../../workers/face/quality-gates.ts';
+import { createQualityAccumulator, type QualityReport, type QualityThresholds } from '../../workers/face/quality-gates.ts';
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
 import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeResult, type LightChallengeStep } from '../../workers/signal/index.ts';
@@ -19,6 +19,12 @@ export interface EvidenceInput {
   lightChallenge: { schedule: LightChallengeStep[] } | null;
   /** Server clock: how long the server saw the attempt run (start to finish), ms. */
   serverElapsedMs: number;
+  /** What every chunk must name (the attempt the server started); checked again here. */
+  binding?: { session_id: string; attempt_id: string; nonce: string };
+  /** The page's own heart rate (client_summary): compared, never used. */
+  clientHeartRateBpm?: number | null;
+  /** Quality-gate overrides (the policy's min_face_present_ratio arrives here). */
+  quality?: Partial<QualityThresholds>;
 }
 
 export interface IntegrityResult {
@@ -35,10 +41,15 @@ export interface PulseResult {
   snr_db: number;
   confident: boolean;
   quality: number;
-  /** Server trace vs the client's ROI trace: correlation of the green channel, and the HR gap. */
-  agreement: boolean;
+  /**
+   * Server trace vs the client's ROI trace (fusion decides on `agreement` with the policy):
+   * correlation of the detrended green traces, the median level gap (0..255) of the nine ROI
+   * means, and the client's own heart rate from its numbers.
+   */
   trace_correlation: number | null;
+  level_gap: number | null;
   client_heart_rate_bpm: number | null;
+  frames_compared: number;
 }
 
 export interface FrameEvidence {
@@ -52,16 +63,34 @@ export interface FrameEvidence {
 }
 
 const MAX_DUPLICATE_SHARE = 0.1;
+/** Upload and request latency between the page's t = 0 and the server's start, and after the last frame. */
 const TIMING_TOLERANCE_MS = 2500;
 const MIN_COVERAGE = 0.6;
+/** Every how many frames the sharpness/exposure gate measures a crop (medians need no more). */
+const QUALITY_CROP_STRIDE = 3;
+/**
+ * Server-side timing gates. The server resamples by timestamp, so uneven delivery from a busy
+ * browser (jitter CV up to ~0.9 measured on a loaded 2-core machine) is no reason to burn an
+ * attempt; long gaps still are.
+ */
+export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterCv: 1.0, maxFrameGapMs: 500 };
 
 function frameList(chunks: CaptureChunk[]): FrameRecord[] {
   return [...chunks].sort((a, b) => a.seq - b.seq).flatMap((c) => c.frames);
 }
 
 /** Integrity: complete, monotonic, plausible against the server's own clock, no copied frames. */
-export function checkIntegrity(frames: FrameRecord[], input: Pick<EvidenceInput, 'plan' | 'serverElapsedMs'>): IntegrityResult {
+export function checkIntegrity(
+  frames: FrameRecord[],
+  input: Pick<EvidenceInput, 'plan' | 'serverElapsedMs' | 'binding'>,
+  chunks: readonly Pick<CaptureChunk, 'seq' | 'session_id' | 'attempt_id' | 'nonce'>[] = [],
+): IntegrityResult {
   const reasons: string[] = [];
+  // Sequence: 0..n-1 with no gap or repeat (the capture API checks the count; this checks the set).
+  const seqs = chunks.map((c) => c.seq).sort((a, b) => a - b);
+  if (seqs.some((seq, i) => seq !== i)) reasons.push('sequence_incomplete');
+  const b = input.binding;
+  if (b && chunks.some((c) => c.session_id !== b.session_id || c.attempt_id !== b.attempt_id || c.nonce !== b.nonce)) reasons.push('chunk_binding_mismatch');
   let nonMonotonic = 0;
   for (let i = 1; i < frames.length; i++) if (!(frames[i].t > frames[i - 1].t)) nonMonotonic++;
   if (nonMonotonic > 0) reasons.push('timestamps_not_monotonic');
@@ -119,11 +148,24 @@ function pearson(a: number[], b: number[]): number | null {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
 }
 
-/** Detrended (first difference) green trace: what the pulse lives in, free of slow drift. */
-function diff(values: number[]): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < values.length; i++) out.push(values[i] - values[i - 1]);
-  return out;
+/**
+ * Least-squares line removed: both sides see the same pixels, so their slow illumination and
+ * motion changes must line up; first differences would leave mostly JPEG noise to compare.
+ */
+function detrend(values: number[]): number[] {
+  const n = values.length;
+  if (n < 2) return values.slice();
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) (sx += i), (sy += values[i]), (sxx += i * i), (sxy += i * values[i]);
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx || 1);
+  const icept = (sy - slope * sx) / n;
+  return values.map((v, i) => v - (icept + slope * i));
+}
+
+function medianOf(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
@@ -136,7 +178,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   };
 
   const frames = frameList(input.chunks);
-  const integrity = checkIntegrity(frames, input);
+  const integrity = checkIntegrity(frames, input, input.chunks);
   lap('integrity');
 
   const { width, height } = input.frame;
@@ -154,32 +196,39 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const faceRgb: number[] = [];
   const clientGreen: number[] = [];
   const serverGreen: number[] = [];
-  const clientTraces: number[][] = [[], [], []];
+  const levelGaps: number[] = [];
   let decodeFailures = 0;
 
-  for (const frame of frames) {
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
     if (frame.lm) {
       landmarks = dequantizeLandmarkSubset(frame.lm, landmarks ?? undefined);
       motion.addLandmarks(frame.t, landmarks, width, height);
       motion.addEyeClosure(frame.t, eyeClosureFromEar(eyeAspectRatio(landmarks, width, height)));
-      havePolygons = computeCropRoiPolygons(landmarks, frame.box, width, height, cropSize, polygons) || havePolygons;
     }
+    const hasFace = frame.box[2] > 0 && frame.box[3] > 0;
+    // The crop follows this frame's box; the polygons follow the latest landmarks (carried over
+    // between landmark frames, as the page does), mapped into this frame's crop.
+    havePolygons = landmarks !== null && hasFace && computeCropRoiPolygons(landmarks, frame.box, width, height, cropSize, polygons);
     const crop = decodeCrop(frame.crop);
     if (!crop) decodeFailures++;
-    const hasFace = frame.box[2] > 0 && frame.box[3] > 0;
     quality.addFrame({
       tMs: frame.t,
       faceBox: hasFace ? frame.box : null,
       frameWidth: width,
       frameHeight: height,
-      crop: crop && crop.width === crop.height ? { rgba: crop.data, size: crop.width } : null,
+      crop: crop && crop.width === crop.height && i % QUALITY_CROP_STRIDE === 0 ? { rgba: crop.data, size: crop.width } : null,
     });
     if (!crop || !havePolygons || crop.width !== cropSize) continue;
     sampleRoiMeans(crop.data, crop.width, crop.height, polygons, means, counts);
-    let r = 0, g = 0, b = 0, total = 0;
+    let r = 0, g = 0, b = 0, total = 0, gap = 0, gapN = 0;
     for (let k = 0; k < 3; k++) {
-      roiTraces[k].push(counts[k] > 0 ? means[3 * k] : Number.NaN, counts[k] > 0 ? means[3 * k + 1] : Number.NaN, counts[k] > 0 ? means[3 * k + 2] : Number.NaN);
-      clientTraces[k].push(frame.roi[3 * k], frame.roi[3 * k + 1], frame.roi[3 * k + 2]);
+      const has = counts[k] > 0;
+      roiTraces[k].push(has ? means[3 * k] : Number.NaN, has ? means[3 * k + 1] : Number.NaN, has ? means[3 * k + 2] : Number.NaN);
+      if (has) {
+        for (let c = 0; c < 3; c++) gap += Math.abs(means[3 * k + c] - frame.roi[3 * k + c]);
+        gapN += 3;
+      }
       r += means[3 * k] * counts[k];
       g += means[3 * k + 1] * counts[k];
       b += means[3 * k + 2] * counts[k];
@@ -189,6 +238,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     faceRgb.push(total ? r / total : Number.NaN, total ? g / total : Number.NaN, total ? b / total : Number.NaN);
     serverGreen.push(total ? g / total : Number.NaN);
     clientGreen.push((frame.roi[1] + frame.roi[4] + frame.roi[7]) / 3);
+    if (gapN) levelGaps.push(gap / gapN);
   }
   lap('decode_roi_quality_motion');
   if (decodeFailures > frames.length * 0.1) {
@@ -196,28 +246,24 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     integrity.passed = false;
   }
 
-  const qualityReport = quality.evaluate();
+  const qualityReport = quality.evaluate({ ...SERVER_QUALITY_OVERRIDES, ...input.quality });
   const motionSummary = motion.summary();
 
-  let estimate: HeartRateEstimate | null = null;
-  let clientEstimate: HeartRateEstimate | null = null;
-  if (times.length >= 30) {
-    estimate = safeEstimate(times, roiTraces);
-    clientEstimate = safeEstimate(times, clientTraces);
-  }
+  const estimate = times.length >= 30 ? safeEstimate(times, roiTraces) : null;
   lap('pulse');
-  const correlation = pearson(diff(serverGreen.filter(Number.isFinite)), diff(clientGreen.filter(Number.isFinite)));
+  const paired = serverGreen.map((v, i) => [v, clientGreen[i]]).filter(([a, c]) => Number.isFinite(a) && Number.isFinite(c));
+  const correlation = pearson(detrend(paired.map((p) => p[0])), detrend(paired.map((p) => p[1])));
   const bpm = estimate && Number.isFinite(estimate.bpm) ? estimate.bpm : null;
-  const clientBpm = clientEstimate && Number.isFinite(clientEstimate.bpm) ? clientEstimate.bpm : null;
+  const clientBpm = typeof input.clientHeartRateBpm === 'number' && Number.isFinite(input.clientHeartRateBpm) ? input.clientHeartRateBpm : null;
   const pulse: PulseResult = {
     heart_rate_bpm: bpm,
     snr_db: estimate?.snr_db ?? -Infinity,
     confident: estimate?.confident ?? false,
     quality: estimate?.quality ?? 0,
-    // The client's trace must describe the same pixels the server sees.
-    agreement: correlation !== null && correlation > 0.5 && (bpm === null || clientBpm === null || Math.abs(bpm - clientBpm) <= 12),
     trace_correlation: correlation,
+    level_gap: levelGaps.length ? medianOf(levelGaps) : null,
     client_heart_rate_bpm: clientBpm,
+    frames_compared: paired.length,
   };
 
   let lightChallenge: LightChallengeResult | null = null;

@@ -11,6 +11,24 @@ export type Outcome =
 /** Relative weight of each check in the score (renormalised over the checks the policy requires). */
 export const CHECK_WEIGHTS = { pulse: 30, cnn: 35, motion: 15, light_challenge: 20 } as const;
 
+/**
+ * The client's ROI numbers against the server's own sampling of the same crops (calibrated in
+ * docs/CALIBRATION.md): the detrended green traces must correlate and the nine ROI means must sit
+ * within a few levels of each other. Genuine captures: correlation >= 0.8, gap <= 4 measured.
+ */
+export const AGREEMENT = { min_frames: 30, min_correlation: 0.5, max_level_gap: 12 } as const;
+
+/** Whether the client's trace describes the pixels the server sees (null: too little to compare). */
+export function clientAgreement(pulse: FrameEvidence['pulse'], t: PolicyConfig['thresholds']): boolean | null {
+  if (pulse.frames_compared < AGREEMENT.min_frames || pulse.trace_correlation === null || pulse.level_gap === null) return null;
+  if (pulse.trace_correlation < AGREEMENT.min_correlation || pulse.level_gap > AGREEMENT.max_level_gap) return false;
+  // Heart rates only compare when the server found a confident pulse (noise peaks wander).
+  if (pulse.confident && pulse.heart_rate_bpm !== null && pulse.client_heart_rate_bpm !== null) {
+    return Math.abs(pulse.heart_rate_bpm - pulse.client_heart_rate_bpm) <= t.pulse_max_disagreement_bpm;
+  }
+  return true;
+}
+
 const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 const round = (v: number, digits = 3) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
@@ -24,6 +42,7 @@ interface CheckOutcome {
 export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConfig): Outcome {
   const t = policy.thresholds;
   const { integrity, quality, pulse, motion, light_challenge: light } = evidence;
+  const agreement = clientAgreement(pulse, t);
 
   const checks: Record<string, unknown> = {
     integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1) },
@@ -31,9 +50,10 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
     pulse: {
       heart_rate_bpm: round(pulse.heart_rate_bpm ?? NaN, 1),
       snr_db: round(pulse.snr_db, 2),
-      agreement: pulse.agreement,
+      agreement,
       confident: pulse.confident,
       trace_correlation: round(pulse.trace_correlation ?? NaN),
+      level_gap: round(pulse.level_gap ?? NaN, 2),
     },
     light_challenge: light
       ? { passed: light.passed, score: round(light.score), lag_ms: light.lag_ms, correlation: round(light.correlation), ...(light.reason ? { reason: light.reason } : {}) }
@@ -55,9 +75,10 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
 
   const results: Record<keyof typeof CHECK_WEIGHTS, CheckOutcome> = {
     pulse: (() => {
+      // Numbers the client made up (or edited) are tampering whatever the pulse looks like.
+      if (agreement === false) return { passed: false, strength: 0, reason: 'pulse:client_disagrees' };
       const present = pulse.confident && pulse.snr_db >= t.pulse_min_snr_db;
       if (!present) return { passed: false, strength: clamp01(pulse.quality) * 0.5, reason: 'pulse:not_detected' };
-      if (!pulse.agreement) return { passed: false, strength: 0.3, reason: 'pulse:client_disagrees' };
       return { passed: true, strength: 0.5 + 0.5 * clamp01(pulse.quality) };
     })(),
     cnn: (() => {

@@ -3,14 +3,17 @@
 // checks and decision time; APCER per attack type, BPCER, median decision time.
 //
 //   npm run eval:pad -- <dir with manifest.json> [--json] [--risk standard|high] [--only id,id]
-//                       [--as-labelled] [--out results.json] [--verbose]
+//                       [--as-labelled] [--out results.json] [--record dir] [--verbose]
+// --record keeps each item's real evidence (CBOR chunks + attempt) under dir/<id> for offline
+// re-analysis (calibration, benchmarks).
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
 import { cameraMediaFor } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
+import { readRecordedCapture, saveRecordedCapture } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
 
 const { values, positionals } = parseArgs({
@@ -21,6 +24,7 @@ const { values, positionals } = parseArgs({
     only: { type: 'string' },
     'as-labelled': { type: 'boolean', default: false },
     out: { type: 'string' },
+    record: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -35,8 +39,8 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const items = manifest.items.filter((i) => !only || only.has(i.id));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-// Evidence is kept a while so a failed item can be inspected; the store is a throwaway SQLite file.
-const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: 0 } });
+// The store is a throwaway SQLite file; evidence is kept only when it is to be recorded.
+const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
 interface Row {
   id: string;
   label: 'bona_fide' | 'attack';
@@ -51,9 +55,10 @@ try {
     const presentation = presentationOf(item, values['as-labelled']);
     const y4m = await cameraMediaFor(dir, item);
     log(`${item.id}: ${item.media}, ${presentation.label}${presentation.attack_type ? `/${presentation.attack_type}` : ''} ...`);
-    const run = await runWithCamera(server, y4m, { risk_level: risk, console: values.verbose ? log : undefined });
+    const run = await runWithCamera(server, y4m, { risk_level: risk, console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined });
+    if (values.record && run.attempts.length > 0) await saveRecordedCapture(join(resolve(values.record), item.id), await readRecordedCapture(server, run.session_id));
     rows.push({ id: item.id, ...presentation, manifest_label: item.label, media: item.media, run });
-    log(`  -> ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} reasons=${[...run.failure_reasons].join(',') || '-'} attempts=${run.attempts.map((a) => `${a.status}${a.reasons.length ? `(${a.reasons.join(',')})` : ''}`).join(' ')} decision=${run.decision_ms} ms processing=${run.processing_ms ?? '-'} ms`);
+    log(`  -> ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} reasons=${[...run.failure_reasons].join(',') || '-'} attempts=${run.attempts.map((a) => `${a.status}${a.reasons.length ? `(${a.reasons.join(',')})` : ''}`).join(' ')} page=${run.page_result} decision=${run.decision_ms} ms processing=${run.processing_ms ?? '-'} ms`);
     if (values.verbose) log(`  checks ${JSON.stringify(run.checks)}`);
   }
 } finally {

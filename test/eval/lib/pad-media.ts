@@ -21,8 +21,16 @@ export interface MediaItem {
 export interface CameraMediaOptions {
   /** Longest clip written (the fake camera loops it); default 16 s. */
   seconds?: number;
-  /** Larger side cap in pixels (webcam-like sizes keep y4m files small); default 640. */
-  maxSide?: number;
+  /** The webcam frame the item is shown in; default 640 x 480. */
+  frame?: { width: number; height: number };
+}
+
+/** The displayed size, as ffmpeg shows it (EXIF orientation applied). */
+async function displaySize(input: string): Promise<{ width: number; height: number }> {
+  // One decoded frame as PNG: its header holds the displayed size.
+  const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', input, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', '-'], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  const png = stdout as unknown as Buffer;
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -33,23 +41,37 @@ async function exists(p: string): Promise<boolean> {
 export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraMediaOptions = {}): Promise<string> {
   const input = resolve(dir, item.file);
   const st = await stat(input);
-  const maxSide = opts.maxSide ?? 640;
+  const frame = opts.frame ?? { width: 640, height: 480 };
   const still = item.media === 'still';
   // Native frame rate for videos: resampling 15 fps to 30 would repeat frames (identical crops).
   const fps = still ? 30 : Math.round(item.fps ?? 30);
   const seconds = Math.min(opts.seconds ?? 16, still ? Infinity : (item.duration_s ?? Infinity));
-  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${maxSide}|${still}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|v4`).digest('hex').slice(0, 16);
   await mkdir(Y4M_CACHE_DIR, { recursive: true });
   const out = join(Y4M_CACHE_DIR, `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`);
   if (await exists(out)) return out;
-  const scale = `scale='if(gt(iw,ih),min(${maxSide},iw),-2)':'if(gt(iw,ih),-2,min(${maxSide},ih))'`;
+  // Shown the way a webcam sees it: inside a landscape frame, padded with black. Portrait clips and
+  // close-ups (a phone held at arm's length) fill 75 % of it, so the face sits in the page's oval
+  // at a webcam distance; landscape webcam clips fill the frame.
+  // The margins are the clip itself, scaled to cover the frame and heavily blurred (a phone's
+  // "blur fill"): black bars read as a screen bezel to the anti-spoofing CNN (bona fide clips
+  // scored ~0 with black bars, ~1 without), mirrored margins duplicate the face.
+  const compose = (w: number, h: number) =>
+    `split[a][b];[a]scale=${frame.width}:${frame.height}:force_original_aspect_ratio=increase,crop=${frame.width}:${frame.height},boxblur=30:3[bg];[b]scale=${w}:${h}[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2`;
   // A hand-held photo: a few pixels of sway on incommensurate periods and half a degree of roll.
   // Crop 92 % so the moving window never leaves the image (crop sizes cannot vary per frame).
   const motion = [
     `rotate='0.009*sin(2*PI*t/3.1)':fillcolor=black`,
     `crop='iw*0.92':'ih*0.92':'(iw-ow)/2+iw*0.012*sin(2*PI*t/2.3)':'(ih-oh)/2+ih*0.01*sin(2*PI*t/3.7)'`,
   ].join(',');
-  const vf = still ? `fps=${fps},${scale},${motion},scale=trunc(iw/2)*2:trunc(ih/2)*2` : `fps=${fps},${scale}`;
+  const size = await displaySize(input);
+  const share = size.width > size.height * 1.2 ? 1 : 0.75;
+  // The size the fit gives (even), so the mirrored margins are known in advance.
+  const k = Math.min((frame.width * share) / size.width, (frame.height * share) / size.height);
+  const w = Math.max(2, Math.round((size.width * (still ? 0.92 : 1) * k) / 2) * 2);
+  const h = Math.max(2, Math.round((size.height * (still ? 0.92 : 1) * k) / 2) * 2);
+  const geometry = compose(w, h);
+  const vf = still ? `fps=${fps},${motion},${geometry}` : `fps=${fps},${geometry}`;
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
   if (still) args.push('-loop', '1', '-framerate', String(fps));
   args.push('-i', input, '-t', String(still ? (opts.seconds ?? 16) : seconds), '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', `${out}.tmp`);

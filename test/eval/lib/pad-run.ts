@@ -13,6 +13,8 @@ export interface PadRunOptions {
   initScript?: string;
   /** Per attempt, from the click to the shown result. */
   attemptTimeoutMs?: number;
+  /** Retry clicks after the first attempt (default 3). */
+  maxRetries?: number;
   /** Also keep the page's console output (debugging). */
   console?: (line: string) => void;
 }
@@ -42,11 +44,12 @@ export interface PadRun {
   page_result: string;
 }
 
-async function waitResult(page: Page, timeoutMs: number): Promise<{ result: string; retry: boolean }> {
+async function waitResult(page: Page, timeoutMs: number): Promise<{ result: string; retry: boolean; reason: string }> {
   await page.waitForFunction(() => document.body.dataset.state === 'result' || document.body.dataset.state === 'error', null, { timeout: timeoutMs, polling: 200 });
   return page.evaluate(() => ({
     result: document.body.dataset.result ?? document.body.dataset.error ?? document.body.dataset.state ?? '',
     retry: !(document.getElementById('result-action') as HTMLButtonElement).hidden && document.body.dataset.result === 'retry',
+    reason: document.body.dataset.reason ?? '',
   }));
 }
 
@@ -65,15 +68,20 @@ export async function runPresentation(server: LivegateServer, browser: LaunchedC
   try {
     await page.goto(created.url);
     await page.click('#start', { timeout: 30_000 });
-    for (;;) {
+    // The page's own guidance gate can ask for a retry without using a server attempt: bound the
+    // clicks so a face the page never accepts ends the run instead of looping.
+    for (let clicks = 0; ; clicks++) {
       const r = await waitResult(page, opts.attemptTimeoutMs ?? 120_000);
-      pageResult = r.result;
-      if (!r.retry) break;
+      pageResult = r.result + (r.reason ? `(${r.reason})` : '');
+      if (!r.retry || clicks >= (opts.maxRetries ?? 3)) break;
       await page.click('#result-action');
       await page.waitForFunction(() => document.body.dataset.state !== 'result', null, { timeout: 30_000, polling: 100 });
     }
   } catch (err) {
-    pageResult = `error:${(err as Error).message.split('\n')[0]}`;
+    const where = await page
+      .evaluate(() => `${document.body.dataset.state ?? ''}/${document.body.dataset.guide ?? ''}: ${document.getElementById('guidance')?.textContent ?? ''}`)
+      .catch(() => '?');
+    pageResult = `error:${(err as Error).message.split('\n')[0]} (page at ${where})`;
   } finally {
     await page.close().catch(() => {});
   }

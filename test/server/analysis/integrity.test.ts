@@ -1,0 +1,90 @@
+// Integrity of the evidence: reordered, duplicated, too long for the server's clock, incomplete
+// sequences, chunks bound to another attempt.
+import jpeg from 'jpeg-js';
+import { describe, expect, it } from 'vitest';
+import { checkIntegrity } from '../../../server/analysis/evidence.ts';
+import type { FrameRecord } from '../../../workers/codec/index.ts';
+
+const plan = { duration_ms: 6000, fps: 30, face_crop_size: 64 };
+const binding = { session_id: 's1', attempt_id: 'a1', nonce: 'n1' };
+
+// Real JPEGs that differ frame to frame, like a camera's (encoded once: jpeg-js is slow).
+const base = (() => {
+  const size = 8;
+  const data = new Uint8Array(size * size * 4);
+  for (let p = 0; p < data.length; p++) data[p] = (p * 7) & 0xff;
+  return new Uint8Array(jpeg.encode({ data, width: size, height: size }, 90).data);
+})();
+function crop(i: number): Uint8Array {
+  // A different JPEG comment per frame: distinct bytes, same image.
+  const comment = new TextEncoder().encode(`frame ${i}`);
+  const out = new Uint8Array(base.length + comment.length + 4);
+  out.set(base.subarray(0, 2));
+  out.set([0xff, 0xfe, 0, comment.length + 2], 2);
+  out.set(comment, 6);
+  out.set(base.subarray(2), 6 + comment.length);
+  return out;
+}
+
+function frames(n = 180, fps = 30): FrameRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    t: 20 + (i * 1000) / fps,
+    lm: null,
+    roi: new Float32Array(9),
+    skin: new Uint32Array(3),
+    box: new Float32Array([0.3, 0.3, 0.4, 0.4]),
+    crop: crop(i),
+  }));
+}
+
+const chunks = (n: number, patch: Partial<typeof binding> = {}) => Array.from({ length: n }, (_, seq) => ({ seq, ...binding, ...patch }));
+const input = { plan, serverElapsedMs: 7000, binding };
+
+describe('checkIntegrity', () => {
+  it('passes a complete, monotonic capture that fits the server clock', () => {
+    const r = checkIntegrity(frames(), input, chunks(6));
+    expect(r).toMatchObject({ passed: true, reasons: [], frames: 180, duplicate_crops: 0 });
+    expect(r.fps).toBeCloseTo(30, 0);
+  });
+
+  it('rejects reordered frames', () => {
+    const f = frames();
+    [f[50], f[51]] = [f[51], f[50]];
+    expect(checkIntegrity(f, input, chunks(6)).reasons).toContain('timestamps_not_monotonic');
+  });
+
+  it('rejects repeated crops (frames injected twice)', () => {
+    const f = frames();
+    for (let i = 1; i < f.length; i += 2) f[i].crop = f[i - 1].crop;
+    const r = checkIntegrity(f, input, chunks(6));
+    expect(r.reasons).toContain('duplicated_frames');
+    expect(r.duplicate_crops).toBe(90);
+  });
+
+  it('tolerates a few repeated crops', () => {
+    const f = frames();
+    f[10].crop = f[9].crop;
+    expect(checkIntegrity(f, input, chunks(6)).passed).toBe(true);
+  });
+
+  it('rejects timestamps beyond what the server saw', () => {
+    // 6 s of frames but the server saw the attempt run for 2 s.
+    expect(checkIntegrity(frames(), { ...input, serverElapsedMs: 2000 }, chunks(6)).reasons).toContain('timestamps_exceed_server_clock');
+  });
+
+  it('rejects a capture too short for the plan and a frame rate above it', () => {
+    expect(checkIntegrity(frames(60), input, chunks(2)).reasons).toContain('capture_too_short');
+    // 180 frames in 3 s: 60 fps against a 30 fps plan.
+    const fast = checkIntegrity(frames(360, 60), { ...input, plan: { ...plan, duration_ms: 5000 } }, chunks(6));
+    expect(fast.reasons).toContain('frame_rate_above_plan');
+  });
+
+  it('rejects a gap in the chunk sequence and chunks of another attempt', () => {
+    const gap = chunks(6).filter((c) => c.seq !== 3);
+    expect(checkIntegrity(frames(), input, gap).reasons).toContain('sequence_incomplete');
+    const foreign = [...chunks(5), { seq: 5, ...binding, attempt_id: 'other' }];
+    expect(checkIntegrity(frames(), input, foreign).reasons).toContain('chunk_binding_mismatch');
+    const nonce = [...chunks(5), { seq: 5, ...binding, nonce: 'other' }];
+    expect(checkIntegrity(frames(), input, nonce).reasons).toContain('chunk_binding_mismatch');
+  });
+});
