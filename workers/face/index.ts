@@ -13,6 +13,7 @@ export * from './roi-sampling.ts';
 export * from './crop-mapping.ts';
 export * from './homography.ts';
 export * from './motion-analysis.ts';
+export * from './crop-motion.ts';
 export * from './grayscale.ts';
 export * from './sharpness.ts';
 export * from './exposure.ts';

@@ -12,6 +12,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import jpeg from 'jpeg-js';
+import { cropMotion } from '../../../workers/face/crop-motion.ts';
+import { squareCropBox } from '../../../workers/face/face-box.ts';
+import { rgbaToGray } from '../../../workers/face/grayscale.ts';
 import { eyeClosure } from '../../../workers/face/blink-detector.ts';
 import { computeFaceBox } from '../../../workers/face/face-box.ts';
 import { headPoseFromLandmarks } from '../../../workers/face/head-pose.ts';
@@ -35,6 +39,30 @@ const dump = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : '';
 const dumped: Record<string, { t: number; width: number; height: number; lm: number[] | null }[]> = {};
 const vision = join(root, 'node_modules/@mediapipe/tasks-vision');
 const model = resolve(root, '../shared/models/face_landmarker.task');
+
+/** Face crop side for image-motion planarity, and the shape change (px) a pair needs to count. */
+const CROP = 64;
+const CROP_MIN_SHAPE_PX = 0.35;
+
+/** The square face crop (squareCropBox) of a JPEG frame, bilinear to size x size, grayscale. */
+function faceCrop(file: string, box: Float32Array, size: number): Uint8Array {
+  const img = jpeg.decode(readFileSync(file), { useTArray: true, formatAsRGBA: true });
+  const sq = squareCropBox(box, img.width, img.height);
+  const rgba = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const fx = Math.min(img.width - 1.001, Math.max(0, sq[0] + ((x + 0.5) * sq[2]) / size - 0.5));
+      const fy = Math.min(img.height - 1.001, Math.max(0, sq[1] + ((y + 0.5) * sq[2]) / size - 0.5));
+      const x0 = Math.floor(fx), y0 = Math.floor(fy), ax = fx - x0, ay = fy - y0;
+      for (let c = 0; c < 3; c++) {
+        const p = (xx: number, yy: number) => img.data[(yy * img.width + xx) * 4 + c];
+        rgba[(y * size + x) * 4 + c] = (1 - ay) * ((1 - ax) * p(x0, y0) + ax * p(x0 + 1, y0)) + ay * ((1 - ax) * p(x0, y0 + 1) + ax * p(x0 + 1, y0 + 1));
+      }
+      rgba[(y * size + x) * 4 + 3] = 255;
+    }
+  }
+  return rgbaToGray(rgba, size, size);
+}
 
 interface Item { id: string; file: string; label?: string; attack_type?: string; media?: string }
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { items: Item[] };
@@ -88,7 +116,7 @@ try {
     if (path === '/vision_bundle.mjs') return route.fulfill({ path: join(vision, 'vision_bundle.mjs'), contentType: 'text/javascript' });
     if (path === '/model.task') return route.fulfill({ path: model });
     if (path.startsWith('/wasm/')) return route.fulfill({ path: join(vision, path), contentType: path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
-    if (path.startsWith('/frame/')) return route.fulfill({ path: join(frameDir, path.slice(7)), contentType: 'image/png' });
+    if (path.startsWith('/frame/')) return route.fulfill({ path: join(frameDir, path.slice(7)), contentType: 'image/jpeg' });
     return route.fulfill({ status: 404, body: '' });
   });
   const tab = await context.newPage();
@@ -98,8 +126,9 @@ try {
   for (const { item, id, held } of clips.filter((c) => c.id.includes(only))) {
     frameDir = mkdtempSync(join(tmpdir(), 'lg-frames-'));
     execFileSync('ffmpeg', ['-loglevel', 'error', ...(held ? ['-loop', '1'] : []), '-i', join(dir, item.file), '-t', String(seconds),
-      '-vf', held ? `${HELD_PRINT},fps=${fps}` : `fps=${fps},scale='min(640,iw)':-2`, join(frameDir, '%05d.png')]);
-    const frames = readdirSync(frameDir).filter((f) => f.endsWith('.png')).sort();
+      '-vf', held ? `${HELD_PRINT},fps=${fps}` : `fps=${fps},scale='min(640,iw)':-2`, '-q:v', '2', join(frameDir, '%05d.jpg')]);
+    const frames = readdirSync(frameDir).filter((f) => f.endsWith('.jpg')).sort();
+    const crops: (Uint8Array | null)[] = [];
     const mode = imageMode ? 'IMAGE' : 'VIDEO';
     await tab.evaluate((m) => { (window as unknown as { mode: string }).mode = m; return (window as unknown as { reset: (m: string) => Promise<void> }).reset(m); }, mode);
     const motion = createMotionAnalyzer();
@@ -113,10 +142,11 @@ try {
         { width: number; height: number; lm: number[] | null; bs: Record<string, number> | null };
       width = r.width; height = r.height;
       if (dump) (dumped[id] ??= []).push({ t, width, height, lm: r.lm });
-      if (!r.lm) { quality.addFrame({ tMs: t, faceBox: null, frameWidth: width, frameHeight: height }); continue; }
+      if (!r.lm) { crops.push(null); quality.addFrame({ tMs: t, faceBox: null, frameWidth: width, frameHeight: height }); continue; }
       const lm = Float32Array.from(r.lm);
       const box = new Float32Array(4);
       computeFaceBox(lm, box);
+      crops.push(faceCrop(join(frameDir, frames[k]), box, CROP));
       quality.addFrame({ tMs: t, faceBox: box, frameWidth: width, frameHeight: height });
       motion.addLandmarks(t, lm, width, height);
       motion.addEyeClosure(t, eyeClosure(r.bs, Number.NaN));
@@ -124,6 +154,21 @@ try {
       yaws.push(headPoseFromLandmarks(lm, width, height).yaw);
     }
     rmSync(frameDir, { recursive: true, force: true });
+    const cropRatios: number[] = [];
+    let cropPairs = 0, sumHom = 0, sumSim = 0, bigHom = 0, bigSim = 0;
+    const step = Math.max(1, Math.round((0.4 * fps)));
+    for (let k = 0; k + step < crops.length; k++) {
+      const a = crops[k], b = crops[k + step];
+      if (!a || !b) continue;
+      cropPairs++;
+      const c = cropMotion(a, b, CROP);
+      if (c.similarity_residual >= CROP_MIN_SHAPE_PX) {
+        cropRatios.push(c.ratio);
+        sumHom += c.homography_residual; sumSim += c.similarity_residual;
+        if (c.similarity_residual >= 1) { bigHom += c.homography_residual; bigSim += c.similarity_residual; }
+      }
+    }
+    cropRatios.sort((x, y) => x - y);
     const m = motion.summary();
     const w = wireMotion.summary();
     const q = quality.evaluate();
@@ -134,6 +179,10 @@ try {
       ratio: r3(m.planarity_ratio), residual: r3(m.planarity_residual), informative: `${m.informative_pairs}/${m.pairs}`,
       motion: r3(m.motion_energy), shape: r3(m.shape_change), noise: r3(m.landmark_noise), blinks: m.blinks,
       yaw_range: yaws.length ? Math.round(Math.max(...yaws) - Math.min(...yaws)) : null,
+      crop_ratio: cropRatios.length ? r3(cropRatios[cropRatios.length >> 1]) : null,
+      crop_informative: `${cropRatios.length}/${cropPairs}`,
+      crop_sum_ratio: sumSim ? r3(sumHom / sumSim) : null,
+      crop_big_ratio: bigSim ? r3(bigHom / bigSim) : null,
       quality: q.passed ? 'pass' : q.reasons.join(','),
     });
   }
