@@ -94,7 +94,12 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         if (session.id) sessions.delete(session.id);
       };
       pending.add(session);
-      await server.connect(session.transport);
+      try {
+        await server.connect(session.transport);
+      } catch (err) {
+        await release(session);
+        throw err;
+      }
       return session;
     },
     /** After the initialize request: a transport that did not get a session id is released. */

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { machineLine, median, writeBenchSection } from './lib/report.ts';
@@ -117,9 +118,22 @@ async function measure(server: Server, sessionIds: string[], toolSessionId: stri
   return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+/** The same read over REST on the same server, as a yardstick for the MCP layer's cost. */
+async function measureRest(server: Server, toolSessionId: string): Promise<Run> {
+  const result = await autocannon({
+    url: `${server.url}/v1/sessions/${toolSessionId}`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { authorization: `Bearer ${server.key}` },
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} errors during the REST run`);
+  return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
 const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-mcp-'));
 const server = await startServer(dataDir);
 const runs: Run[] = [];
+const restRuns: Run[] = [];
 try {
   const created = await (
     await fetch(`${server.url}/v1/sessions`, {
@@ -134,8 +148,12 @@ try {
   });
   for (let run = 0; run < RUNS; run++) {
     runs.push(await measure(server, sessionIds, created.session_id));
+    restRuns.push(await measureRest(server, created.session_id));
     const last = runs.at(-1)!;
-    process.stderr.write(`  run ${run + 1}/${RUNS}: ${last.callsPerS.toFixed(0)} calls/s, p50 ${last.p50} ms, p99 ${last.p99} ms\n`);
+    const rest = restRuns.at(-1)!;
+    process.stderr.write(
+      `  run ${run + 1}/${RUNS}: MCP ${last.callsPerS.toFixed(0)} calls/s (p50 ${last.p50} ms, p99 ${last.p99} ms); REST ${rest.callsPerS.toFixed(0)} reads/s\n`,
+    );
   }
 } finally {
   await stopServer(server);
@@ -145,6 +163,8 @@ try {
 const calls = median(runs.map((r) => r.callsPerS));
 const p50 = median(runs.map((r) => r.p50));
 const p99 = median(runs.map((r) => r.p99));
+const rest = { callsPerS: median(restRuns.map((r) => r.callsPerS)), p50: median(restRuns.map((r) => r.p50)), p99: median(restRuns.map((r) => r.p99)) };
+const load = os.loadavg()[0];
 const body = `
 Machine: ${machineLine()}. Command: \`npm run bench:mcp\`. Date: ${new Date().toISOString().slice(0, 10)}.
 autocannon on loopback, ${CONNECTIONS} keep-alive connections (one MCP session each, unique JSON-RPC ids), ${DURATION_S} s per run,
@@ -153,11 +173,13 @@ MCP rate limit raised), so client and server share the cores. Each call is a ful
 \`check_verification_status\` over Streamable HTTP (SSE response): rate limit, Host check, API key lookup, session
 transport, zod input/output validation, a SQLite read.
 
-| tools/call check_verification_status | value |
-|---|---|
-| calls/s | ${calls.toFixed(0)} |
-| p50 latency | ${p50} ms |
-| p99 latency | ${p99} ms |
+| same read, same server, same run | per second | p50 | p99 |
+|---|---|---|---|
+| MCP \`tools/call\` check_verification_status | ${calls.toFixed(0)} | ${p50} ms | ${p99} ms |
+| REST \`GET /v1/sessions/:id\` (yardstick) | ${rest.callsPerS.toFixed(0)} | ${rest.p50} ms | ${rest.p99} ms |
+
+One-minute load average when the run ended: ${load.toFixed(1)} (the machine is shared; the REST row shows what the
+same moment allowed).
 
 Target on 2 cores: ≥ ${TARGET_CALLS_PER_S.toLocaleString('en')} calls/s: **${calls >= TARGET_CALLS_PER_S ? 'met' : 'missed'}**.
 `;
