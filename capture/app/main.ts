@@ -11,7 +11,7 @@ import { createSteadiness, guidanceFor, type GuidanceKey } from './guidance.ts';
 import { createTranslator, pickLocale, type MessageKey } from './i18n.ts';
 import { runLightChallenge, type LightChallengeRun } from './light.ts';
 import { createPipeline, PipelineError, type Pipeline } from './pipeline.ts';
-import { chooseLandmarkCadence, isMobileBrowser, probeHardware, virtualCameraHints, type DeviceProfile, type HardwareProbe } from './profile.ts';
+import { chooseCaptureSize, chooseLandmarkCadence, isMobileBrowser, probeHardware, useWebGpuForCnn, virtualCameraHints, type DeviceProfile, type HardwareProbe } from './profile.ts';
 import { takeTokenFromLocation } from './token.ts';
 import type { ChunkReady, PipelineStatus } from '../../workers/signal.worker.ts';
 
@@ -174,8 +174,10 @@ async function beginCamera(): Promise<void> {
   byId('light-advice').hidden = true;
   byId('upload').textContent = '';
   setText('guidance', 'camera_prompt');
+  const hw = probe ?? (await probeHardware());
+  probe = hw;
   try {
-    stream = await openCamera();
+    stream = await openCamera({ ...chooseCaptureSize(hw), frameRate: 30 });
   } catch (err) {
     return showError(apiErrorCode(err));
   }
@@ -186,12 +188,10 @@ async function beginCamera(): Promise<void> {
   announce(t('preparing'));
   const track = stream.getVideoTracks()[0];
   const settings = track.getSettings();
-  const hw = probe ?? (await probeHardware());
-  probe = hw;
   const cameraFps = settings.frameRate ?? 30;
   try {
     pipeline = await createPipeline({
-      webgpu: hw.webgpu.adapter,
+      webgpu: useWebGpuForCnn(hw),
       cameraFps,
       landmarkHz: chooseLandmarkCadence(40, cameraFps, hw.cores),
       onStatus,
@@ -394,6 +394,11 @@ async function cancelByUser(): Promise<void> {
   showResult('fail', t('cancelled_by_you'), '', true);
   document.body.dataset.result = 'cancelled';
 }
+
+// Escape cancels a running capture (the light challenge covers the screen and its buttons).
+window.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && (phase === 'guidance' || phase === 'capturing')) void cancelByUser();
+});
 
 // Leaving the page ends everything: no camera or worker outlives it.
 window.addEventListener('pagehide', () => void teardown());

@@ -7,7 +7,7 @@ export interface DeviceProfile {
   user_agent: string;
   cores: number | null;
   device_memory_gb: number | null;
-  webgpu: { adapter: boolean; vendor?: string; architecture?: string };
+  webgpu: { adapter: boolean; vendor?: string; architecture?: string; fallback?: boolean };
   webgl2: boolean;
   wasm_simd: boolean;
   wasm_threads: boolean;
@@ -35,15 +35,20 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 const THREADS_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 4, 1, 3, 1, 1]);
 
 interface GpuLike {
-  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null>;
+  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null>;
 }
 
 export async function probeHardware(): Promise<HardwareProbe> {
-  const nav = navigator as Navigator & { deviceMemory?: number; gpu?: GpuLike };
+  const nav = navigator as unknown as { deviceMemory?: number; gpu?: GpuLike };
   let webgpu: DeviceProfile['webgpu'] = { adapter: false };
   try {
     const adapter = nav.gpu ? await Promise.race([nav.gpu.requestAdapter(), new Promise<null>((r) => setTimeout(() => r(null), 1500))]) : null;
-    if (adapter) webgpu = { adapter: true, vendor: adapter.info?.vendor || undefined, architecture: adapter.info?.architecture || undefined };
+    if (adapter) {
+      const architecture = adapter.info?.architecture || undefined;
+      // A software adapter (SwiftShader) runs MiniFASNet ~100x slower than WASM: report it, do not use it.
+      const fallback = adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /swiftshader/i.test(architecture ?? '');
+      webgpu = { adapter: true, vendor: adapter.info?.vendor || undefined, architecture, fallback };
+    }
   } catch {
     /* no adapter */
   }
@@ -96,6 +101,20 @@ export function isMobileBrowser(): boolean {
   const uad = (navigator as Navigator & { userAgentData?: { mobile?: boolean } }).userAgentData;
   if (uad && typeof uad.mobile === 'boolean') return uad.mobile;
   return /Android|iPhone|iPad|iPod|Mobile/i.test(navigator.userAgent);
+}
+
+/** Whether the CNN should try the WebGPU execution provider: a real (not software) adapter. */
+export function useWebGpuForCnn(hw: HardwareProbe): boolean {
+  return hw.webgpu.adapter && hw.webgpu.fallback !== true;
+}
+
+/**
+ * Camera size to ask for. 640x480 carries a face well above the 64 px crop and the landmark
+ * model's 192 px input; low-end devices get 480x360 to halve the per-frame RGB conversion.
+ */
+export function chooseCaptureSize(hw: Pick<HardwareProbe, 'cores' | 'device_memory_gb'>): { width: number; height: number } {
+  const lowEnd = (hw.cores ?? 4) <= 2 && (hw.device_memory_gb ?? 4) <= 2;
+  return lowEnd ? { width: 480, height: 360 } : { width: 640, height: 480 };
 }
 
 /** Landmark cadence (detections per second) the device should sustain beside the rest. */

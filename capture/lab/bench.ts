@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { createPipeline } from '../app/pipeline.ts';
-import { chooseLandmarkCadence, probeHardware } from '../app/profile.ts';
+import { chooseLandmarkCadence, probeHardware, useWebGpuForCnn } from '../app/profile.ts';
 import type { LandmarksService } from '../../workers/landmarks.worker.ts';
 import type { PipelineStatus } from '../../workers/signal.worker.ts';
 
@@ -50,7 +50,7 @@ export async function startBench(params: URLSearchParams): Promise<BenchHandle> 
   let chunks = 0;
   let bytes = 0;
   const pipeline = await createPipeline({
-    webgpu: hw.webgpu.adapter,
+    webgpu: useWebGpuForCnn(hw),
     cameraFps: 30,
     landmarkHz: chooseLandmarkCadence(40, 30, hw.cores),
     statusEveryMs: 100,

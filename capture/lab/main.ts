@@ -4,7 +4,7 @@
  * the ROI green trace and its spectrum are plotted live, with per-stage timings and the profile.
  */
 import { createPipeline, type Pipeline } from '../app/pipeline.ts';
-import { chooseLandmarkCadence, probeHardware } from '../app/profile.ts';
+import { chooseLandmarkCadence, probeHardware, useWebGpuForCnn } from '../app/profile.ts';
 import type { PipelineStatus } from '../../workers/signal.worker.ts';
 import { spectrumOf, detrendedSeries } from './spectrum.ts';
 
@@ -87,7 +87,7 @@ async function run(source: MediaStream): Promise<void> {
   const hw = await probeHardware();
   const fps = track.getSettings().frameRate ?? 30;
   pipeline = await createPipeline({
-    webgpu: hw.webgpu.adapter,
+    webgpu: useWebGpuForCnn(hw),
     cameraFps: fps,
     landmarkHz: chooseLandmarkCadence(40, fps, hw.cores),
     statusEveryMs: 0,

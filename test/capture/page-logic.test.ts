@@ -5,7 +5,7 @@ import { createTranslator, LOCALES, messagesFor, pickLocale } from '../../captur
 import { createSteadiness, guidanceFor, GUIDANCE_LIMITS } from '../../capture/app/guidance.ts';
 import { parseVerificationUrl } from '../../capture/app/token.ts';
 import { deniedAdviceKey, PAGE_ERRORS } from '../../capture/app/errors.ts';
-import { chooseLandmarkCadence, virtualCameraHints } from '../../capture/app/profile.ts';
+import { chooseCaptureSize, chooseLandmarkCadence, useWebGpuForCnn, virtualCameraHints, type HardwareProbe } from '../../capture/app/profile.ts';
 import { mapCameraError } from '../../capture/app/camera.ts';
 
 describe('pickLocale', () => {
@@ -107,5 +107,21 @@ describe('chooseLandmarkCadence', () => {
     expect(chooseLandmarkCadence(35, 30, 2)).toBe(15);
     expect(chooseLandmarkCadence(5, 30, 8)).toBe(30);
     expect(chooseLandmarkCadence(400, 30, 2)).toBe(2);
+  });
+});
+
+describe('hardware choices', () => {
+  const hw = (webgpu: HardwareProbe['webgpu']): HardwareProbe => ({
+    user_agent: 'x', cores: 8, device_memory_gb: 8, webgpu, webgl2: true, wasm_simd: true, wasm_threads: false, cross_origin_isolated: false,
+  });
+  it('uses WebGPU for the CNN only on a real adapter', () => {
+    expect(useWebGpuForCnn(hw({ adapter: true, vendor: 'nvidia', architecture: 'ampere' }))).toBe(true);
+    expect(useWebGpuForCnn(hw({ adapter: true, vendor: 'google', architecture: 'swiftshader', fallback: true }))).toBe(false);
+    expect(useWebGpuForCnn(hw({ adapter: false }))).toBe(false);
+  });
+  it('asks low-end devices for a smaller camera frame', () => {
+    expect(chooseCaptureSize({ cores: 2, device_memory_gb: 1 })).toEqual({ width: 480, height: 360 });
+    expect(chooseCaptureSize({ cores: 2, device_memory_gb: 16 })).toEqual({ width: 640, height: 480 });
+    expect(chooseCaptureSize({ cores: null, device_memory_gb: null })).toEqual({ width: 640, height: 480 });
   });
 });
