@@ -2,7 +2,7 @@
 // to the API key that opened it. Released on DELETE, when the transport closes, after an idle
 // timeout, and all at once when the app closes.
 import { randomUUID } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthContext } from '../auth/api-keys.ts';
 
@@ -13,7 +13,7 @@ export interface McpHttpSession {
   id: string | undefined;
   keyId: string;
   tenantId: string;
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   lastSeen: number;
   /** Open GET streams and in-flight requests: a session with any is not idle. */
@@ -76,7 +76,7 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         server,
         lastSeen: now(),
         active: 0,
-        transport: new StreamableHTTPServerTransport({
+        transport: new WebStandardStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
           onsessioninitialized: (id) => {
             session.id = id;

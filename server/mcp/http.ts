@@ -5,13 +5,13 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
 import type { AppServices } from '../app.ts';
 import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
 import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
+import { serveTransport } from './node-bridge.ts';
 import { createServer, type ToolExtra } from './server.ts';
 
 export const MCP_PATH = '/mcp';
@@ -97,14 +97,17 @@ export async function mcpHttpPlugin(
     }
 
     const authInfo: AuthInfo = { token: auth.keyId, clientId: auth.keyId, scopes: [...auth.scopes], extra: { livegate: auth } };
-    (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
     // Headers set by earlier hooks (rate-limit counters) would be lost once the reply is hijacked.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
     session.active += 1;
     session.lastSeen = Date.now();
     try {
-      await session.transport.handleRequest(request.raw, reply.raw, request.body);
+      await serveTransport(session.transport, request.raw, reply.raw, {
+        url: `${request.protocol}://${request.host}${request.url}`,
+        parsedBody: request.body,
+        authInfo,
+      });
     } finally {
       session.active -= 1;
       session.lastSeen = Date.now();
