@@ -107,21 +107,32 @@ export function cropMotion(a: Uint8Array, b: Uint8Array, size: number, minStddev
 
 /** Shape change (crop pixels, 64 px crop) a pair needs before its ratio says anything. */
 export const DEFAULT_CROP_MIN_SHAPE_PX = 0.35;
+/**
+ * Median ratio below this: planar. Real FaceLandmarker boxes on real clips (README.md): simulated
+ * hand-held prints 0.27-0.41, live heads 0.73-0.87.
+ */
+export const DEFAULT_CROP_PLANAR_RATIO = 0.55;
+export const DEFAULT_CROP_MIN_INFORMATIVE_PAIRS = 3;
 
 export interface CropMotionSummary {
   /** Median ratio over informative pairs; null when none. Low: planar; high: parallax. */
   crop_planarity_ratio: number | null;
+  planar: boolean;
+  evidence: 'planar' | 'non_planar' | 'insufficient_motion';
   informative_pairs: number;
   pairs: number;
 }
 
 /** Aggregates cropMotion results of frame pairs (e.g. 400 ms apart) over a capture. */
-export function summarizeCropMotion(results: readonly CropMotionResult[], minShapePx = DEFAULT_CROP_MIN_SHAPE_PX): CropMotionSummary {
+export function summarizeCropMotion(
+  results: readonly CropMotionResult[],
+  minShapePx = DEFAULT_CROP_MIN_SHAPE_PX,
+  planarRatio = DEFAULT_CROP_PLANAR_RATIO,
+  minPairs = DEFAULT_CROP_MIN_INFORMATIVE_PAIRS,
+): CropMotionSummary {
   const ratios = results.filter((r) => r.similarity_residual >= minShapePx && Number.isFinite(r.ratio)).map((r) => r.ratio).sort((a, b) => a - b);
   const mid = ratios.length >> 1;
-  return {
-    crop_planarity_ratio: ratios.length === 0 ? null : ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2,
-    informative_pairs: ratios.length,
-    pairs: results.length,
-  };
+  const ratio = ratios.length === 0 ? null : ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  const evidence = ratios.length < minPairs || ratio === null ? 'insufficient_motion' : ratio < planarRatio ? 'planar' : 'non_planar';
+  return { crop_planarity_ratio: ratio, planar: evidence === 'planar', evidence, informative_pairs: ratios.length, pairs: results.length };
 }

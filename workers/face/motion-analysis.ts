@@ -34,8 +34,8 @@ export const DEFAULT_NOISE_MULTIPLE = 3;
  * Exact geometry gives ~0 for a plane and ~0.8 for a turning head (tests), but FaceLandmarker's
  * landmarks on a perspective-warped photo are not a homography of each other (the network puts
  * its 3D face prior into them): measured 0.52-0.73 for simulated hand-held prints against
- * 0.71-0.83 for real heads (workers/face/README.md). 0.5 keeps live people clear of 'planar'
- * and catches only the flattest cases; treat planarity as weak evidence.
+ * 0.70-0.83 for real heads (workers/face/README.md). 0.5 keeps live people clear of 'planar';
+ * treat landmark planarity as weak evidence and prefer summarizeCropMotion (crop-motion.ts).
  */
 export const DEFAULT_PLANAR_RATIO = 0.5;
 export const DEFAULT_MIN_INFORMATIVE_PAIRS = 3;

@@ -73,6 +73,13 @@ describe('crop motion planarity', () => {
     expect(s.informative_pairs).toBe(2); // the unchanged pair has no shape change
     expect(s.pairs).toBe(3);
     expect(s.crop_planarity_ratio!).toBeLessThan(0.5);
+    expect(s.evidence).toBe('insufficient_motion'); // two informative pairs are not enough
+    const more = summarizeCropMotion([...planarPairs, ...planarPairs]);
+    expect(more.evidence).toBe('planar');
+    expect(more.planar).toBe(true);
+    const b = render(tex, parallax);
+    const head = summarizeCropMotion([cropMotion(a, b, S), cropMotion(a, b, S), cropMotion(a, b, S)]);
+    expect(head.evidence).toBe('non_planar');
     expect(summarizeCropMotion([]).crop_planarity_ratio).toBeNull();
   });
 
