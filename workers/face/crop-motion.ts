@@ -24,10 +24,23 @@ const src = new Float64Array(2 * MAX_BLOCKS);
 const dst = new Float64Array(2 * MAX_BLOCKS);
 const h = new Float64Array(9);
 
-function blockMean(g: Uint8Array, size: number, cx: number, cy: number, hb: number): number {
-  let s = 0;
-  for (let y = cy - hb; y <= cy + hb; y++) for (let x = cx - hb; x <= cx + hb; x++) s += g[y * size + x];
-  return s / ((2 * hb + 1) * (2 * hb + 1));
+/** Summed-area table with a zero first row and column: (size + 1)^2 entries. */
+function integral(g: Uint8Array, size: number, out: Float64Array): void {
+  const w = size + 1;
+  out.fill(0, 0, w);
+  for (let y = 0; y < size; y++) {
+    let row = 0;
+    out[(y + 1) * w] = 0;
+    for (let x = 0; x < size; x++) {
+      row += g[y * size + x];
+      out[(y + 1) * w + x + 1] = out[y * w + x + 1] + row;
+    }
+  }
+}
+
+function blockMean(sat: Float64Array, size: number, cx: number, cy: number, hb: number): number {
+  const w = size + 1, x0 = cx - hb, y0 = cy - hb, x1 = cx + hb + 1, y1 = cy + hb + 1;
+  return (sat[y1 * w + x1] - sat[y0 * w + x1] - sat[y1 * w + x0] + sat[y0 * w + x0]) / ((2 * hb + 1) * (2 * hb + 1));
 }
 
 function zeroMeanSad(a: Uint8Array, b: Uint8Array, size: number, ax: number, ay: number, bx: number, by: number, hb: number, ma: number, mb: number): number {
@@ -50,10 +63,14 @@ export function cropMotion(a: Uint8Array, b: Uint8Array, size: number, minStddev
   const lo = Math.max(hb + radius + 1, Math.round(size * 0.15));
   const hi = Math.min(size - hb - radius - 2, Math.round(size * 0.85));
   const costs = new Float64Array((2 * radius + 1) * (2 * radius + 1));
+  const satA = new Float64Array((size + 1) * (size + 1));
+  const satB = new Float64Array((size + 1) * (size + 1));
+  integral(a, size, satA);
+  integral(b, size, satB);
   let n = 0;
   for (let cy = lo; cy <= hi && n < MAX_BLOCKS; cy += step) {
     for (let cx = lo; cx <= hi && n < MAX_BLOCKS; cx += step) {
-      const ma = blockMean(a, size, cx, cy, hb);
+      const ma = blockMean(satA, size, cx, cy, hb);
       let v = 0;
       for (let y = cy - hb; y <= cy + hb; y++) for (let x = cx - hb; x <= cx + hb; x++) v += (a[y * size + x] - ma) ** 2;
       if (Math.sqrt(v / ((2 * hb + 1) ** 2)) < minStddev) continue;
@@ -61,7 +78,7 @@ export function cropMotion(a: Uint8Array, b: Uint8Array, size: number, minStddev
       const w = 2 * radius + 1;
       for (let dy = -radius; dy <= radius; dy++) {
         for (let dx = -radius; dx <= radius; dx++) {
-          const mb = blockMean(b, size, cx + dx, cy + dy, hb);
+          const mb = blockMean(satB, size, cx + dx, cy + dy, hb);
           const c = zeroMeanSad(a, b, size, cx, cy, cx + dx, cy + dy, hb, ma, mb);
           costs[(dy + radius) * w + dx + radius] = c;
           if (c < best) { best = c; bx = dx; by = dy; }
