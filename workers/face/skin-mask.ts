@@ -22,6 +22,15 @@ export const DEFAULT_SKIN_THRESHOLDS: Readonly<SkinThresholds> = Object.freeze({
   crMax: 180,
 });
 
+/**
+ * Luma window only: drops crushed and clipped pixels, keeps every chroma. For the light
+ * challenge, where strong screen colours push real skin out of the chroma box (a crude
+ * reflectance model loses darker and lighter tones from about a 20-30 % share of coloured light).
+ */
+export const LUMA_ONLY_SKIN_MASK: Readonly<SkinThresholds> = Object.freeze({
+  yMin: 35, yMax: 245, cbMin: 0, cbMax: 255, crMin: 0, crMax: 255,
+});
+
 /** Accepts every pixel: for crops already known to be skin, or to measure without a mask. */
 export const NO_SKIN_MASK: Readonly<SkinThresholds> = Object.freeze({
   yMin: 0, yMax: 255, cbMin: 0, cbMax: 255, crMin: 0, crMax: 255,

@@ -3,7 +3,7 @@ import { computeCropRoiPolygons, mapPolygonToCrop } from '../../../workers/face/
 import { computeFaceBox, squareCropBox } from '../../../workers/face/face-box.ts';
 import { computeRoiPolygons, createRoiPolygons, pointInPolygon, polygonArea } from '../../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../../workers/face/roi-sampling.ts';
-import { DEFAULT_SKIN_THRESHOLDS, NO_SKIN_MASK, isSkinPixel } from '../../../workers/face/skin-mask.ts';
+import { DEFAULT_SKIN_THRESHOLDS, LUMA_ONLY_SKIN_MASK, NO_SKIN_MASK, isSkinPixel } from '../../../workers/face/skin-mask.ts';
 import { loadAstronaut, moveRigid } from './fixture.ts';
 
 const SKIN = [[224, 172, 150], [190, 140, 110], [141, 85, 36]] as const; // light to dark skin tones
@@ -87,6 +87,23 @@ describe('ROI sampling', () => {
     expect(counts[0]).toBe(20 * 20);
     expect(counts[1]).toBeGreaterThan(0);
     expect(means[0]).toBeCloseTo(SKIN[0][0]);
+  });
+
+  it('keeps skin under mild screen light; the luma-only mask keeps it under strong light', () => {
+    const tones = [[224, 172, 150], [190, 140, 110], [141, 85, 36], [255, 219, 190]];
+    const lit = (s: number[], light: number[], share: number) =>
+      s.map((v, i) => Math.min(255, v * (1 - share) + share * (v / 255) * light[i] * 1.5));
+    for (const light of [[255, 0, 0], [0, 255, 0], [0, 0, 255]]) {
+      for (const s of tones) {
+        const mild = lit(s, light, 0.1);
+        expect(isSkinPixel(mild[0], mild[1], mild[2]), `${s} under 10 % ${light}`).toBe(true);
+        const strong = lit(s, light, 0.35);
+        expect(isSkinPixel(strong[0], strong[1], strong[2], LUMA_ONLY_SKIN_MASK), `${s} under 35 % ${light}`).toBe(true);
+      }
+    }
+    // The default chroma box does drop some strongly lit tones: why the luma-only mask exists.
+    const blue = lit(tones[0], [0, 0, 255], 0.35);
+    expect(isSkinPixel(blue[0], blue[1], blue[2])).toBe(false);
   });
 
   it('treats polygons with unknown vertices as empty', () => {
