@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import jpeg from 'jpeg-js';
-import { cropMotion } from '../../../workers/face/crop-motion.ts';
+import { cropMotion, summarizeCropMotion, type CropMotionResult } from '../../../workers/face/crop-motion.ts';
 import { squareCropBox } from '../../../workers/face/face-box.ts';
 import { rgbaToGray } from '../../../workers/face/grayscale.ts';
 import { eyeClosure } from '../../../workers/face/blink-detector.ts';
@@ -40,9 +40,8 @@ const dumped: Record<string, { t: number; width: number; height: number; lm: num
 const vision = join(root, 'node_modules/@mediapipe/tasks-vision');
 const model = resolve(root, '../shared/models/face_landmarker.task');
 
-/** Face crop side for image-motion planarity, and the shape change (px) a pair needs to count. */
+/** Face crop side for image-motion planarity (the thresholds in crop-motion.ts are for 64 px). */
 const CROP = 64;
-const CROP_MIN_SHAPE_PX = 0.35;
 
 /** The square face crop (squareCropBox) of a JPEG frame, bilinear to size x size, grayscale. */
 function faceCrop(file: string, box: Float32Array, size: number): Uint8Array {
@@ -154,21 +153,13 @@ try {
       yaws.push(headPoseFromLandmarks(lm, width, height).yaw);
     }
     rmSync(frameDir, { recursive: true, force: true });
-    const cropRatios: number[] = [];
-    let cropPairs = 0, sumHom = 0, sumSim = 0, bigHom = 0, bigSim = 0;
-    const step = Math.max(1, Math.round((0.4 * fps)));
+    const cropPairs: CropMotionResult[] = [];
+    const step = Math.max(1, Math.round(0.4 * fps));
     for (let k = 0; k + step < crops.length; k++) {
       const a = crops[k], b = crops[k + step];
-      if (!a || !b) continue;
-      cropPairs++;
-      const c = cropMotion(a, b, CROP);
-      if (c.similarity_residual >= CROP_MIN_SHAPE_PX) {
-        cropRatios.push(c.ratio);
-        sumHom += c.homography_residual; sumSim += c.similarity_residual;
-        if (c.similarity_residual >= 1) { bigHom += c.homography_residual; bigSim += c.similarity_residual; }
-      }
+      if (a && b) cropPairs.push(cropMotion(a, b, CROP));
     }
-    cropRatios.sort((x, y) => x - y);
+    const c = summarizeCropMotion(cropPairs);
     const m = motion.summary();
     const w = wireMotion.summary();
     const q = quality.evaluate();
@@ -179,10 +170,9 @@ try {
       ratio: r3(m.planarity_ratio), residual: r3(m.planarity_residual), informative: `${m.informative_pairs}/${m.pairs}`,
       motion: r3(m.motion_energy), shape: r3(m.shape_change), noise: r3(m.landmark_noise), blinks: m.blinks,
       yaw_range: yaws.length ? Math.round(Math.max(...yaws) - Math.min(...yaws)) : null,
-      crop_ratio: cropRatios.length ? r3(cropRatios[cropRatios.length >> 1]) : null,
-      crop_informative: `${cropRatios.length}/${cropPairs}`,
-      crop_sum_ratio: sumSim ? r3(sumHom / sumSim) : null,
-      crop_big_ratio: bigSim ? r3(bigHom / bigSim) : null,
+      crop_evidence: c.evidence,
+      crop_ratio: r3(c.crop_planarity_ratio),
+      crop_informative: `${c.informative_pairs}/${c.pairs}`,
       quality: q.passed ? 'pass' : q.reasons.join(','),
     });
   }
