@@ -60,8 +60,11 @@ export function invalidInput(tool: string, error: z.ZodError): CallToolResult {
   });
 }
 
-/** A successful result: the structured value and its JSON text copy, after an optional summary line. */
+/**
+ * A successful result: the structured value and its JSON text copy, after an optional summary
+ * line. Compact JSON: the copy is for models, and indentation only costs tokens.
+ */
 export function ok<T extends Record<string, unknown>>(structured: T, summary?: string): CallToolResult & { structuredContent: T } {
-  const json = JSON.stringify(structured, null, 2);
+  const json = JSON.stringify(structured);
   return { content: [{ type: 'text', text: summary ? `${summary}\n\n${json}` : json }], structuredContent: structured };
 }

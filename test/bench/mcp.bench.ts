@@ -107,7 +107,7 @@ async function measure(server: Server, sessionIds: string[], toolSessionId: stri
           };
         },
         onResponse: (status, body) => {
-          if (status !== 200 || !body.includes('\\"status\\": \\"pending\\"') || body.includes('"isError":true')) wrong++;
+          if (status !== 200 || !body.includes('\\"status\\":\\"pending\\"') || body.includes('"isError":true')) wrong++;
         },
       },
     ],
