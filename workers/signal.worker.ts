@@ -171,6 +171,91 @@ async function jpeg(canvas: OffscreenCanvas, quality: number): Promise<Uint8Arra
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+/** A part of the frame as RGB: `canvas` holds frame pixels [x, x+w) x [y, y+h). */
+interface PixelWindow {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  canvas: OffscreenCanvas;
+  /** RGBA of the window when it was built in JS (the YUV path); null for the canvas path. */
+  rgba: Uint8ClampedArray | null;
+}
+
+interface YuvCoefficients {
+  yOff: number;
+  yMul: number;
+  rv: number;
+  gu: number;
+  gv: number;
+  bu: number;
+}
+
+function yuvCoefficients(cs: VideoColorSpace | undefined): YuvCoefficients {
+  const full = cs?.fullRange === true;
+  const bt709 = cs?.matrix === 'bt709';
+  const [kr, kb] = bt709 ? [0.2126, 0.0722] : [0.299, 0.114];
+  const kg = 1 - kr - kb;
+  const c = full ? 1 : 255 / 224;
+  return {
+    yOff: full ? 0 : 16,
+    yMul: full ? 1 : 255 / 219,
+    rv: 2 * (1 - kr) * c,
+    gu: ((2 * (1 - kb) * kb) / kg) * c,
+    gv: ((2 * (1 - kr) * kr) / kg) * c,
+    bu: 2 * (1 - kb) * c,
+  };
+}
+
+/**
+ * The YUV fast path: copy only `rect` of an I420/NV12 VideoFrame (no full-frame RGB conversion,
+ * which costs ~3.5 ms a frame in software) and convert it to RGBA here. Returns null for other
+ * formats; the caller then draws the whole frame to a canvas.
+ */
+async function yuvWindow(frame: VideoFrame, rect: { x: number; y: number; w: number; h: number }, scratch: { buf: Uint8Array }): Promise<PixelWindow | null> {
+  const format = frame.format;
+  if (format !== 'I420' && format !== 'NV12' && format !== 'I420A') return null;
+  const vr = frame.visibleRect;
+  if (!vr) return null;
+  // Chroma is subsampled 2x2: the copied rectangle must start and end on even pixels.
+  const x = Math.max(0, Math.floor(rect.x / 2) * 2);
+  const y = Math.max(0, Math.floor(rect.y / 2) * 2);
+  const x1 = Math.min(vr.width, Math.ceil((rect.x + rect.w) / 2) * 2);
+  const y1 = Math.min(vr.height, Math.ceil((rect.y + rect.h) / 2) * 2);
+  const w = x1 - x;
+  const h = y1 - y;
+  if (w < 2 || h < 2) return null;
+  const copyRect = { x: vr.x + x, y: vr.y + y, width: w, height: h };
+  const size = frame.allocationSize({ rect: copyRect });
+  if (scratch.buf.length < size) scratch.buf = new Uint8Array(size);
+  const layout = await frame.copyTo(scratch.buf, { rect: copyRect });
+  const src = scratch.buf;
+  const k = yuvCoefficients(frame.colorSpace);
+  const rgba = new Uint8ClampedArray(w * h * 4);
+  const yP = layout[0];
+  const uP = layout[1];
+  const vP = format === 'NV12' ? null : layout[2];
+  for (let row = 0; row < h; row++) {
+    const yo = yP.offset + row * yP.stride;
+    const co = uP.offset + (row >> 1) * uP.stride;
+    const vo = vP ? vP.offset + (row >> 1) * vP.stride : 0;
+    let o = row * w * 4;
+    for (let col = 0; col < w; col++, o += 4) {
+      const Y = (src[yo + col] - k.yOff) * k.yMul;
+      const ci = col >> 1;
+      const U = (vP ? src[co + ci] : src[co + 2 * ci]) - 128;
+      const V = (vP ? src[vo + ci] : src[co + 2 * ci + 1]) - 128;
+      rgba[o] = Y + k.rv * V;
+      rgba[o + 1] = Y - k.gu * U - k.gv * V;
+      rgba[o + 2] = Y + k.bu * U;
+      rgba[o + 3] = 255;
+    }
+  }
+  const canvas = new OffscreenCanvas(w, h);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+  return { x, y, w, h, canvas, rgba };
+}
+
 function createSignalService() {
   let landmarks: Comlink.Remote<LandmarksService> | null = null;
   let cnn: Comlink.Remote<CnnService> | null = null;
@@ -182,6 +267,8 @@ function createSignalService() {
   // blits against 7.9 ms for two region draws from the frame).
   let canvas: OffscreenCanvas | null = null;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
+  let yuvFastPath = true;
+  const yuvScratch = { buf: new Uint8Array(0) };
   let small: OffscreenCanvasRenderingContext2D | null = null;
   let cropCanvas: OffscreenCanvas | null = null;
   let contextCanvas: OffscreenCanvas | null = null;
@@ -306,21 +393,36 @@ function createSignalService() {
       });
   }
 
-  function sampleRois(c: OffscreenCanvasRenderingContext2D, w: number, h: number, roi: Float32Array, skin: Uint32Array): number {
+  function sampleRois(win: PixelWindow, w: number, h: number, roi: Float32Array, skin: Uint32Array): number {
     let lumaSum = 0;
     let lumaN = 0;
     const region = polysValid && pointsSize.w === w ? polygonsBounds(polys, w, h) : null;
     if (region) {
-      // Read back only the face region, with the polygons shifted into it.
-      const data = c.getImageData(region.x, region.y, region.w, region.h).data;
+      let data: Uint8ClampedArray;
+      let dw: number, dh: number, dx: number, dy: number;
+      if (win.rgba) {
+        // The window already holds RGBA: sample it in place.
+        data = win.rgba;
+        dw = win.w;
+        dh = win.h;
+        dx = win.x;
+        dy = win.y;
+      } else {
+        // Read back only the face region of the full-frame canvas.
+        data = win.canvas.getContext('2d', { willReadFrequently: true })!.getImageData(region.x, region.y, region.w, region.h).data;
+        dw = region.w;
+        dh = region.h;
+        dx = region.x;
+        dy = region.y;
+      }
       for (let r = 0; r < 3; r++) {
         const src = polys[r], dst = shifted[r];
         for (let i = 0; i < src.length; i += 2) {
-          dst[i] = src[i] - region.x;
-          dst[i + 1] = src[i + 1] - region.y;
+          dst[i] = src[i] - dx;
+          dst[i + 1] = src[i + 1] - dy;
         }
       }
-      sampleRoiMeans(data, region.w, region.h, shifted, roi, skin);
+      sampleRoiMeans(data, dw, dh, shifted, roi, skin);
       for (let r = 0; r < 3; r++) {
         const n = skin[r];
         lumaSum += (0.299 * roi[3 * r] + 0.587 * roi[3 * r + 1] + 0.114 * roi[3 * r + 2]) * n;
@@ -328,9 +430,9 @@ function createSignalService() {
       }
     }
     if (lumaN === 0) {
-      // No face (or no skin): the whole frame's brightness, from a tiny downscale.
+      // No face (or no skin): the brightness of what the window shows, from a tiny downscale.
       if (!small) small = new OffscreenCanvas(32, 24).getContext('2d', { willReadFrequently: true })!;
-      small.drawImage(c.canvas, 0, 0, 32, 24);
+      small.drawImage(win.canvas, 0, 0, 32, 24);
       const d = small.getImageData(0, 0, 32, 24).data;
       for (let i = 0; i < d.length; i += 4) {
         lumaSum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
@@ -338,6 +440,25 @@ function createSignalService() {
       }
     }
     return lumaSum / Math.max(1, lumaN);
+  }
+
+  /** The face square (or the centre square without a face), in frame pixels. */
+  function faceSquare(face: boolean, w: number, h: number): Float32Array {
+    return face ? squareCropBox(box, w, h, 1) : Float32Array.of((w - Math.min(w, h) / 2) / 2, (h - Math.min(w, h) / 2) / 2, Math.min(w, h) / 2);
+  }
+
+  /** Draw the whole frame into the full-frame canvas (the general path). */
+  function fullWindow(source: FrameSource, w: number, h: number): PixelWindow {
+    const c = ensureCanvas(w, h);
+    c.drawImage(source, 0, 0, w, h);
+    return { x: 0, y: 0, w, h, canvas: c.canvas as OffscreenCanvas, rgba: null };
+  }
+
+  /** True when a context crop falls due on a frame at `t` (it needs the full frame). */
+  function contextDue(t: number, face: boolean): boolean {
+    if (!capture || !face) return false;
+    const plan = capture.plan;
+    return nextContextIdx < plan.frame_count && t >= ((nextContextIdx + 0.5) * plan.duration_ms) / plan.frame_count;
   }
 
   function trackRate(source: FrameSource, at: number): void {
@@ -394,21 +515,28 @@ function createSignalService() {
       const w = 'displayWidth' in source ? source.displayWidth : source.width;
       const h = 'displayHeight' in source ? source.displayHeight : source.height;
       dispatchLandmarks(source, at, w, h);
-      const c = ensureCanvas(w, h);
+      if (points && (pointsSize.w !== w || pointsSize.h !== h)) applyLandmarks(points, pointsAt, w, h);
+      const faceNow = hasBox && at - pointsAt < 1500;
+      const t = capture ? at - capture.start_epoch_ms : -1;
       const d0 = performance.now();
-      c.drawImage(source, 0, 0, w, h);
+      // Only the face square is needed, except on the frames that also give a context crop.
+      let win: PixelWindow | null = null;
+      if (!contextDue(t, faceNow) && typeof VideoFrame !== 'undefined' && source instanceof VideoFrame && yuvFastPath) {
+        const sq = faceSquare(faceNow, w, h);
+        win = await yuvWindow(source, { x: sq[0], y: sq[1], w: sq[2], h: sq[2] }, yuvScratch).catch(() => {
+          yuvFastPath = false; // e.g. a format copyTo refuses here: use the canvas from now on
+          return null;
+        });
+      }
+      win ??= fullWindow(source, w, h);
       keep(timings.draw, performance.now() - d0);
       const r0 = performance.now();
-      const faceNow = hasBox && at - pointsAt < 1500;
       const roi = new Float32Array(9);
       const skin = new Uint32Array(3);
-      const luma = faceNow ? sampleRois(c, w, h, roi, skin) : sampleRois(c, w, h, roi.fill(0), skin.fill(0));
+      const luma = sampleRois(win, w, h, roi, skin);
       keep(timings.roi, performance.now() - r0);
 
-      if (capture) {
-        const t = at - capture.start_epoch_ms;
-        if (t >= 0 && t <= capture.plan.duration_ms) record(source, t, at, w, h, roi, skin, faceNow);
-      }
+      if (capture && t >= 0 && t <= capture.plan.duration_ms) record(source, win, t, at, w, h, roi, skin, faceNow);
 
       if (onStatus && at - lastStatusAt >= cfg.status_every_ms) {
         lastStatusAt = at;
@@ -439,7 +567,7 @@ function createSignalService() {
     }
   }
 
-  function record(source: FrameSource, t: number, at: number, w: number, h: number, roi: Float32Array, skin: Uint32Array, face: boolean): void {
+  function record(source: FrameSource, win: PixelWindow, t: number, at: number, w: number, h: number, roi: Float32Array, skin: Uint32Array, face: boolean): void {
     const plan = capture!.plan;
     recFrames++;
     if (face) faceFrames++;
@@ -457,10 +585,12 @@ function createSignalService() {
     const size = plan.face_crop_size;
     if (!cropCanvas || cropCanvas.width !== size) cropCanvas = new OffscreenCanvas(size, size);
     const cc = cropCanvas.getContext('2d')!;
-    const sq = face ? squareCropBox(faceBox, w, h, 1) : Float32Array.of((w - Math.min(w, h) / 2) / 2, (h - Math.min(w, h) / 2) / 2, Math.min(w, h) / 2);
+    const sq = faceSquare(face, w, h);
     cc.fillStyle = '#000';
     cc.fillRect(0, 0, size, size);
-    cc.drawImage(canvas!, sq[0], sq[1], sq[2], sq[2], 0, 0, size, size);
+    // Source rectangles reaching past the window are clipped with the destination scaled alike,
+    // so parts outside the frame stay black.
+    cc.drawImage(win.canvas, sq[0] - win.x, sq[1] - win.y, sq[2], sq[2], 0, 0, size, size);
     const c0 = performance.now();
     const rec0 = rec;
     let ready = jpeg(cropCanvas, 0.85).then((bytes) => {
@@ -477,7 +607,7 @@ function createSignalService() {
         const b = computeCropBounds(facePx, w, h, plan.context_crop_scale);
         const cs = plan.context_crop_size;
         if (!contextCanvas || contextCanvas.width !== cs) contextCanvas = new OffscreenCanvas(cs, cs);
-        contextCanvas.getContext('2d')!.drawImage(canvas!, b.left, b.top, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);
+        contextCanvas.getContext('2d')!.drawImage(win.canvas, b.left - win.x, b.top - win.y, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);
         const crop: ContextCrop = { t, box: normalisedCropBox(b, w, h), crop: new Uint8Array(0) };
         pendingContext.push(crop);
         const cready = jpeg(contextCanvas, 0.9).then((bytes) => {
