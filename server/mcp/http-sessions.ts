@@ -61,6 +61,10 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
     get(id: string): McpHttpSession | undefined {
       return sessions.get(id);
     },
+    /** Marks activity on a session (the idle timeout counts from the last one). */
+    touch(session: McpHttpSession): void {
+      session.lastSeen = now();
+    },
     /** False when the cap is reached: the caller answers 503. */
     canOpen(): boolean {
       return sessions.size + pending.size < maxSessions;

@@ -101,7 +101,7 @@ export async function mcpHttpPlugin(
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
     session.active += 1;
-    session.lastSeen = Date.now();
+    registry.touch(session);
     try {
       await serveTransport(session.transport, request.raw, reply.raw, {
         url: `${request.protocol}://${request.host}${request.url}`,
@@ -110,7 +110,7 @@ export async function mcpHttpPlugin(
       });
     } finally {
       session.active -= 1;
-      session.lastSeen = Date.now();
+      registry.touch(session);
       await registry.settle(session);
     }
   };
