@@ -108,6 +108,15 @@ export async function mcpHttpPlugin(
         parsedBody: request.body,
         authInfo,
       });
+    } catch (err) {
+      // Hijacked: Fastify's error handler can no longer answer, so answer here (never the details).
+      request.log.error({ err }, 'MCP transport failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
+      } else if (!reply.raw.writableEnded) {
+        reply.raw.end();
+      }
     } finally {
       session.active -= 1;
       registry.touch(session);
