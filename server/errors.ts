@@ -4,6 +4,7 @@
 export const ERROR_TABLE = {
   // 400
   invalid_request: { status: 400, hint: 'Fix the request body or query as described and send it again.' },
+  elicitation_cancelled: { status: 400, hint: 'Nothing was saved. Call the tool again, or pass every field yourself to skip the questions.' },
   bundle_invalid: { status: 400, hint: 'The evidence chunk could not be decoded; reload the page and capture again.' },
   nonce_mismatch: { status: 400, hint: 'The chunk belongs to another attempt; restart the capture.' },
   // 401
@@ -12,6 +13,7 @@ export const ERROR_TABLE = {
   // 403
   insufficient_scope: { status: 403, hint: 'Use an API key that has the named scope (livegate keys create --scopes ...).' },
   user_locked_out: { status: 403, hint: 'Too many failed verifications for this user; wait for the lockout to end.' },
+  host_not_allowed: { status: 403, hint: 'Reach the server through its public URL or localhost, or add the host to LIVEGATE_ALLOWED_HOSTS.' },
   // 404
   not_found: { status: 404, hint: 'Check the path; the API lives under /v1.' },
   session_not_found: { status: 404, hint: 'Check the session id; sessions of other tenants are not visible.' },

@@ -63,14 +63,7 @@ export async function mcpHttpPlugin(
   app.addHook('onRequest', async (request, reply) => {
     const verdict = hostCheck({ host: request.headers.host, origin: request.headers.origin });
     if (!verdict.ok) {
-      // Not in the shared error table: only this endpoint answers it.
-      return reply.status(403).send({
-        error: {
-          code: 'host_not_allowed',
-          message: `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`,
-          hint: 'Reach the server through its public URL or localhost, or add the host to LIVEGATE_ALLOWED_HOSTS.',
-        },
-      });
+      throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
     request.auth = await services.authenticate(presentedKey(request.headers));
   });

@@ -7,11 +7,7 @@ import { AppError, ERROR_TABLE } from '../errors.ts';
 /** Where the machine-readable error of a failed tool call lives (`result._meta[ERROR_META_KEY]`). */
 export const ERROR_META_KEY = 'livegate/error';
 
-/** Codes only the MCP layer produces, beside the shared table in server/errors.ts. */
-export const MCP_ERROR_HINTS = {
-  elicitation_cancelled: 'Nothing was saved. Call the tool again, or pass every field yourself to skip the questions.',
-} as const;
-export type ToolErrorCode = keyof typeof ERROR_TABLE | keyof typeof MCP_ERROR_HINTS;
+export type ToolErrorCode = keyof typeof ERROR_TABLE;
 
 export interface ToolErrorInfo {
   code: ToolErrorCode;
@@ -32,8 +28,8 @@ export function toolError(info: ToolErrorInfo): CallToolResult {
   };
 }
 
-export function mcpError(code: keyof typeof MCP_ERROR_HINTS, message: string): CallToolResult {
-  return toolError({ code, message, hint: MCP_ERROR_HINTS[code] });
+export function mcpError(code: ToolErrorCode, message: string): CallToolResult {
+  return toolError({ code, message, hint: ERROR_TABLE[code].hint });
 }
 
 export interface ErrorLogger {

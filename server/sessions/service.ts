@@ -403,8 +403,9 @@ export function createSessionService(options: SessionServiceOptions) {
             /* a failed progress notification must not end the wait */
           }
         };
-        // Expiry has no event of its own: wake at the session's deadline too.
-        const expiryTimer = setTimeout(() => void finish(false), Math.max(0, Math.min(row.expires_at - now() + 5, timeoutMs)));
+        // Expiry has no event of its own: wake at the session's expiry too when it comes first.
+        const untilExpiry = row.expires_at - now() + 5;
+        const expiryTimer = untilExpiry < timeoutMs ? setTimeout(() => void finish(false), Math.max(0, untilExpiry)) : undefined;
         const timer = setTimeout(() => void finish(true), Math.max(0, deadline - now()));
         const onAbort = () => void finish(true);
         const cleanup = () => {
