@@ -1,50 +1,15 @@
 // `npm run bench:api`: session creates/s and status reads/s with autocannon on loopback against
 // a real `livegate start` child process (SQLite, then PostgreSQL), plus ES256 signs/verifies per
 // second (sign.bench.ts). Writes the "API" and "Signing" sections of docs/BENCHMARKS.md.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { startPostgres } from '../helpers/postgres.ts';
 import { machineLine, median, writeBenchSection } from './lib/report.ts';
+import { startBenchServer } from './lib/server.ts';
 import { measureSigning, signingSection } from './sign.bench.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = 32;
-const CLI = path.resolve(import.meta.dirname, '../../server/cli.ts');
-
-interface Server {
-  url: string;
-  key: string;
-  child: ChildProcess;
-}
-
-async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const port = 19000 + Math.floor(Math.random() * 1000);
-  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', String(port), '--log-level', 'silent'], {
-    env: { ...process.env, LIVEGATE_API_RATE_LIMIT: '100000000', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('API docs')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  const key = /(lg_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-  if (!key) throw new Error('the server printed no first key (data dir not empty?)');
-  return { url: `http://127.0.0.1:${port}`, key, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-}
 
 async function cannon(options: autocannon.Options): Promise<number> {
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
@@ -53,8 +18,7 @@ async function cannon(options: autocannon.Options): Promise<number> {
 }
 
 async function measureBackend(label: string, env: Record<string, string>) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-'));
-  const server = await startServer(dataDir, env);
+  const server = await startBenchServer(env);
   try {
     const headers = { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' };
     const body = JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', user_identifier: 'bench-user' });
@@ -68,8 +32,7 @@ async function measureBackend(label: string, env: Record<string, string>) {
     }
     return { label, creates: median(creates), reads: median(reads) };
   } finally {
-    await stopServer(server);
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

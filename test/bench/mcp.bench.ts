@@ -3,54 +3,19 @@
 // check_verification_status on one pending session through keep-alive connections, each with
 // its own MCP session (mcp-session-id), unique JSON-RPC ids per request. Writes the "MCP"
 // section of docs/BENCHMARKS.md.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { machineLine, median, writeBenchSection } from './lib/report.ts';
+import { startBenchServer, type BenchServer } from './lib/server.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TARGET_CALLS_PER_S = 1_000;
-const CLI = path.resolve(import.meta.dirname, '../../server/cli.ts');
 const PROTOCOL = '2025-11-25';
 
-interface Server {
-  url: string;
-  key: string;
-  child: ChildProcess;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const port = 20000 + Math.floor(Math.random() * 1000);
-  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', String(port), '--log-level', 'silent'], {
-    env: { ...process.env, LIVEGATE_MCP_RATE_LIMIT: '100000000', LIVEGATE_API_RATE_LIMIT: '100000000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('API docs')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  const key = /(lg_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-  if (!key) throw new Error('the server printed no first key (data dir not empty?)');
-  return { url: `http://127.0.0.1:${port}`, key, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
 /** Opens an MCP session the way a client does (initialize + initialized); returns its id. */
-async function openMcpSession(server: Server): Promise<string> {
+async function openMcpSession(server: BenchServer): Promise<string> {
   const headers = { authorization: `Bearer ${server.key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const init = await fetch(`${server.url}/mcp`, {
     method: 'POST',
@@ -75,7 +40,7 @@ interface Run {
   p99: number;
 }
 
-async function measure(server: Server, sessionIds: string[], toolSessionId: string): Promise<Run> {
+async function measure(server: BenchServer, sessionIds: string[], toolSessionId: string): Promise<Run> {
   let nextRpcId = 1;
   let nextConnection = 0;
   let wrong = 0;
@@ -119,7 +84,7 @@ async function measure(server: Server, sessionIds: string[], toolSessionId: stri
 }
 
 /** The same read over REST on the same server, as a yardstick for the MCP layer's cost. */
-async function measureRest(server: Server, toolSessionId: string): Promise<Run> {
+async function measureRest(server: BenchServer, toolSessionId: string): Promise<Run> {
   const result = await autocannon({
     url: `${server.url}/v1/sessions/${toolSessionId}`,
     connections: CONNECTIONS,
@@ -130,8 +95,7 @@ async function measureRest(server: Server, toolSessionId: string): Promise<Run> 
   return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-mcp-'));
-const server = await startServer(dataDir);
+const server = await startBenchServer();
 const runs: Run[] = [];
 const restRuns: Run[] = [];
 try {
@@ -156,8 +120,7 @@ try {
     );
   }
 } finally {
-  await stopServer(server);
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.stop();
 }
 
 const calls = median(runs.map((r) => r.callsPerS));
