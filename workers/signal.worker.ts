@@ -212,16 +212,17 @@ function yuvCoefficients(cs: VideoColorSpace | undefined): YuvCoefficients {
  * which costs ~3.5 ms a frame in software) and convert it to RGBA here. Returns null for other
  * formats; the caller then draws the whole frame to a canvas.
  */
-async function yuvWindow(frame: VideoFrame, rect: { x: number; y: number; w: number; h: number }, scratch: { buf: Uint8Array }): Promise<PixelWindow | null> {
+async function yuvWindow(frame: VideoFrame, rect: { x: number; y: number; w: number; h: number }, scratch: { buf: Uint8Array; canvas: OffscreenCanvas | null }): Promise<PixelWindow | null> {
   const format = frame.format;
   if (format !== 'I420' && format !== 'NV12' && format !== 'I420A') return null;
   const vr = frame.visibleRect;
   if (!vr) return null;
-  // Chroma is subsampled 2x2: the copied rectangle must start and end on even pixels.
-  const x = Math.max(0, Math.floor(rect.x / 2) * 2);
-  const y = Math.max(0, Math.floor(rect.y / 2) * 2);
-  const x1 = Math.min(vr.width, Math.ceil((rect.x + rect.w) / 2) * 2);
-  const y1 = Math.min(vr.height, Math.ceil((rect.y + rect.h) / 2) * 2);
+  // Chroma is subsampled 2x2: the copied rectangle must start and end on even pixels. Snapping to
+  // 16 px also keeps the window size steady, so its canvas is reused instead of reallocated.
+  const x = Math.max(0, Math.floor(rect.x / 16) * 16);
+  const y = Math.max(0, Math.floor(rect.y / 16) * 16);
+  const x1 = Math.min(vr.width - (vr.width % 2), Math.ceil((rect.x + rect.w) / 16) * 16);
+  const y1 = Math.min(vr.height - (vr.height % 2), Math.ceil((rect.y + rect.h) / 16) * 16);
   const w = x1 - x;
   const h = y1 - y;
   if (w < 2 || h < 2) return null;
@@ -232,26 +233,36 @@ async function yuvWindow(frame: VideoFrame, rect: { x: number; y: number; w: num
   const src = scratch.buf;
   const k = yuvCoefficients(frame.colorSpace);
   const rgba = new Uint8ClampedArray(w * h * 4);
+  // Packed little-endian RGBA writes; chroma terms computed once per pixel pair.
+  const out = new Uint32Array(rgba.buffer);
   const yP = layout[0];
   const uP = layout[1];
   const vP = format === 'NV12' ? null : layout[2];
+  const { yOff, yMul, rv, gu, gv, bu } = k;
   for (let row = 0; row < h; row++) {
     const yo = yP.offset + row * yP.stride;
     const co = uP.offset + (row >> 1) * uP.stride;
     const vo = vP ? vP.offset + (row >> 1) * vP.stride : 0;
-    let o = row * w * 4;
-    for (let col = 0; col < w; col++, o += 4) {
-      const Y = (src[yo + col] - k.yOff) * k.yMul;
+    let o = row * w;
+    for (let col = 0; col < w; col += 2, o += 2) {
       const ci = col >> 1;
       const U = (vP ? src[co + ci] : src[co + 2 * ci]) - 128;
       const V = (vP ? src[vo + ci] : src[co + 2 * ci + 1]) - 128;
-      rgba[o] = Y + k.rv * V;
-      rgba[o + 1] = Y - k.gu * U - k.gv * V;
-      rgba[o + 2] = Y + k.bu * U;
-      rgba[o + 3] = 255;
+      const cr = rv * V;
+      const cg = gu * U + gv * V;
+      const cb = bu * U;
+      for (let j = 0; j < 2; j++) {
+        const Y = (src[yo + col + j] - yOff) * yMul;
+        let r = Y + cr, g = Y - cg, bl = Y + cb;
+        r = r < 0 ? 0 : r > 255 ? 255 : r;
+        g = g < 0 ? 0 : g > 255 ? 255 : g;
+        bl = bl < 0 ? 0 : bl > 255 ? 255 : bl;
+        out[o + j] = 0xff000000 | ((bl + 0.5) << 16) | ((g + 0.5) << 8) | (r + 0.5);
+      }
     }
   }
-  const canvas = new OffscreenCanvas(w, h);
+  if (!scratch.canvas || scratch.canvas.width !== w || scratch.canvas.height !== h) scratch.canvas = new OffscreenCanvas(w, h);
+  const canvas = scratch.canvas;
   canvas.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
   return { x, y, w, h, canvas, rgba };
 }
@@ -268,7 +279,7 @@ function createSignalService() {
   let canvas: OffscreenCanvas | null = null;
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   let yuvFastPath = true;
-  const yuvScratch = { buf: new Uint8Array(0) };
+  const yuvScratch: { buf: Uint8Array; canvas: OffscreenCanvas | null } = { buf: new Uint8Array(0), canvas: null };
   let small: OffscreenCanvasRenderingContext2D | null = null;
   let cropCanvas: OffscreenCanvas | null = null;
   let contextCanvas: OffscreenCanvas | null = null;
