@@ -211,7 +211,6 @@ async function beginCamera(): Promise<void> {
 
 let guidanceStarted = 0;
 const steadiness = createSteadiness(STEADY_MS);
-let calibrated = false;
 
 function onStatus(s: PipelineStatus): void {
   // Face size as a share of the frame height, for tests and support (no pixels, no identity).
@@ -292,7 +291,6 @@ async function startCapture(): Promise<void> {
   abort = new AbortController();
   try {
     const profile = await buildProfile();
-    calibrated = true;
     const start = await client.start(profile);
     session.attempts_used = start.attempt_number;
     currentPlanMs = start.plan.duration_ms;
@@ -402,6 +400,5 @@ window.addEventListener('keydown', (e) => {
 
 // Leaving the page ends everything: no camera or worker outlives it.
 window.addEventListener('pagehide', () => void teardown());
-void calibrated;
 
 boot().catch((err) => showError('unexpected', String((err as Error)?.message ?? err)));
