@@ -17,8 +17,7 @@ import type { FlatLandmarks } from './face/landmarks.ts';
 import { quantizeLandmarkSubset } from './face/landmark-subset.ts';
 import { computeRoiPolygons, createRoiPolygons, type RoiPolygons } from './face/roi-polygons.ts';
 import { sampleRoiMeans } from './face/roi-sampling.ts';
-import { Encoder } from 'cbor-x';
-import { BundleError, resolveBundleLimits, validateCaptureChunk, type BundleLimits, type CaptureChunk, type ContextCrop, type FrameRecord } from './codec/index.ts';
+import { encodeCaptureChunk, type CaptureChunk, type ContextCrop, type FrameRecord } from './codec/index.ts';
 import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
 import { computeCropBounds, normalisedCropBox, type PixelBox } from './cnn/index.ts';
 
@@ -146,24 +145,6 @@ function polygonsBounds(polys: RoiPolygons, width: number, height: number): { x:
   const w = Math.min(width, Math.ceil(x1) + 1) - x;
   const h = Math.min(height, Math.ceil(y1) + 1) - y;
   return w > 0 && h > 0 ? { x, y, w, h } : null;
-}
-
-let browserEncoder: Encoder | undefined;
-
-/**
- * encodeCaptureChunk for browsers. The codec's encoder sets `tagUint8Array: true`; without Node's
- * Buffer, cbor-x then tags the byte string inside every typed-array tag again (tag 85 wrapping
- * tag 64), which the server's pre-scan rightly refuses. With `tagUint8Array: false` the bytes
- * are the RFC 8746 form in both runtimes (crops become plain byte strings, which the decoder
- * accepts). Same validation and size limit as encodeCaptureChunk.
- */
-function encodeChunkForBrowser(chunk: CaptureChunk, limits: Partial<BundleLimits>): Uint8Array {
-  const l = resolveBundleLimits(limits);
-  validateCaptureChunk(chunk, l);
-  browserEncoder ??= new Encoder({ useRecords: false, mapsAsObjects: true, pack: false, tagUint8Array: false });
-  const bytes = browserEncoder.encode(chunk);
-  if (bytes.length > l.maxBytes) throw new BundleError('bundle_too_large', `encoded chunk is ${bytes.length} bytes, limit ${l.maxBytes}`);
-  return Uint8Array.prototype.slice.call(bytes);
 }
 
 async function jpeg(canvas: OffscreenCanvas, quality: number): Promise<Uint8Array> {
@@ -682,7 +663,7 @@ function createSignalService() {
       frames: batch.map((p) => p.record),
       context: ctxCrops,
     };
-    const bytes = encodeChunkForBrowser(chunk, { maxBytes: cap.plan.max_chunk_bytes, maxFrames: cap.plan.max_frames_per_chunk });
+    const bytes = encodeCaptureChunk(chunk, { limits: { maxBytes: cap.plan.max_chunk_bytes, maxFrames: cap.plan.max_frames_per_chunk } });
     totalBytes += bytes.byteLength;
     onChunk?.(Comlink.transfer({ seq: mySeq, bytes, frames: batch.length }, [bytes.buffer as ArrayBuffer]));
   }

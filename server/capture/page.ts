@@ -75,8 +75,13 @@ export async function pageRoutes(app: FastifyInstance, { modelsDir, lab }: { mod
       list: false,
       immutable: prefix === '/assets/',
       maxAge: prefix === '/assets/' ? '365d' : '1h',
+      // A worker script's CSP comes from its own response: without it MediaPipe's worker would
+      // post usage logs to a Google endpoint.
       setHeaders: (reply) => {
-        void reply.header('x-content-type-options', 'nosniff').header('cross-origin-resource-policy', 'same-origin');
+        void reply
+          .header('x-content-type-options', 'nosniff')
+          .header('cross-origin-resource-policy', 'same-origin')
+          .header('content-security-policy', PAGE_CSP);
       },
     });
   };

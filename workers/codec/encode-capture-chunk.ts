@@ -1,5 +1,7 @@
 // CaptureChunk -> CBOR bytes. Typed arrays travel as RFC 8746 typed-array tags (cbor-x's default);
 // the chunk is validated first so a client never sends what the server would refuse.
+// Uint8Arrays (the JPEG crops) travel as plain byte strings: with tagUint8Array, cbor-x in a
+// browser (no Buffer) wraps them in a second tag that the decoder refuses.
 import { Encoder } from 'cbor-x';
 import { BundleError } from './bundle-error.ts';
 import type { CaptureChunk } from './capture-chunk.ts';
@@ -16,7 +18,7 @@ export function encodeCaptureChunk(chunk: CaptureChunk, options: EncodeCaptureCh
   const limits = resolveBundleLimits(options.limits);
   validateCaptureChunk(chunk, limits);
   // Plain maps with text keys only: no records/structures, which the decoder refuses anyway.
-  encoder ??= new Encoder({ useRecords: false, mapsAsObjects: true, pack: false, tagUint8Array: true });
+  encoder ??= new Encoder({ useRecords: false, mapsAsObjects: true, pack: false, tagUint8Array: false });
   const bytes = encoder.encode(chunk);
   if (bytes.length > limits.maxBytes) {
     throw new BundleError('bundle_too_large', `encoded chunk is ${bytes.length} bytes, limit ${limits.maxBytes}`);
