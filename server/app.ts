@@ -49,16 +49,24 @@ export interface BuildAppOptions {
   now?: () => number;
   /** The analysis behind `finish`; default the real one (worker pool + models), false for none. */
   analyzer?: CaptureAnalyzer | false;
+  /** Where logs go (default stdout); tests capture them to check redaction. */
+  logStream?: { write(line: string): void };
   /** Start background loops (sweeper, webhook delivery). Off in most tests. */
   background?: boolean;
 }
 
+/** Secrets never reach the logs, wherever a serializer or a log call puts them. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
   'headers.authorization',
   'headers["x-api-key"]',
+  'authorization',
+  'key',
+  'secret',
+  'token',
+  'capture_token',
   '*.key',
   '*.secret',
   '*.capture_token',
@@ -69,7 +77,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { config, store } = options;
   const now = options.now ?? Date.now;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,

@@ -26,6 +26,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-test-'));
   const config = loadConfig({ dataDir, logLevel: 'silent', port: 0, ...overrides }, {});
+  // Tests never read the machine's LIVEGATE_* environment: only what they pass.
   const store = await openStore({ dataDir, databaseUrl: options.databaseUrl });
   const first = await ensureDefaultTenant(store);
   const app = await buildApp({ config, store, ...options });
