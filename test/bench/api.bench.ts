@@ -64,6 +64,15 @@ autocannon on loopback, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s p
 ${rows.join('\n')}
 
 Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}.
+
+Why the targets are missed (profile of \`livegate start --cpu-prof\` under this load, 2026-11-22): the server is one
+Node process on one core of this VM and spends about 285 µs of CPU per status read — two SQLite
+queries (API key, session: ~25 % of busy time), row decoding with JSON columns (~12 %), socket
+writes (~15 %), Fastify routing, zod response validation and the rate limiter — while the load
+generator takes the other core. \`wrk\` (C) as the generator instead of autocannon gives about
+3,500 reads/s and 1,300 creates/s: the server, not the generator, is the limit. Routes to the
+targets: cache API-key lookups for a few seconds, select only the status columns for reads, and
+run one server process per core (stateless instances share the store).
 `;
 writeBenchSection('API', body);
 // The signing figures (target ≥ 3,000 signs/s) get their own section, written by the same run.
