@@ -162,6 +162,17 @@ function detrend(values: number[]): number[] {
   return values.map((v, i) => v - (icept + slope * i));
 }
 
+/** Mean absolute difference (0..255) between the server's and the client's ROI means. */
+function levelGap(means: Float32Array, counts: Uint32Array, roi: Float32Array): number {
+  let sum = 0, n = 0;
+  for (let k = 0; k < 3; k++) {
+    if (counts[k] === 0) continue;
+    for (let c = 0; c < 3; c++) sum += Math.abs(means[3 * k + c] - roi[3 * k + c]);
+    n += 3;
+  }
+  return n ? sum / n : Number.NaN;
+}
+
 function medianOf(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -189,7 +200,11 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const means = new Float32Array(9);
   const counts = new Uint32Array(3);
   let landmarks: Float32Array | null = null;
+  let previous: Float32Array | null = null;
   let havePolygons = false;
+  const previousPolygons = createRoiPolygons();
+  const previousMeans = new Float32Array(9);
+  const previousCounts = new Uint32Array(3);
 
   const times: number[] = [];
   const roiTraces: number[][] = [[], [], []];
@@ -202,7 +217,8 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
     if (frame.lm) {
-      landmarks = dequantizeLandmarkSubset(frame.lm, landmarks ?? undefined);
+      previous = landmarks;
+      landmarks = dequantizeLandmarkSubset(frame.lm);
       motion.addLandmarks(frame.t, landmarks, width, height);
       motion.addEyeClosure(frame.t, eyeClosureFromEar(eyeAspectRatio(landmarks, width, height)));
     }
@@ -221,14 +237,20 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     });
     if (!crop || !havePolygons || crop.width !== cropSize) continue;
     sampleRoiMeans(crop.data, crop.width, crop.height, polygons, means, counts);
-    let r = 0, g = 0, b = 0, total = 0, gap = 0, gapN = 0;
+    // The page applies a new landmark result a few frames after the frame it came from (its
+    // landmark worker runs asynchronously), so its ROI numbers may still use the previous
+    // geometry: for the comparison only, the closer of the two geometries counts.
+    let cmpMeans = means, cmpCounts = counts;
+    if (previous && computeCropRoiPolygons(previous, frame.box, width, height, cropSize, previousPolygons)) {
+      sampleRoiMeans(crop.data, crop.width, crop.height, previousPolygons, previousMeans, previousCounts);
+      if (levelGap(previousMeans, previousCounts, frame.roi) < levelGap(means, counts, frame.roi)) (cmpMeans = previousMeans), (cmpCounts = previousCounts);
+    }
+    let r = 0, g = 0, b = 0, total = 0, cg = 0, ct = 0;
     for (let k = 0; k < 3; k++) {
       const has = counts[k] > 0;
       roiTraces[k].push(has ? means[3 * k] : Number.NaN, has ? means[3 * k + 1] : Number.NaN, has ? means[3 * k + 2] : Number.NaN);
-      if (has) {
-        for (let c = 0; c < 3; c++) gap += Math.abs(means[3 * k + c] - frame.roi[3 * k + c]);
-        gapN += 3;
-      }
+      cg += cmpMeans[3 * k + 1] * cmpCounts[k];
+      ct += cmpCounts[k];
       r += means[3 * k] * counts[k];
       g += means[3 * k + 1] * counts[k];
       b += means[3 * k + 2] * counts[k];
@@ -236,9 +258,10 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     }
     times.push(frame.t);
     faceRgb.push(total ? r / total : Number.NaN, total ? g / total : Number.NaN, total ? b / total : Number.NaN);
-    serverGreen.push(total ? g / total : Number.NaN);
-    clientGreen.push((frame.roi[1] + frame.roi[4] + frame.roi[7]) / 3);
-    if (gapN) levelGaps.push(gap / gapN);
+    serverGreen.push(ct ? cg / ct : Number.NaN);
+    clientGreen.push((frame.roi[1] * frame.skin[0] + frame.roi[4] * frame.skin[1] + frame.roi[7] * frame.skin[2]) / (frame.skin[0] + frame.skin[1] + frame.skin[2] || Number.NaN));
+    const gap = levelGap(cmpMeans, cmpCounts, frame.roi);
+    if (Number.isFinite(gap)) levelGaps.push(gap);
   }
   lap('decode_roi_quality_motion');
   if (decodeFailures > frames.length * 0.1) {

@@ -46,7 +46,7 @@ export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraM
   // Native frame rate for videos: resampling 15 fps to 30 would repeat frames (identical crops).
   const fps = still ? 30 : Math.round(item.fps ?? 30);
   const seconds = Math.min(opts.seconds ?? 16, still ? Infinity : (item.duration_s ?? Infinity));
-  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|v4`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|v5`).digest('hex').slice(0, 16);
   await mkdir(Y4M_CACHE_DIR, { recursive: true });
   const out = join(Y4M_CACHE_DIR, `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`);
   if (await exists(out)) return out;
@@ -58,9 +58,12 @@ export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraM
   // scored ~0 with black bars, ~1 without), mirrored margins duplicate the face.
   const compose = (w: number, h: number) =>
     `split[a][b];[a]scale=${frame.width}:${frame.height}:force_original_aspect_ratio=increase,crop=${frame.width}:${frame.height},boxblur=30:3[bg];[b]scale=${w}:${h}[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2`;
-  // A hand-held photo: a few pixels of sway on incommensurate periods and half a degree of roll.
-  // Crop 92 % so the moving window never leaves the image (crop sizes cannot vary per frame).
+  // A hand-held photo: the print turns a little about its vertical axis (perspective, +-5 % of the
+  // height at the edges, 2.9 s period), sways a few pixels on incommensurate periods and rolls
+  // half a degree. Crop 92 % so the moving window never leaves the image.
+  const yaw = `H*0.05*sin(2*PI*on/${(2.9 * fps).toFixed(0)})`;
   const motion = [
+    `perspective=x0=0:y0='${yaw}':x1=W:y1='-${yaw}':x2=0:y2='H-${yaw}':x3=W:y3='H+${yaw}':eval=frame:sense=destination`,
     `rotate='0.009*sin(2*PI*t/3.1)':fillcolor=black`,
     `crop='iw*0.92':'ih*0.92':'(iw-ow)/2+iw*0.012*sin(2*PI*t/2.3)':'(ih-oh)/2+ih*0.01*sin(2*PI*t/3.7)'`,
   ].join(',');
