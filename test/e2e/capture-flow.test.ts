@@ -1,28 +1,21 @@
 // The whole page flow in headless Chromium with a fake camera playing a real face video, against a
 // real server: guided, captured, streamed, finished; then a cancelled capture that leaves nothing running.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCaptureChunk, LANDMARK_SUBSET_VALUES } from '../../workers/codec/index.ts';
-import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
-import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
-import { trackWorkers, view, waitForView } from './page-driver.ts';
+import type { LaunchedChromium } from '../helpers/chromium.ts';
+import type { LivegateServer } from '../helpers/livegate-server.ts';
+import { startLiveCameraHarness, trackWorkers, view, waitForView } from './page-driver.ts';
 
 let server: LivegateServer;
 let browser: LaunchedChromium;
+let harness: Awaited<ReturnType<typeof startLiveCameraHarness>>;
 
 beforeAll(async () => {
-  server = await startLivegate({ config: { evidenceRetentionS: 3600 } });
-  const item = await pickLiveVideo();
-  // A webcam-like framing: the clip on a 640x480 frame at 70 % height (close-ups fill the frame).
-  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
-  browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+  harness = await startLiveCameraHarness();
+  ({ server, browser } = harness);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => harness?.close());
 
 describe('verification page, live face video', () => {
   it('shows the action verbatim, guides, captures and the server stores the evidence', async () => {

@@ -1,25 +1,20 @@
 // /lab (served only with --lab): the camera through the same workers, landmarks and ROIs drawn,
 // the chosen profile and per-stage timings shown.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
+import type { LaunchedChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
+import { startLiveCameraHarness } from './page-driver.ts';
 
 let server: LivegateServer;
 let browser: LaunchedChromium;
+let harness: Awaited<ReturnType<typeof startLiveCameraHarness>>;
 
 beforeAll(async () => {
-  server = await startLivegate({ lab: true });
-  const item = await pickLiveVideo();
-  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
-  browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+  harness = await startLiveCameraHarness({ lab: true });
+  ({ server, browser } = harness);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => harness?.close());
 
 describe('/lab', () => {
   it('runs the camera through the workers and shows landmarks, profile and timings', async () => {

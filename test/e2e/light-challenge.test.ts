@@ -1,26 +1,20 @@
 // A high-risk session brings the light challenge: the page shows the advice, flashes the
 // server's colours full screen during the capture, and reports its own score of the response.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
-import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
-import { waitForView } from './page-driver.ts';
+import type { LaunchedChromium } from '../helpers/chromium.ts';
+import type { LivegateServer } from '../helpers/livegate-server.ts';
+import { startLiveCameraHarness, waitForView } from './page-driver.ts';
 
 let server: LivegateServer;
 let browser: LaunchedChromium;
+let harness: Awaited<ReturnType<typeof startLiveCameraHarness>>;
 
 beforeAll(async () => {
-  server = await startLivegate({ config: { evidenceRetentionS: 3600 } });
-  const item = await pickLiveVideo();
-  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
-  browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+  harness = await startLiveCameraHarness();
+  ({ server, browser } = harness);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => harness?.close());
 
 describe('light challenge', () => {
   it('flashes the scheduled colours full screen with the brightness advice', async () => {

@@ -1,4 +1,8 @@
 // Helpers to watch the verification page the way a person would: its state, its text, its workers.
+import { join } from 'node:path';
+import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
+import { startLivegate, type LivegateServer, type StartLivegateOptions } from '../helpers/livegate-server.ts';
+import { FACES_DIR, pickLiveVideo, toY4m } from '../helpers/y4m.ts';
 import type { Page, Worker } from 'playwright-core';
 
 export interface PageView {
@@ -57,4 +61,27 @@ export function trackWorkers(page: Page): { live(): Worker[]; started(): string[
     w.on('close', () => live.delete(w));
   });
   return { live: () => [...live], started: () => started };
+}
+
+/**
+ * A real server and a Chromium whose fake camera plays the first bona fide face video of the
+ * faces set, webcam-like (640x480, the face at 70 % of the height). Close it in afterAll.
+ */
+export async function startLiveCameraHarness(options: StartLivegateOptions = { config: { evidenceRetentionS: 3600 } }): Promise<{
+  server: LivegateServer;
+  browser: LaunchedChromium;
+  close(): Promise<void>;
+}> {
+  const server = await startLivegate(options);
+  const item = await pickLiveVideo();
+  const camera = await toY4m(join(FACES_DIR, item.file), { seconds: 10, frame: { width: 640, height: 480, scale: 0.7 } });
+  const browser = await launchChromium({ fakeCamera: camera, origin: server.origin });
+  return {
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
 }
