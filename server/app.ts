@@ -51,7 +51,7 @@ export interface BuildAppOptions {
   analyzer?: CaptureAnalyzer | false;
   /** Where logs go (default stdout); tests capture them to check redaction. */
   logStream?: { write(line: string): void };
-  /** Start background loops (sweeper, webhook delivery). Off in most tests. */
+  /** Start background loops (sweeper, webhook delivery) and warm the analysis worker. Off in most tests. */
   background?: boolean;
 }
 
@@ -106,7 +106,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const analyzer =
     options.analyzer === false
       ? undefined
-      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now }));
+      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true }));
   const capture = createCaptureService({ store, sessions, analyzer, now });
   const authenticate = createApiKeyAuthenticator(store, now);
   const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate };
