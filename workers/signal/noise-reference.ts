@@ -1,3 +1,4 @@
+import { createRandom } from './random.ts';
 import { bandpassZeroPhase, type BandpassOptions } from './biquad/bandpass.ts';
 import { detrendSmoothnessPriors, lambdaForCutoff } from './detrend.ts';
 import { fuseSpectra } from './fusion.ts';
@@ -23,17 +24,6 @@ export interface NoiseReference {
 
 export const DEFAULT_NOISE_TRIALS = 8;
 
-function createGaussian(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-}
 
 export interface NoiseReferenceShape {
   n: number;
@@ -51,7 +41,7 @@ export interface NoiseReferenceShape {
 export function noiseSnrReference(shape: NoiseReferenceShape): NoiseReference {
   const { n, sampleRate, rois, plan, band, searchBand } = shape;
   const trials = shape.trials ?? DEFAULT_NOISE_TRIALS;
-  const gauss = createGaussian(shape.seed ?? 0x5eed);
+  const gauss = createRandom(shape.seed ?? 0x5eed).gauss;
   const x = new Float64Array(n);
   const lambda = lambdaForCutoff(shape.detrendCutoffHz, sampleRate);
   const snrs: number[] = [];

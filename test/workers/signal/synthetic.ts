@@ -1,18 +1,8 @@
 /** Synthetic face traces for the signal tests: a seeded PRNG, a skin model and camera jitter. */
 
-export function createRandom(seed: number): { uniform(): number; gauss(): number } {
-  let s = seed >>> 0 || 1;
-  const uniform = (): number => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = (): number => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, gauss };
-}
+import { createRandom } from '../../../workers/signal/random.ts';
+
+export { createRandom };
 
 export interface SyntheticFaceOptions {
   bpm: number | null; // null: no pulse
