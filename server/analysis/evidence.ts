@@ -9,7 +9,7 @@ import { createMotionAnalyzer, type MotionSummary } from '../../workers/face/mot
 import { createQualityAccumulator, type QualityReport, type QualityThresholds } from '../../workers/face/quality-gates.ts';
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
-import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeResult, type LightChallengeStep } from '../../workers/signal/index.ts';
+import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
@@ -39,6 +39,13 @@ export interface IntegrityResult {
 export interface PulseResult {
   heart_rate_bpm: number | null;
   snr_db: number;
+  /**
+   * SNR in standard deviations above white noise fused the same way (workers/signal
+   * noise-reference.ts): the number the policy's `pulse_min_snr_z` gates on.
+   */
+  snr_z: number;
+  /** The extraction that found the stronger pulse (PULSE_METHODS_SERVER). */
+  method: PulseMethod | null;
   confident: boolean;
   quality: number;
   /**
@@ -63,6 +70,19 @@ export interface FrameEvidence {
 }
 
 const MAX_DUPLICATE_SHARE = 0.1;
+/**
+ * The pulse is searched in the three landmark ROIs plus a GRID x GRID grid of cells over the whole
+ * face crop, fused by SNR (the fusion weights down cells of hair, background or moving edges).
+ * On 6 s captures of compressed video the three small ROIs alone rarely clear the noise
+ * (docs/CALIBRATION.md); the cells add skin the landmark polygons leave out.
+ */
+export const PULSE_GRID = 4;
+/**
+ * Both extractions run and the stronger one counts: GREEN is the most sensitive on a still face,
+ * POS rejects the intensity changes of motion. Taking the better of two raises the noise floor a
+ * little; the policy's z threshold is calibrated with this in place (docs/CALIBRATION.md).
+ */
+export const PULSE_METHODS_SERVER: readonly PulseMethod[] = ['pos', 'green'];
 /** Upload and request latency between the page's t = 0 and the server's start, and after the last frame. */
 const TIMING_TOLERANCE_MS = 2500;
 const MIN_COVERAGE = 0.6;
@@ -207,7 +227,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const previousCounts = new Uint32Array(3);
 
   const times: number[] = [];
-  const roiTraces: number[][] = [[], [], []];
+  const roiTraces: number[][] = Array.from({ length: 3 + PULSE_GRID * PULSE_GRID }, () => []);
   const faceRgb: number[] = [];
   const clientGreen: number[] = [];
   const serverGreen: number[] = [];
@@ -256,6 +276,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
       b += means[3 * k + 2] * counts[k];
       total += counts[k];
     }
+    sampleGridMeans(crop.data, cropSize, roiTraces, 3);
     times.push(frame.t);
     faceRgb.push(total ? r / total : Number.NaN, total ? g / total : Number.NaN, total ? b / total : Number.NaN);
     serverGreen.push(ct ? cg / ct : Number.NaN);
@@ -272,7 +293,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const qualityReport = quality.evaluate({ ...SERVER_QUALITY_OVERRIDES, ...input.quality });
   const motionSummary = motion.summary();
 
-  const estimate = times.length >= 30 ? safeEstimate(times, roiTraces) : null;
+  const estimate = times.length >= 30 ? strongestPulse(times, roiTraces) : null;
   lap('pulse');
   const paired = serverGreen.map((v, i) => [v, clientGreen[i]]).filter(([a, c]) => Number.isFinite(a) && Number.isFinite(c));
   const correlation = pearson(detrend(paired.map((p) => p[0])), detrend(paired.map((p) => p[1])));
@@ -281,6 +302,8 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const pulse: PulseResult = {
     heart_rate_bpm: bpm,
     snr_db: estimate?.snr_db ?? -Infinity,
+    snr_z: estimate?.snr_z ?? -Infinity,
+    method: estimate?.method ?? null,
     confident: estimate?.confident ?? false,
     quality: estimate?.quality ?? 0,
     trace_correlation: correlation,
@@ -299,10 +322,31 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, timings_ms: timings };
 }
 
-function safeEstimate(times: number[], traces: number[][]): HeartRateEstimate | null {
-  try {
-    return estimateHeartRate(times, traces);
-  } catch {
-    return null;
+/** Mean RGB of each cell of a size x size RGBA crop, appended to traces[first..]. */
+function sampleGridMeans(rgba: Uint8Array, size: number, traces: number[][], first: number): void {
+  const cell = Math.floor(size / PULSE_GRID);
+  for (let gy = 0; gy < PULSE_GRID; gy++) {
+    for (let gx = 0; gx < PULSE_GRID; gx++) {
+      let r = 0, g = 0, b = 0;
+      for (let y = gy * cell; y < (gy + 1) * cell; y++) {
+        for (let x = gx * cell, o = (y * size + x) * 4; x < (gx + 1) * cell; x++, o += 4) (r += rgba[o]), (g += rgba[o + 1]), (b += rgba[o + 2]);
+      }
+      const n = cell * cell;
+      traces[first + gy * PULSE_GRID + gx].push(r / n, g / n, b / n);
+    }
   }
+}
+
+/** The estimate with the higher noise-referenced SNR over PULSE_METHODS_SERVER (null: none possible). */
+function strongestPulse(times: number[], traces: number[][]): HeartRateEstimate | null {
+  let best: HeartRateEstimate | null = null;
+  for (const method of PULSE_METHODS_SERVER) {
+    try {
+      const estimate = estimateHeartRate(times, traces, { method });
+      if (!best || estimate.snr_z > best.snr_z) best = estimate;
+    } catch {
+      // too short or degenerate: the other method may still answer
+    }
+  }
+  return best;
 }

@@ -28,8 +28,7 @@ const BASIC_FIELDS = ['risk_level', 'frame_count', 'max_attempts', 'timeout_s', 
 const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
 const THRESHOLD_FIELDS = [
   'min_score',
-  'pulse_min_snr_db',
-  'pulse_max_disagreement_bpm',
+  'pulse_min_snr_z',
   'cnn_min_live_probability',
   'light_challenge_min_score',
   'planarity_max_residual',
@@ -37,8 +36,7 @@ const THRESHOLD_FIELDS = [
 ] as const satisfies readonly (keyof Thresholds)[];
 const THRESHOLD_RANGES: Record<(typeof THRESHOLD_FIELDS)[number], [number, number]> = {
   min_score: [0, 100],
-  pulse_min_snr_db: [-20, 30],
-  pulse_max_disagreement_bpm: [0, 60],
+  pulse_min_snr_z: [0, 20],
   cnn_min_live_probability: [0, 1],
   light_challenge_min_score: [0, 1],
   planarity_max_residual: [0, 1],

@@ -9,11 +9,10 @@ export type FrameCount = (typeof FRAME_COUNTS)[number];
 
 export const ThresholdsSchema = z.object({
   min_score: z.number().min(0).max(100).describe('Fused score (0-100) at or above which the verdict is live'),
-  pulse_min_snr_db: z.number().min(-20).max(30).describe('Pulse SNR (dB) at or above which a pulse counts as present'),
-  pulse_max_disagreement_bpm: z.number().min(0).max(60).describe('Largest allowed gap between the server and client heart rates'),
+  pulse_min_snr_z: z.number().min(0).max(20).describe('Pulse SNR, in standard deviations above white noise fused the same way, at or above which a pulse counts as present'),
   cnn_min_live_probability: z.number().min(0).max(1).describe('MiniFASNet live probability at or above which the CNN check passes'),
   light_challenge_min_score: z.number().min(0).max(1).describe('Light-challenge response score at or above which the challenge passes'),
-  planarity_max_residual: z.number().min(0).max(1).describe('Homography residual / inter-ocular distance under which motion counts as planar'),
+  planarity_max_residual: z.number().min(0).max(1).describe('Homography residual / inter-ocular distance under which motion with at least 3 informative frame pairs counts as planar'),
   min_face_present_ratio: z.number().min(0).max(1).describe('Share of frames with a face required by the quality gate'),
 });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
@@ -42,11 +41,10 @@ export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 // Thresholds are calibrated on ../shared/data/faces (docs/EVALUATION.md); change them here only.
 export const DEFAULT_THRESHOLDS: Thresholds = {
   min_score: 60,
-  pulse_min_snr_db: 1.5,
-  pulse_max_disagreement_bpm: 12,
+  pulse_min_snr_z: 3,
   cnn_min_live_probability: 0.5,
   light_challenge_min_score: 0.35,
-  planarity_max_residual: 0.012,
+  planarity_max_residual: 0.025,
   min_face_present_ratio: 0.8,
 };
 

@@ -18,7 +18,7 @@ function evidence(patch: { [K in keyof FrameEvidence]?: Partial<FrameEvidence[K]
         timing: { frames: 180, duration_ms: 5970, fps: 30, median_interval_ms: 33, p95_interval_ms: 40, max_gap_ms: 50, jitter_cv: 0.1, dropped_frames: 0, non_increasing: 0 },
       },
     },
-    pulse: { heart_rate_bpm: 66, snr_db: 6, confident: true, quality: 0.8, trace_correlation: 0.95, level_gap: 1.5, client_heart_rate_bpm: 64, frames_compared: 170 },
+    pulse: { heart_rate_bpm: 66, snr_db: 6, snr_z: 7, method: 'green', confident: true, quality: 0.8, trace_correlation: 0.95, level_gap: 1.5, client_heart_rate_bpm: 64, frames_compared: 170 },
     motion: {
       planarity_residual: 0.03, planarity_ratio: 0.7, planar: false, planarity_evidence: 'non_planar', motion_energy: 0.01, shape_change: 0.03,
       landmark_noise: 0.002, pairs: 12, informative_pairs: 8, landmark_frames: 90, blinks: 1,
@@ -52,13 +52,13 @@ describe('fuse', () => {
 
   it('fails each standard check on its own with its reason', () => {
     const cases: Array<[string, FrameEvidence, CnnResult]> = [
-      ['pulse:not_detected', evidence({ pulse: { confident: false, snr_db: -4, quality: 0.1 } }), liveCnn],
-      ['pulse:not_detected', evidence({ pulse: { snr_db: standard.thresholds.pulse_min_snr_db - 0.1 } }), liveCnn],
+      ['pulse:not_detected', evidence({ pulse: { confident: false, snr_db: -4, snr_z: 0.4, quality: 0.1 } }), liveCnn],
+      ['pulse:not_detected', evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z - 0.1 } }), liveCnn],
       ['cnn:presentation_attack', evidence(), { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability - 0.01 }],
       ['cnn:no_face_in_crops', evidence(), { ...liveCnn, face_detected_ratio: 0.2 }],
       ['cnn:model_missing', evidence(), { available: false, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: 'model_missing' }],
       ['motion:planar', evidence({ motion: { planar: true, planarity_evidence: 'planar', planarity_residual: 0.004 } }), liveCnn],
-      ['motion:planar', evidence({ motion: { planarity_evidence: 'insufficient_motion', planarity_residual: standard.thresholds.planarity_max_residual / 2 } }), liveCnn],
+      ['motion:planar', evidence({ motion: { planarity_evidence: 'non_planar', planarity_residual: standard.thresholds.planarity_max_residual / 2 } }), liveCnn],
     ];
     for (const [reason, ev, cnn] of cases) {
       const out = verdictOf(fuse(ev, cnn, standard));
@@ -104,13 +104,13 @@ describe('fuse', () => {
 
   it('fails below min_score even when no check fails', () => {
     const strict = resolvePolicy(standard, { thresholds: { min_score: 99 } });
-    const out = verdictOf(fuse(evidence({ pulse: { quality: 0.2 } }), liveCnn, strict));
+    const out = verdictOf(fuse(evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z + 0.5 } }), liveCnn, strict));
     expect(out.verdict).toBe('spoof');
     expect(out.reasons).toEqual(['score:below_threshold']);
   });
 
   it('rejects a client trace that does not describe the crops, whatever the pulse looks like', () => {
-    for (const pulse of [{ trace_correlation: 0.1 }, { level_gap: AGREEMENT.max_level_gap + 5 }, { client_heart_rate_bpm: 66 + standard.thresholds.pulse_max_disagreement_bpm + 10 }]) {
+    for (const pulse of [{ trace_correlation: 0.1 }, { level_gap: AGREEMENT.max_level_gap + 5 }]) {
       const out = verdictOf(fuse(evidence({ pulse }), liveCnn, standard));
       expect(out.verdict).toBe('spoof');
       expect(out.reasons).toContain('pulse:client_disagrees');
@@ -120,14 +120,20 @@ describe('fuse', () => {
 });
 
 describe('clientAgreement', () => {
-  const t = standard.thresholds;
   const pulse = evidence().pulse;
   it('needs enough frames to judge', () => {
-    expect(clientAgreement({ ...pulse, frames_compared: AGREEMENT.min_frames - 1 }, t)).toBeNull();
-    expect(clientAgreement(pulse, t)).toBe(true);
+    expect(clientAgreement({ ...pulse, frames_compared: AGREEMENT.min_frames - 1 })).toBeNull();
+    expect(clientAgreement(pulse)).toBe(true);
   });
-  it('compares heart rates only when the server pulse is confident', () => {
-    expect(clientAgreement({ ...pulse, confident: false, client_heart_rate_bpm: 140 }, t)).toBe(true);
-    expect(clientAgreement({ ...pulse, client_heart_rate_bpm: 140 }, t)).toBe(false);
+  it('judges the traces, not the heart rate the page reports', () => {
+    expect(clientAgreement({ ...pulse, client_heart_rate_bpm: 140 })).toBe(true);
+    expect(clientAgreement({ ...pulse, trace_correlation: AGREEMENT.min_correlation - 0.01 })).toBe(false);
+  });
+});
+
+describe('motion', () => {
+  it('does not fail a still head on the residual of too few informative pairs', () => {
+    const still = evidence({ motion: { planarity_evidence: 'insufficient_motion', informative_pairs: 1, planarity_residual: standard.thresholds.planarity_max_residual / 2 } });
+    expect(verdictOf(fuse(still, liveCnn, standard)).verdict).toBe('live');
   });
 });

@@ -1,0 +1,204 @@
+// Server-side analysis end to end: the real page in headless Chromium, its camera playing real
+// recordings from ../shared/data/faces, the real server re-checking the evidence and deciding.
+// The bona fide capture's stored evidence then feeds the tamper cases, sent the way a malicious
+// page would send them (re-bound to a new session, through the capture API).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAttestation } from '../../server/attestation/verify.ts';
+import { decodeCaptureChunk, encodeCaptureChunk, type CaptureChunk } from '../../workers/codec/index.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
+import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../helpers/y4m.ts';
+import { cameraMediaFor } from '../eval/lib/pad-media.ts';
+import { readRecordedCapture, type RecordedCapture } from '../eval/lib/pad-record.ts';
+import { runPresentation, runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
+
+const run = promisify(execFile);
+
+// The items each case plays (ids in ../shared/data/faces/manifest.json).
+const BONA_FIDE = 'evm-face';
+const STILL = 'minivision-live-T1'; // a photo of a real face: the CNN alone calls it live
+const REPLAY = 'tranvanluyt-replay-monitor';
+
+let server: LivegateServer;
+let items: FacesItem[];
+let bonaFide: { run: PadRun; recorded: RecordedCapture } | null = null;
+
+const item = (id: string) => {
+  const found = items.find((i) => i.id === id);
+  if (!found) throw new Error(`${id} is not in ${FACES_DIR}/manifest.json`);
+  return found;
+};
+const camera = (id: string) => cameraMediaFor(FACES_DIR, item(id) as Parameters<typeof cameraMediaFor>[1]);
+const lastReasons = (r: PadRun) => r.attempts.at(-1)?.reasons ?? [];
+const describeRun = (r: PadRun) => JSON.stringify({ status: r.status, verdict: r.verdict, score: r.score, page: r.page_result, attempts: r.attempts.map((a) => [a.status, a.reasons]), checks: r.checks });
+
+beforeAll(async () => {
+  items = await readFacesManifest();
+  // Evidence is kept so the tamper cases can replay the bona fide capture.
+  server = await startLivegate({ config: { evidenceRetentionS: 3600 } });
+}, 180_000);
+
+afterAll(async () => server?.close());
+
+describe('verdicts on real presentations', () => {
+  it('a bona fide video: completed, live, and the attestation verifies offline', async () => {
+    const r = await runWithCamera(server, await camera(BONA_FIDE));
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect(r.verdict, describeRun(r)).toBe('live');
+    expect(r.checks).toMatchObject({ integrity: { passed: true }, quality: { passed: true }, pulse: { agreement: true }, cnn: {} });
+    expect((r.checks as { pulse: { heart_rate_bpm: number } }).pulse.heart_rate_bpm).toBeGreaterThan(40);
+
+    // The relying party: the token from the API, the keys from the published JWKS, no server call.
+    const result = (await (await server.api(`/v1/sessions/${r.session_id}/result`)).json()) as { signature: string; audit_trail: { events: { type: string; data: Record<string, unknown> | null }[] } };
+    const jwks = await (await fetch(`${server.origin}/.well-known/jwks.json`)).json();
+    const claims = await verifyAttestation(result.signature, { jwks, action: { description: 'Approve: Wire transfer of $50,000 to Acme Corp' } });
+    expect(claims).toMatchObject({ sub: r.session_id, attestation: { verdict: 'live', score: r.score, checks: { pulse: { agreement: true } } } });
+    await expect(verifyAttestation(result.signature, { jwks, action: { description: 'Approve: Wire transfer of $90,000 to Acme Corp' } })).rejects.toMatchObject({ code: 'action_mismatch' });
+    const events = result.audit_trail.events;
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['capture_started', 'capture_completed', 'verdict_issued']));
+    expect(events.find((e) => e.type === 'verdict_issued')?.data?.processing_ms).toEqual(expect.any(Number));
+
+    bonaFide = { run: r, recorded: await readRecordedCapture(server, r.session_id) };
+  }, 240_000);
+
+  it('a still photo of a real face, moved by hand: spoof, no pulse', async () => {
+    const r = await runWithCamera(server, await camera(STILL));
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect(r.verdict, describeRun(r)).toBe('spoof');
+    expect(lastReasons(r), describeRun(r)).toContain('pulse:not_detected');
+  }, 240_000);
+
+  it('a screen replay: spoof, the CNN sees the screen', async () => {
+    const r = await runWithCamera(server, await camera(REPLAY));
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect(r.verdict, describeRun(r)).toBe('spoof');
+    expect(lastReasons(r), describeRun(r)).toContain('cnn:presentation_attack');
+  }, 240_000);
+
+  it('high risk, a recorded video injected through getUserMedia: spoof on the light challenge', async () => {
+    // The injected stream plays a bona fide recording: pulse, CNN and motion are all a real face's,
+    // but the face cannot turn the colours the screen flashes.
+    const webm = await injectedVideo(await camera(BONA_FIDE));
+    const browser = await launchChromium({ origin: server.origin });
+    try {
+      await browser.context.route(`${server.origin}/__injected/camera.webm`, (route) => route.fulfill({ path: webm, contentType: 'video/webm' }));
+      const r = await runPresentation(server, browser, { risk_level: 'high', initScript: GET_USER_MEDIA_OVERRIDE });
+      expect(r.status, describeRun(r)).toBe('completed');
+      expect(r.verdict, describeRun(r)).toBe('spoof');
+      // Only the light challenge failed: the injected stream itself passed for a live face.
+      expect(lastReasons(r).length, describeRun(r)).toBeGreaterThan(0);
+      expect(lastReasons(r).every((x) => x.startsWith('light_challenge:')), describeRun(r)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+});
+
+describe('tampered evidence', () => {
+  /** Starts an attempt on a new session as the page would; returns what a page holds. */
+  async function startAttempt(riskLevel = 'standard') {
+    const s = await server.createSession({ risk_level: riskLevel });
+    const token = new URL(s.url).hash.slice(1);
+    const headers = { authorization: `Capture ${token}`, 'content-type': 'application/json' };
+    const res = await fetch(`${server.origin}/v1/capture/${s.session_id}/start`, { method: 'POST', headers, body: JSON.stringify({ device_profile: bonaFide!.recorded.attempt.device_profile }) });
+    expect(res.status).toBe(200);
+    const start = (await res.json()) as { attempt_id: string; nonce: string };
+    return { session_id: s.session_id, token, ...start, started: Date.now() };
+  }
+  type Attempt = Awaited<ReturnType<typeof startAttempt>>;
+
+  const postChunk = (a: Attempt, body: Uint8Array) =>
+    fetch(`${server.origin}/v1/capture/${a.session_id}/chunk`, { method: 'POST', headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/cbor' }, body: Buffer.from(body) });
+
+  /** Sends the recorded frames re-bound to this attempt (what a malicious page can do), then finishes. */
+  async function sendAndFinish(a: Attempt, chunks: CaptureChunk[]) {
+    for (const chunk of chunks) {
+      const res = await postChunk(a, encodeCaptureChunk({ ...chunk, session_id: a.session_id, attempt_id: a.attempt_id, nonce: a.nonce }));
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+    // Finish no earlier than the frames' own clock allows (the server compares with its own).
+    const lastT = Math.max(...chunks.flatMap((c) => c.frames.map((f) => f.t)));
+    await new Promise((r) => setTimeout(r, Math.max(0, a.started + lastT - Date.now())));
+    const res = await fetch(`${server.origin}/v1/capture/${a.session_id}/finish`, {
+      method: 'POST',
+      headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attempt_id: a.attempt_id, chunk_count: chunks.length, client_summary: bonaFide!.recorded.attempt.client_summary }),
+    });
+    expect(res.status).toBe(200);
+    const session = (await server.test.store.getSession(a.session_id))!;
+    const attempts = await server.test.store.listAttempts(a.session_id);
+    return { session, reasons: ((attempts.at(-1)?.result ?? {}) as { reasons?: string[] }).reasons ?? [] };
+  }
+
+  const recordedChunks = () => {
+    if (!bonaFide) throw new Error('the bona fide capture did not complete; its evidence feeds these cases');
+    return bonaFide.recorded.chunks.map((bytes) => decodeCaptureChunk(bytes));
+  };
+
+  it('client ROI numbers replaced by a made-up pulse: spoof, the client disagrees with the pixels', async () => {
+    const chunks = recordedChunks();
+    const frames = chunks.flatMap((c) => c.frames);
+    const level = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => frames.reduce((s, f) => s + f.roi[k], 0) / frames.length);
+    for (const f of frames) {
+      // The levels stay plausible; the fluctuation becomes a clean 72 bpm wave.
+      for (let k = 0; k < 9; k++) f.roi[k] = level[k] + (k % 3 === 1 ? 1.5 : 0.5) * Math.sin((2 * Math.PI * 1.2 * f.t) / 1000);
+    }
+    const { session, reasons } = await sendAndFinish(await startAttempt(), chunks);
+    expect(session.verdict).toBe('spoof');
+    expect(reasons).toContain('pulse:client_disagrees');
+  }, 60_000);
+
+  it('frames reordered between chunks: spoof on integrity', async () => {
+    const chunks = recordedChunks();
+    [chunks[1].frames, chunks[2].frames] = [chunks[2].frames, chunks[1].frames];
+    const { session, reasons } = await sendAndFinish(await startAttempt(), chunks);
+    expect(session.verdict).toBe('spoof');
+    expect(reasons).toContain('integrity:timestamps_not_monotonic');
+  }, 60_000);
+
+  it('a whole recorded capture re-bound to a new high-risk session: spoof on the light challenge', async () => {
+    // Re-binding is all a modified page needs at standard risk; the random colours of high risk
+    // are what a recording made before the session cannot contain.
+    const { session, reasons } = await sendAndFinish(await startAttempt('high'), recordedChunks());
+    expect(session.verdict).toBe('spoof');
+    expect(reasons.some((x) => x.startsWith('light_challenge:')), reasons.join(',')).toBe(true);
+  }, 60_000);
+
+  it('a chunk replayed from another session: 400, nothing stored', async () => {
+    const a = await startAttempt();
+    const res = await postChunk(a, bonaFide ? bonaFide.recorded.chunks[0] : new Uint8Array());
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bundle_invalid');
+    expect(await server.test.store.listEvidenceChunks(a.attempt_id)).toHaveLength(0);
+  }, 60_000);
+});
+
+/**
+ * Replaces getUserMedia with a stream played from a recording served on the page's own origin:
+ * the injection a virtual camera or a hooked browser performs.
+ */
+const GET_USER_MEDIA_OVERRIDE = `(() => {
+  const inject = async () => {
+    const video = document.createElement('video');
+    video.muted = true; video.loop = true; video.playsInline = true;
+    video.src = '/__injected/camera.webm';
+    await video.play();
+    return video.captureStream();
+  };
+  navigator.mediaDevices.getUserMedia = inject;
+})();`;
+
+/** The camera clip (y4m) as a VP8 WebM for a <video> element; cached beside it. */
+async function injectedVideo(y4m: string): Promise<string> {
+  const out = join(Y4M_CACHE_DIR, `${y4m.split('/').pop()!.replace(/\.y4m$/, '')}.webm`);
+  if (existsSync(out)) return out;
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', y4m, '-c:v', 'libvpx', '-b:v', '4M', '-crf', '6', `${out}.tmp.webm`]);
+  await run('mv', [`${out}.tmp.webm`, out]);
+  await readFile(out); // fail here, not in the browser, when ffmpeg wrote nothing
+  return out;
+}
