@@ -236,6 +236,13 @@ export function createSqlStore(driver: SqlDriver): Store {
     /** Deletes the evidence chunks of every attempt of the session; returns how many chunks went. */
     deleteEvidence: (sessionId) =>
       run('DELETE FROM evidence_chunks WHERE attempt_id IN (SELECT id FROM attempts WHERE session_id = ?)', [sessionId]),
+    purgeEvidenceBefore: (endedBefore) =>
+      run(
+        `DELETE FROM evidence_chunks WHERE attempt_id IN (
+           SELECT a.id FROM attempts a JOIN sessions s ON s.id = a.session_id
+           WHERE s.status IN ('completed', 'failed', 'expired', 'cancelled') AND s.updated_at < ?)`,
+        [endedBefore],
+      ),
 
     // Attestations
     insertAttestation: (row: AttestationRow) => insert(ATTESTATIONS, row),

@@ -258,6 +258,12 @@ export interface Store {
   evidenceBytes(attemptId: string): Promise<number>;
   /** Deletes the chunks of every attempt of the session (attempts stay); returns how many chunks went. */
   deleteEvidence(sessionId: string): Promise<number>;
+  /**
+   * Deletes the chunks of sessions that ended (completed, failed, expired, cancelled) before
+   * `endedBefore` (epoch ms, by the session's last update): the retention sweep. Returns how
+   * many chunks went.
+   */
+  purgeEvidenceBefore(endedBefore: number): Promise<number>;
 
   // Attestations
   insertAttestation(row: AttestationRow): Promise<void>;

@@ -407,6 +407,23 @@ describe.each(factories)('Store on $name', (factory) => {
       expect((await store.listAttempts(s.id)).length).toBe(2);
     });
 
+    it('purges the evidence of sessions that ended before the cutoff, and only theirs', async () => {
+      const ended = (status: SessionRow['status'], updated_at: number) => session({ status, updated_at });
+      const old = [ended('completed', T0), ended('failed', T0 + 1), ended('expired', T0 + 2), ended('cancelled', T0 + 3)];
+      const recent = ended('completed', T0 + 10_000);
+      const running = ended('in_progress', T0);
+      const all = [...old, recent, running];
+      const attempts = all.map((row) => attempt(row.id, 1));
+      for (const row of all) await store.insertSession(row);
+      for (const a of attempts) {
+        await store.insertAttempt(a);
+        await store.putEvidenceChunk({ attempt_id: a.id, seq: 0, sha256: 'h', bytes: new Uint8Array([1, 2, 3]), received_at: T0 });
+      }
+      expect(await store.purgeEvidenceBefore(T0 + 5_000)).toBe(old.length);
+      for (const [i, a] of attempts.entries()) expect(await store.evidenceBytes(a.id), all[i].status).toBe(i < old.length ? 0 : 3);
+      expect(await store.purgeEvidenceBefore(T0 + 5_000)).toBe(0);
+    });
+
     it('keeps an empty chunk as zero bytes', async () => {
       const a = attempt(s.id, 1);
       await store.insertAttempt(a);
