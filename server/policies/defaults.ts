@@ -41,7 +41,7 @@ export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 // Thresholds are calibrated on ../shared/data/faces (docs/EVALUATION.md); change them here only.
 export const DEFAULT_THRESHOLDS: Thresholds = {
   min_score: 60,
-  pulse_min_snr_z: 3,
+  pulse_min_snr_z: 2,
   cnn_min_live_probability: 0.5,
   light_challenge_min_score: 0.35,
   planarity_max_residual: 0.025,

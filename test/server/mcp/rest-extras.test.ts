@@ -38,7 +38,7 @@ describe('REST extras: whoami, checks, policies, reviews, wait', () => {
       payload: { config: { thresholds: { min_score: 75 }, failure_redirect_url: 'https://example.com/sorry' } },
     });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json().config).toMatchObject({ max_attempts: 2, thresholds: { min_score: 75, pulse_min_snr_z: 3 }, failure_redirect_url: 'https://example.com/sorry' });
+    expect(patched.json().config).toMatchObject({ max_attempts: 2, thresholds: { min_score: 75, pulse_min_snr_z: 2 }, failure_redirect_url: 'https://example.com/sorry' });
     expect(Date.parse(patched.json().updated_at)).toBeGreaterThanOrEqual(Date.parse(policy.updated_at));
     expect((await t.app.inject({ url: '/v1/policies', headers: auth() })).json().policies).toHaveLength(1);
 

@@ -406,7 +406,7 @@ describe('MCP tools (in-memory transport)', () => {
           required_checks: ['pulse', 'cnn'],
           thresholds: {
             min_score: 60,
-            pulse_min_snr_z: 3,
+            pulse_min_snr_z: 2,
             cnn_min_live_probability: 0.5,
             light_challenge_min_score: 0.35,
             planarity_max_residual: 0.012,
