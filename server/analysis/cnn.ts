@@ -28,7 +28,9 @@ export interface CnnResult {
 }
 
 export async function loadCnnModels(modelsDir: string): Promise<CnnModels> {
-  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  // Severity 3 (errors only): the graph optimiser's notes about unused initialisers in the
+  // published models are not the operator's concern.
+  const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 };
   const miniFasNet: CnnModels['miniFasNet'] = [];
   for (const spec of MINIFASNET_MODELS) {
     const file = path.join(modelsDir, spec.file);

@@ -99,47 +99,49 @@ describe('verdicts on real presentations', () => {
   }, 240_000);
 });
 
+// A page's side of the capture protocol, driven directly: the tamper and retention cases.
+
+/** Starts an attempt on a new session as the page would; returns what a page holds. */
+async function startAttempt(riskLevel = 'standard', on: LivegateServer = server) {
+  const s = await on.createSession({ risk_level: riskLevel });
+  const token = new URL(s.url).hash.slice(1);
+  const headers = { authorization: `Capture ${token}`, 'content-type': 'application/json' };
+  const res = await fetch(`${on.origin}/v1/capture/${s.session_id}/start`, { method: 'POST', headers, body: JSON.stringify({ device_profile: bonaFide!.recorded.attempt.device_profile }) });
+  expect(res.status).toBe(200);
+  const start = (await res.json()) as { attempt_id: string; nonce: string };
+  return { server: on, session_id: s.session_id, token, ...start, started: Date.now() };
+}
+type Attempt = Awaited<ReturnType<typeof startAttempt>>;
+
+const postChunk = (a: Attempt, body: Uint8Array) =>
+  fetch(`${a.server.origin}/v1/capture/${a.session_id}/chunk`, { method: 'POST', headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/cbor' }, body: Buffer.from(body) });
+
+/** Sends the recorded frames re-bound to this attempt (what a malicious page can do), then finishes. */
+async function sendAndFinish(a: Attempt, chunks: CaptureChunk[]) {
+  for (const chunk of chunks) {
+    const res = await postChunk(a, encodeCaptureChunk({ ...chunk, session_id: a.session_id, attempt_id: a.attempt_id, nonce: a.nonce }));
+    expect(res.status, await res.clone().text()).toBe(200);
+  }
+  // Finish no earlier than the frames' own clock allows (the server compares with its own).
+  const lastT = Math.max(...chunks.flatMap((c) => c.frames.map((f) => f.t)));
+  await new Promise((r) => setTimeout(r, Math.max(0, a.started + lastT - Date.now())));
+  const res = await fetch(`${a.server.origin}/v1/capture/${a.session_id}/finish`, {
+    method: 'POST',
+    headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ attempt_id: a.attempt_id, chunk_count: chunks.length, client_summary: bonaFide!.recorded.attempt.client_summary }),
+  });
+  expect(res.status).toBe(200);
+  const session = (await a.server.test.store.getSession(a.session_id))!;
+  const attempts = await a.server.test.store.listAttempts(a.session_id);
+  return { session, reasons: ((attempts.at(-1)?.result ?? {}) as { reasons?: string[] }).reasons ?? [] };
+}
+
+const recordedChunks = () => {
+  if (!bonaFide) throw new Error('the bona fide capture did not complete; its evidence feeds these cases');
+  return bonaFide.recorded.chunks.map((bytes) => decodeCaptureChunk(bytes));
+};
+
 describe('tampered evidence', () => {
-  /** Starts an attempt on a new session as the page would; returns what a page holds. */
-  async function startAttempt(riskLevel = 'standard') {
-    const s = await server.createSession({ risk_level: riskLevel });
-    const token = new URL(s.url).hash.slice(1);
-    const headers = { authorization: `Capture ${token}`, 'content-type': 'application/json' };
-    const res = await fetch(`${server.origin}/v1/capture/${s.session_id}/start`, { method: 'POST', headers, body: JSON.stringify({ device_profile: bonaFide!.recorded.attempt.device_profile }) });
-    expect(res.status).toBe(200);
-    const start = (await res.json()) as { attempt_id: string; nonce: string };
-    return { session_id: s.session_id, token, ...start, started: Date.now() };
-  }
-  type Attempt = Awaited<ReturnType<typeof startAttempt>>;
-
-  const postChunk = (a: Attempt, body: Uint8Array) =>
-    fetch(`${server.origin}/v1/capture/${a.session_id}/chunk`, { method: 'POST', headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/cbor' }, body: Buffer.from(body) });
-
-  /** Sends the recorded frames re-bound to this attempt (what a malicious page can do), then finishes. */
-  async function sendAndFinish(a: Attempt, chunks: CaptureChunk[]) {
-    for (const chunk of chunks) {
-      const res = await postChunk(a, encodeCaptureChunk({ ...chunk, session_id: a.session_id, attempt_id: a.attempt_id, nonce: a.nonce }));
-      expect(res.status, await res.clone().text()).toBe(200);
-    }
-    // Finish no earlier than the frames' own clock allows (the server compares with its own).
-    const lastT = Math.max(...chunks.flatMap((c) => c.frames.map((f) => f.t)));
-    await new Promise((r) => setTimeout(r, Math.max(0, a.started + lastT - Date.now())));
-    const res = await fetch(`${server.origin}/v1/capture/${a.session_id}/finish`, {
-      method: 'POST',
-      headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ attempt_id: a.attempt_id, chunk_count: chunks.length, client_summary: bonaFide!.recorded.attempt.client_summary }),
-    });
-    expect(res.status).toBe(200);
-    const session = (await server.test.store.getSession(a.session_id))!;
-    const attempts = await server.test.store.listAttempts(a.session_id);
-    return { session, reasons: ((attempts.at(-1)?.result ?? {}) as { reasons?: string[] }).reasons ?? [] };
-  }
-
-  const recordedChunks = () => {
-    if (!bonaFide) throw new Error('the bona fide capture did not complete; its evidence feeds these cases');
-    return bonaFide.recorded.chunks.map((bytes) => decodeCaptureChunk(bytes));
-  };
-
   it('client ROI numbers replaced by a made-up pulse: spoof, the client disagrees with the pixels', async () => {
     const chunks = recordedChunks();
     const frames = chunks.flatMap((c) => c.frames);
@@ -175,6 +177,21 @@ describe('tampered evidence', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bundle_invalid');
     expect(await server.test.store.listEvidenceChunks(a.attempt_id)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('evidence after the verdict', () => {
+  it('is purged at once when no retention period is set (the default); the attempt stays', async () => {
+    const plain = await startLivegate();
+    try {
+      const a = await startAttempt('standard', plain);
+      const { session } = await sendAndFinish(a, recordedChunks());
+      expect(session.status).toBe('completed');
+      expect(await plain.test.store.listEvidenceChunks(a.attempt_id)).toHaveLength(0);
+      expect((await plain.test.store.listAttempts(a.session_id)).map((x) => x.status)).toEqual(['analysed']);
+    } finally {
+      await plain.close();
+    }
   }, 60_000);
 });
 
