@@ -46,8 +46,6 @@ export interface PulseResult {
   snr_z: number;
   /** The extraction that found the stronger pulse (PULSE_METHODS_SERVER). */
   method: PulseMethod | null;
-  confident: boolean;
-  quality: number;
   /**
    * Server trace vs the client's ROI trace (fusion decides on `agreement` with the policy):
    * correlation of the detrended green traces, the median level gap (0..255) of the nine ROI
@@ -304,8 +302,6 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     snr_db: estimate?.snr_db ?? -Infinity,
     snr_z: estimate?.snr_z ?? -Infinity,
     method: estimate?.method ?? null,
-    confident: estimate?.confident ?? false,
-    quality: estimate?.quality ?? 0,
     trace_correlation: correlation,
     level_gap: levelGaps.length ? medianOf(levelGaps) : null,
     client_heart_rate_bpm: clientBpm,

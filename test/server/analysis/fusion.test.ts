@@ -18,7 +18,7 @@ function evidence(patch: { [K in keyof FrameEvidence]?: Partial<FrameEvidence[K]
         timing: { frames: 180, duration_ms: 5970, fps: 30, median_interval_ms: 33, p95_interval_ms: 40, max_gap_ms: 50, jitter_cv: 0.1, dropped_frames: 0, non_increasing: 0 },
       },
     },
-    pulse: { heart_rate_bpm: 66, snr_db: 6, snr_z: 7, method: 'green', confident: true, quality: 0.8, trace_correlation: 0.95, level_gap: 1.5, client_heart_rate_bpm: 64, frames_compared: 170 },
+    pulse: { heart_rate_bpm: 66, snr_db: 6, snr_z: 7, method: 'green', trace_correlation: 0.95, level_gap: 1.5, client_heart_rate_bpm: 64, frames_compared: 170 },
     motion: {
       planarity_residual: 0.03, planarity_ratio: 0.7, planar: false, planarity_evidence: 'non_planar', motion_energy: 0.01, shape_change: 0.03,
       landmark_noise: 0.002, pairs: 12, informative_pairs: 8, landmark_frames: 90, blinks: 1,
@@ -52,7 +52,7 @@ describe('fuse', () => {
 
   it('fails each standard check on its own with its reason', () => {
     const cases: Array<[string, FrameEvidence, CnnResult]> = [
-      ['pulse:not_detected', evidence({ pulse: { confident: false, snr_db: -4, snr_z: 0.4, quality: 0.1 } }), liveCnn],
+      ['pulse:not_detected', evidence({ pulse: { snr_db: -4, snr_z: 0.4 } }), liveCnn],
       ['pulse:not_detected', evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z - 0.1 } }), liveCnn],
       ['cnn:presentation_attack', evidence(), { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability - 0.01 }],
       ['cnn:no_face_in_crops', evidence(), { ...liveCnn, face_detected_ratio: 0.2 }],
