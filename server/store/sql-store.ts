@@ -346,6 +346,8 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at',
         [deliveryId],
       ),
+    pruneDeliveries: (before) =>
+      run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };
   return store;
 }

@@ -302,4 +302,10 @@ export interface Store {
   /** A no-op when the delivery no longer exists (its endpoint was deleted mid-attempt). */
   recordDeliveryAttempt(row: DeliveryAttemptRow): Promise<void>;
   listDeliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]>;
+  /**
+   * Deletes finished deliveries (delivered, failed, dead) last updated before `before` (epoch ms)
+   * with their attempt log: the outbox keeps history for a while, not forever. Pending ones stay.
+   * Returns how many deliveries went.
+   */
+  pruneDeliveries(before: number): Promise<number>;
 }

@@ -567,6 +567,22 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.listDeliveryAttempts(d2.id)).toEqual([]);
     });
 
+    it('prunes finished deliveries older than the cutoff with their attempt log; pending ones stay', async () => {
+      const e = endpoint();
+      await store.insertWebhookEndpoint(e);
+      const old = (status: DeliveryRow['status']) => delivery(e.id, { status, updated_at: T0 });
+      const rows = [old('delivered'), old('failed'), old('dead'), old('pending'), delivery(e.id, { status: 'delivered', updated_at: T0 + 10_000 })];
+      for (const d of rows) {
+        await store.enqueueDelivery(d);
+        await store.recordDeliveryAttempt({ delivery_id: d.id, attempt: 1, at: T0, status_code: 200, error: null, duration_ms: 5 });
+      }
+      expect(await store.pruneDeliveries(T0 + 5_000)).toBe(3);
+      expect((await store.listDeliveries(e.id)).map((d) => d.id).sort()).toEqual([rows[3].id, rows[4].id].sort());
+      expect(await store.listDeliveryAttempts(rows[0].id)).toEqual([]);
+      expect(await store.listDeliveryAttempts(rows[3].id)).toHaveLength(1);
+      expect(await store.pruneDeliveries(T0 + 5_000)).toBe(0);
+    });
+
     it('claims only due, unlocked, pending deliveries and locks them', async () => {
       const e = endpoint();
       await store.insertWebhookEndpoint(e);
