@@ -6,6 +6,13 @@ import { ALL_SCOPES, type ApiKeyRow, type Scope, type Store } from '../store/typ
 
 const KEY_PATTERN = /^lg_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a looked-up key row is reused without asking the store again. Every request still
+ * hashes and compares the presented secret; only the row is cached, so a key revoked from the
+ * CLI (another process) stops working within this delay.
+ */
+export const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
 
 export interface AuthContext {
   tenantId: string;
@@ -76,10 +83,21 @@ export async function createApiKey(
  */
 export function createApiKeyAuthenticator(store: Store, now: () => number = Date.now) {
   const lastTouched = new Map<string, number>();
+  const rows = new Map<string, { row: ApiKeyRow; until: number }>();
+  async function lookup(id: string): Promise<ApiKeyRow | null> {
+    const at = now();
+    const hit = rows.get(id);
+    if (hit && hit.until > at) return hit.row;
+    const row = await store.getApiKey(id);
+    if (rows.size >= KEY_CACHE_MAX) rows.clear();
+    if (row) rows.set(id, { row, until: at + KEY_CACHE_MS });
+    else rows.delete(id);
+    return row;
+  }
   return async function authenticate(presented: string | undefined): Promise<AuthContext> {
     if (!presented) throw new AppError('unauthorized', 'An API key is required.');
     const match = KEY_PATTERN.exec(presented);
-    const row = match ? await store.getApiKey(match[1]) : null;
+    const row = match ? await lookup(match[1]) : null;
     const expected = Buffer.from(row?.key_hash ?? '0'.repeat(64), 'hex');
     const actual = Buffer.from(hashSecret(presented), 'hex');
     // Compare even when the row is missing so timing does not reveal which key ids exist.

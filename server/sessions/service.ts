@@ -9,7 +9,7 @@ import { defaultPolicy, resolvePolicy, type PolicyConfig, type PolicyOverrides }
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
 import { assertNotLockedOut, type LockoutRule } from './lockout.ts';
-import { StoreError, TERMINAL_STATUSES, type AuditEventRow, type ReviewRow, type SessionRow, type SessionStatus as RowStatus, type Store } from '../store/types.ts';
+import { StoreError, TERMINAL_STATUSES, type AuditEventRow, type ReviewRow, type SessionRow, type SessionStatusRow, type SessionStatus as RowStatus, type Store } from '../store/types.ts';
 import type {
   AttestationView,
   AuditTrailView,
@@ -177,7 +177,7 @@ export function createSessionService(options: SessionServiceOptions) {
     };
   }
 
-  function statusView(row: SessionRow): SessionStatus {
+  function statusView(row: SessionStatusRow): SessionStatus {
     return {
       session_id: row.id,
       status: row.status,
@@ -261,6 +261,10 @@ export function createSessionService(options: SessionServiceOptions) {
 
     async getStatus(auth: AuthContext, id: string): Promise<SessionStatus> {
       requireScopeOf(auth, 'session:read');
+      // Polling clients hit this most: read the status columns only, and the whole row just when
+      // the session is due to expire on this read.
+      const row = isUuid(id) ? await store.getSessionStatus(id) : null;
+      if (row && row.tenant_id === auth.tenantId && !(ACTIVE.includes(row.status) && row.expires_at <= now())) return statusView(row);
       return statusView(await load(auth, id));
     },
 

@@ -9,7 +9,7 @@ import {
 import type { Dialect } from './migrations.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
-  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SigningKeyRow, Store, TenantRow,
+  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantRow,
   WebhookEndpointRow,
 } from './types.ts';
 import { StoreError } from './types.ts';
@@ -160,6 +160,8 @@ export function createSqlStore(driver: SqlDriver): Store {
     // Sessions
     insertSession: (row: SessionRow) => insert(SESSIONS, row),
     getSession: (id) => first<SessionRow>(SESSIONS, 'SELECT * FROM sessions WHERE id = ?', [id]),
+    getSessionStatus: (id) =>
+      first<SessionStatusRow>(SESSIONS, 'SELECT id, tenant_id, status, verdict, failure_reasons, completed_at, expires_at FROM sessions WHERE id = ?', [id]),
     findSessionByIdempotencyKey: (tenantId, key) =>
       first<SessionRow>(SESSIONS, 'SELECT * FROM sessions WHERE tenant_id = ? AND idempotency_key = ?', [tenantId, key]),
     async updateSession(id, fromStatuses: readonly SessionStatus[], patch: SessionPatch) {

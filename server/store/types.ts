@@ -35,6 +35,8 @@ export interface PolicyRow {
   updated_at: number;
 }
 
+export type SessionStatusRow = Pick<SessionRow, 'id' | 'tenant_id' | 'status' | 'verdict' | 'failure_reasons' | 'completed_at' | 'expires_at'>;
+
 export interface SessionRow {
   id: string;
   tenant_id: string;
@@ -228,6 +230,8 @@ export interface Store {
   /** Throws StoreError('conflict') when (tenant_id, idempotency_key) already exists. */
   insertSession(row: SessionRow): Promise<void>;
   getSession(id: string): Promise<SessionRow | null>;
+  /** Only what a status read shows (the hot path of polling clients): no policy or action JSON. */
+  getSessionStatus(id: string): Promise<SessionStatusRow | null>;
   findSessionByIdempotencyKey(tenantId: string, key: string): Promise<SessionRow | null>;
   /**
    * Compare-and-set: applies the patch only when the current status is one of `fromStatuses`.

@@ -2,6 +2,7 @@
 // a real `livegate start` child process (SQLite, then PostgreSQL), plus ES256 signs/verifies per
 // second (sign.bench.ts). Writes the "API" and "Signing" sections of docs/BENCHMARKS.md.
 import autocannon from 'autocannon';
+import { KEY_CACHE_MS } from '../../server/auth/api-keys.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { machineLine, median, writeBenchSection } from './lib/report.ts';
 import { startBenchServer } from './lib/server.ts';
@@ -67,14 +68,12 @@ ${rows.join('\n')}
 
 Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}.
 
-Why the targets are missed (profile of \`livegate start --cpu-prof\` under this load, 2026-11-22): the server is one
-Node process on one core of this VM and spends about 285 µs of CPU per status read — two SQLite
-queries (API key, session: ~25 % of busy time), row decoding with JSON columns (~12 %), socket
-writes (~15 %), Fastify routing, zod response validation and the rate limiter — while the load
-generator takes the other core. \`wrk\` (C) as the generator instead of autocannon gives about
-3,500 reads/s and 1,300 creates/s: the server, not the generator, is the limit. Routes to the
-targets: cache API-key lookups for a few seconds, select only the status columns for reads, and
-run one server process per core (stateless instances share the store).
+What a status read costs: one SQLite query for the status columns only (API-key rows are cached
+for ${KEY_CACHE_MS / 1000} s after a lookup; the secret is still hashed and compared on every request), Fastify
+routing, zod response validation and the rate limiter, on one Node process, while the load generator
+takes the other core. Run it on a quiet machine: figures taken while other work loaded these 2 cores
+came out at a third of these (1,024 creates/s and 2,955 reads/s on 2026-11-22). Beyond this, one
+server process per core (stateless instances share the store) is the next step.
 `;
 writeBenchSection('API', body);
 // The signing figures (target ≥ 3,000 signs/s) get their own section, written by the same run.

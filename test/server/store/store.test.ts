@@ -239,6 +239,14 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.getSession(crypto.randomUUID())).toBeNull();
     });
 
+    it('reads the status columns alone', async () => {
+      const s = session({ status: 'completed', verdict: 'spoof', failure_reasons: ['pulse:not_detected'], completed_at: T0 + 9 });
+      await store.insertSession(s);
+      const { id, tenant_id, status, verdict, failure_reasons, completed_at, expires_at } = s;
+      expect(await store.getSessionStatus(s.id)).toEqual({ id, tenant_id, status, verdict, failure_reasons, completed_at, expires_at });
+      expect(await store.getSessionStatus(crypto.randomUUID())).toBeNull();
+    });
+
     it('rejects a session for an unknown tenant', async () => {
       await expectStoreError(store.insertSession(session({ tenant_id: 'ten_ghost' })), 'not_found');
     });
