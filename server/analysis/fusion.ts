@@ -28,7 +28,7 @@ export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
 
 /**
  * Informative landmark pairs the residual threshold needs before it may fail a capture: a still
- * head yields 0-1 (its one pair can sit as low as a print's), a photo moved by hand 19-47 when the
+ * head yields 0-1 (its one pair can sit as low as a print's), a photo moved by hand 19-49 when the
  * page runs landmarks at full cadence (docs/CALIBRATION.md).
  */
 export const MOTION_MIN_PAIRS = 5;
@@ -95,7 +95,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
     })(),
     motion: (() => {
       // Only clear evidence fails: a photo moved by hand keeps a small homography residual over
-      // many informative pairs (0.012-0.014 measured, live heads 0.054-0.059); a still head gives
+      // many informative pairs (0.010-0.014 measured, live heads 0.054-0.063); a still head gives
       // too little motion to judge either way (docs/CALIBRATION.md).
       const rigid = motion.informative_pairs >= MOTION_MIN_PAIRS && motion.planarity_residual !== null && motion.planarity_residual < t.planarity_max_residual;
       if (motion.planarity_evidence === 'planar' || rigid) return { passed: false, strength: 0, reason: 'motion:planar' };
