@@ -14,8 +14,8 @@ export const CHECK_WEIGHTS = { pulse: 30, cnn: 35, motion: 15, light_challenge: 
 /**
  * The client's ROI numbers against the server's own sampling of the same crops (calibrated in
  * docs/CALIBRATION.md): the detrended green traces must correlate and the nine ROI means must sit
- * within a few levels of each other. Genuine captures measured correlation >= 0.89 and a gap
- * <= 1.7. The page's own heart rate is not compared: on a 6 s capture both sides' peaks are
+ * within a few levels of each other. Genuine captures measured correlation 0.82-0.99 and a gap
+ * <= 1.2. The page's own heart rate is not compared: on a 6 s capture both sides' peaks are
  * noisy (42 vs 60 bpm on one genuine capture), while the traces pin down the pixels exactly.
  */
 export const AGREEMENT = { min_frames: 30, min_correlation: 0.5, max_level_gap: 12 } as const;

@@ -12,7 +12,7 @@ export const ThresholdsSchema = z.object({
   pulse_min_snr_z: z.number().min(0).max(20).describe('Pulse SNR, in standard deviations above white noise fused the same way, at or above which a pulse counts as present'),
   cnn_min_live_probability: z.number().min(0).max(1).describe('MiniFASNet live probability at or above which the CNN check passes'),
   light_challenge_min_score: z.number().min(0).max(1).describe('Light-challenge response score at or above which the challenge passes'),
-  planarity_max_residual: z.number().min(0).max(1).describe('Homography residual / inter-ocular distance under which motion with at least 3 informative frame pairs counts as planar'),
+  planarity_max_residual: z.number().min(0).max(1).describe('Homography residual / inter-ocular distance under which motion with at least 5 informative frame pairs counts as planar'),
   min_face_present_ratio: z.number().min(0).max(1).describe('Share of frames with a face required by the quality gate'),
 });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
@@ -38,7 +38,8 @@ export const PolicyOverridesSchema = PolicyConfigSchema.omit({ thresholds: true 
   .strict();
 export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 
-// Thresholds are calibrated on ../shared/data/faces (docs/EVALUATION.md); change them here only.
+// Thresholds are calibrated on ../shared/data/faces (docs/CALIBRATION.md says how and on what);
+// change them here only.
 export const DEFAULT_THRESHOLDS: Thresholds = {
   min_score: 60,
   pulse_min_snr_z: 2,
