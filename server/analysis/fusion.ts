@@ -1,6 +1,6 @@
 // Fusion: per-check results and the policy's thresholds -> score 0-100, confidence, verdict.
 // Pure and synchronous; every threshold comes from the policy (server/policies/defaults.ts).
-import type { PolicyConfig } from '../policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, MOTION_MIN_PAIRS, type PolicyConfig } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -8,30 +8,11 @@ export type Outcome =
   | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Record<string, unknown>; reasons: string[] }
   | { kind: 'quality_failed'; reasons: string[]; checks: Record<string, unknown> };
 
-/** Relative weight of each check in the score (renormalised over the checks the policy requires). */
-export const CHECK_WEIGHTS = { pulse: 30, cnn: 35, motion: 15, light_challenge: 20 } as const;
-
-/**
- * The client's ROI numbers against the server's own sampling of the same crops (calibrated in
- * docs/CALIBRATION.md): the detrended green traces must correlate and the nine ROI means must sit
- * within a few levels of each other. Genuine captures measured correlation 0.82-0.99 and a gap
- * <= 1.2. The page's own heart rate is not compared: on a 6 s capture both sides' peaks are
- * noisy (42 vs 60 bpm on one genuine capture), while the traces pin down the pixels exactly.
- */
-export const AGREEMENT = { min_frames: 30, min_correlation: 0.5, max_level_gap: 12 } as const;
-
 /** Whether the client's trace describes the pixels the server sees (null: too little to compare). */
 export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
   if (pulse.frames_compared < AGREEMENT.min_frames || pulse.trace_correlation === null || pulse.level_gap === null) return null;
   return pulse.trace_correlation >= AGREEMENT.min_correlation && pulse.level_gap <= AGREEMENT.max_level_gap;
 }
-
-/**
- * Informative landmark pairs the residual threshold needs before it may fail a capture: a still
- * head yields 0-1 (its one pair can sit as low as a print's), a photo moved by hand 19-49 when the
- * page runs landmarks at full cadence (docs/CALIBRATION.md).
- */
-export const MOTION_MIN_PAIRS = 5;
 
 const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 const round = (v: number, digits = 3) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);

@@ -49,6 +49,27 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   min_face_present_ratio: 0.8,
 };
 
+// Fixed parts of the decision, documented with the thresholds (docs/CALIBRATION.md); not per policy.
+
+/** Relative weight of each check in the score (renormalised over the checks the policy requires). */
+export const CHECK_WEIGHTS = { pulse: 30, cnn: 35, motion: 15, light_challenge: 20 } as const;
+
+/**
+ * The client's ROI numbers against the server's own sampling of the same crops (calibrated in
+ * docs/CALIBRATION.md): the detrended green traces must correlate and the nine ROI means must sit
+ * within a few levels of each other. Genuine captures measured correlation 0.82-0.99 and a gap
+ * <= 1.2. The page's own heart rate is not compared: on a 6 s capture both sides' peaks are
+ * noisy (42 vs 60 bpm on one genuine capture), while the traces pin down the pixels exactly.
+ */
+export const AGREEMENT = { min_frames: 30, min_correlation: 0.5, max_level_gap: 12 } as const;
+
+/**
+ * Informative landmark pairs the residual threshold needs before it may fail a capture: a still
+ * head yields 0-1 (its one pair can sit as low as a print's), a photo moved by hand 19-49 when the
+ * page runs landmarks at full cadence (docs/CALIBRATION.md).
+ */
+export const MOTION_MIN_PAIRS = 5;
+
 export const RISK_LEVELS = {
   standard: {
     description: 'Everyday approvals: pulse, CNN anti-spoofing and motion/planarity must pass.',

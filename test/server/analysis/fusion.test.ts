@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
-import { AGREEMENT, CHECK_WEIGHTS, clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
-import { defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
+import { clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
+import { AGREEMENT, CHECK_WEIGHTS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
 
 // A capture every check passes: confident pulse the client agrees with, a non-planar moving face,
 // a live CNN with a face in every crop, a strong light-challenge response.
