@@ -83,21 +83,35 @@ describe('verdicts on real presentations', () => {
   it('high risk, a recorded video injected through getUserMedia: spoof on the light challenge', async () => {
     // The injected stream plays a bona fide recording: pulse, CNN and motion are all a real face's,
     // but the face cannot turn the colours the screen flashes.
-    const webm = await injectedVideo(await camera(BONA_FIDE));
-    const browser = await launchChromium({ origin: server.origin });
-    try {
-      await browser.context.route(`${server.origin}/__injected/camera.webm`, (route) => route.fulfill({ path: webm, contentType: 'video/webm' }));
-      const r = await runPresentation(server, browser, { risk_level: 'high', initScript: GET_USER_MEDIA_OVERRIDE });
-      expect(r.status, describeRun(r)).toBe('completed');
-      expect(r.verdict, describeRun(r)).toBe('spoof');
-      // Only the light challenge failed: the injected stream itself passed for a live face.
-      expect(lastReasons(r).length, describeRun(r)).toBeGreaterThan(0);
-      expect(lastReasons(r).every((x) => x.startsWith('light_challenge:')), describeRun(r)).toBe(true);
-    } finally {
-      await browser.close();
-    }
+    const r = await runInjected(false);
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect(r.verdict, describeRun(r)).toBe('spoof');
+    // Only the light challenge failed: the injected stream itself passed for a live face.
+    expect(lastReasons(r).length, describeRun(r)).toBeGreaterThan(0);
+    expect(lastReasons(r).every((x) => x.startsWith('light_challenge:')), describeRun(r)).toBe(true);
+  }, 240_000);
+
+  it('high risk, the same video lit by the screen colours as a face in front of it would be: live', async () => {
+    // The control of the case above: the stream adds a little of the colour on screen to every
+    // frame as it is drawn (a face reflecting the display, simulated: the fake camera has no light).
+    const r = await runInjected(true);
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect(r.verdict, describeRun(r)).toBe('live');
+    expect((r.checks as { light_challenge: { passed: boolean } }).light_challenge.passed).toBe(true);
   }, 240_000);
 });
+
+/** A high-risk session whose camera is the bona fide recording injected through getUserMedia. */
+async function runInjected(reflect: boolean): Promise<PadRun> {
+  const webm = await injectedVideo(await camera(BONA_FIDE));
+  const browser = await launchChromium({ origin: server.origin });
+  try {
+    await browser.context.route(`${server.origin}/__injected/camera.webm`, (route) => route.fulfill({ path: webm, contentType: 'video/webm' }));
+    return await runPresentation(server, browser, { risk_level: 'high', initScript: getUserMediaOverride(reflect) });
+  } finally {
+    await browser.close();
+  }
+}
 
 // A page's side of the capture protocol, driven directly: the tamper and retention cases.
 
@@ -196,19 +210,37 @@ describe('evidence after the verdict', () => {
 });
 
 /**
- * Replaces getUserMedia with a stream played from a recording served on the page's own origin:
- * the injection a virtual camera or a hooked browser performs.
+ * Replaces getUserMedia with a stream played from a recording served on the page's own origin: the
+ * injection a virtual camera or a hooked browser performs. With `reflect`, every frame drawn also
+ * gets 4 % of the colour the light-challenge overlay shows at that moment, added like light.
  */
-const GET_USER_MEDIA_OVERRIDE = `(() => {
-  const inject = async () => {
+function getUserMediaOverride(reflect: boolean): string {
+  return `(() => {
+  const reflect = ${reflect};
+  navigator.mediaDevices.getUserMedia = async () => {
     const video = document.createElement('video');
     video.muted = true; video.loop = true; video.playsInline = true;
     video.src = '/__injected/camera.webm';
     await video.play();
-    return video.captureStream();
+    if (!reflect) return video.captureStream();
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    const g = canvas.getContext('2d');
+    setInterval(() => {
+      g.globalCompositeOperation = 'source-over';
+      g.drawImage(video, 0, 0);
+      const light = document.getElementById('light');
+      const m = light && !light.hidden ? /rgba?\\((\\d+), (\\d+), (\\d+)(, ([\\d.]+))?\\)/.exec(getComputedStyle(light).backgroundColor) : null;
+      if (m && m[5] !== '0') {
+        g.globalCompositeOperation = 'lighter';
+        g.fillStyle = 'rgba(' + m[1] + ', ' + m[2] + ', ' + m[3] + ', 0.04)';
+        g.fillRect(0, 0, canvas.width, canvas.height);
+      }
+    }, 1000 / 30);
+    return canvas.captureStream(30);
   };
-  navigator.mediaDevices.getUserMedia = inject;
 })();`;
+}
 
 /** The camera clip (y4m) as a VP8 WebM for a <video> element; cached beside it. */
 async function injectedVideo(y4m: string): Promise<string> {
