@@ -4,7 +4,7 @@
 // page would send them (re-bound to a new session, through the capture API).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,7 +247,6 @@ async function injectedVideo(y4m: string): Promise<string> {
   const out = join(Y4M_CACHE_DIR, `${y4m.split('/').pop()!.replace(/\.y4m$/, '')}.webm`);
   if (existsSync(out)) return out;
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', y4m, '-c:v', 'libvpx', '-b:v', '4M', '-crf', '6', `${out}.tmp.webm`]);
-  await run('mv', [`${out}.tmp.webm`, out]);
-  await readFile(out); // fail here, not in the browser, when ffmpeg wrote nothing
+  await rename(`${out}.tmp.webm`, out);
   return out;
 }
