@@ -165,6 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     webhooks.start();
     sweeper = setInterval(() => {
       sessions.sweepExpired().catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
+      sessions.queueMissedWebhooks().catch((err: unknown) => app.log.error({ err }, 'webhook recovery sweep failed'));
       // Evidence outlives its session's end by the retention period at most (expired and
       // cancelled sessions included, which never reach the analyzer's purge).
       store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));

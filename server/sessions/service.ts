@@ -26,7 +26,7 @@ export interface AttestationSigner {
 }
 
 export interface WebhookEmitter {
-  emit(tenantId: string, eventType: string, data: Record<string, unknown>): Promise<unknown>;
+  emit(tenantId: string, eventType: string, data: Record<string, unknown>, options?: { key?: string }): Promise<unknown>;
 }
 
 export interface SessionChange {
@@ -97,8 +97,11 @@ export function createSessionService(options: SessionServiceOptions) {
     if (row.cancel_reason) data.reason = row.cancel_reason;
     if (row.user_identifier) data.user_identifier = row.user_identifier;
     try {
-      await webhooks.emit(row.tenant_id, `session.${row.status}`, data);
+      // Keyed by session: a sweep that re-queues after a crash cannot queue the event twice.
+      await webhooks.emit(row.tenant_id, `session.${row.status}`, data, { key: row.id });
+      await store.updateSession(row.id, [row.status], { webhooks_queued_at: now() });
     } catch (err) {
+      // Left unmarked: queueMissedWebhooks picks the session up on a later sweep.
       options.logger?.error({ err, session_id: row.id }, 'webhook enqueue failed');
     }
   }
@@ -245,6 +248,7 @@ export function createSessionService(options: SessionServiceOptions) {
         opened_at: null,
         completed_at: null,
         updated_at: at,
+        webhooks_queued_at: null,
       };
       try {
         await store.insertSession(row);
@@ -424,6 +428,18 @@ export function createSessionService(options: SessionServiceOptions) {
     },
 
     /** Moves every stale active session to expired. Returns how many moved. */
+    /**
+     * Queues the webhooks of sessions that reached a terminal state but never got them queued
+     * (a crash or a store error between the state change and the enqueue). Sessions younger
+     * than `graceMs` are left to the request still handling them. Returns how many were queued.
+     */
+    async queueMissedWebhooks(graceMs = 30_000, limit = 100): Promise<number> {
+      if (!webhooks) return 0;
+      const rows = await store.listUnqueuedTerminalSessions(now() - graceMs, limit);
+      for (const row of rows) await notifyTerminal(row);
+      return rows.length;
+    },
+
     async sweepExpired(limit = 500): Promise<number> {
       const stale = await store.listExpiredSessions(now(), limit);
       let moved = 0;

@@ -219,5 +219,20 @@ CREATE INDEX webhook_delivery_attempts_delivery ON webhook_delivery_attempts (de
   },
 };
 
+/**
+ * When a terminal session's webhook deliveries were queued: the sweeper queues them for a session
+ * that ended without (a crash between the state change and the enqueue). Sessions that ended
+ * before this migration count as queued.
+ */
+const webhooksQueuedAt: Migration = {
+  version: 2,
+  name: 'sessions.webhooks_queued_at',
+  sql: (d) => `
+ALTER TABLE sessions ADD COLUMN webhooks_queued_at ${typesFor(d).ms};
+UPDATE sessions SET webhooks_queued_at = updated_at WHERE status IN ('completed', 'failed', 'expired', 'cancelled');
+CREATE INDEX sessions_webhooks_unqueued ON sessions (updated_at) WHERE webhooks_queued_at IS NULL;
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt];

@@ -40,6 +40,7 @@ const LIVE_STATUSES = `('pending', 'in_progress')`;
 
 const SESSION_PATCH_COLUMNS = [
   'status', 'attempts_used', 'verdict', 'failure_reasons', 'cancel_reason', 'opened_at', 'completed_at', 'updated_at',
+  'capture_token_hash', 'webhooks_queued_at',
 ] as const;
 const ATTEMPT_PATCH_COLUMNS = ['status', 'client_summary', 'result', 'finished_at'] as const;
 const DELIVERY_PATCH_COLUMNS = [
@@ -174,6 +175,13 @@ export function createSqlStore(driver: SqlDriver): Store {
         : `UPDATE sessions SET ${set.sql} WHERE ${where} RETURNING *`;
       return first<SessionRow>(SESSIONS, sql, [...set.params, id, ...fromStatuses]);
     },
+    listUnqueuedTerminalSessions: (endedBefore, limit) =>
+      many<SessionRow>(
+        SESSIONS,
+        `SELECT * FROM sessions WHERE webhooks_queued_at IS NULL AND status IN ('completed', 'failed', 'expired', 'cancelled')
+         AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
+        [endedBefore, limit],
+      ),
     listExpiredSessions: (now, limit) =>
       many<SessionRow>(
         SESSIONS,

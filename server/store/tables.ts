@@ -32,6 +32,7 @@ export const SESSIONS = table(
     'frame_count', 'timeout_s', 'max_attempts', 'attempts_used', 'user_identifier', 'audience', 'nonce',
     'policy_id', 'policy', 'metadata', 'capture_token_hash', 'idempotency_key', 'request_hash', 'verdict',
     'failure_reasons', 'cancel_reason', 'created_at', 'expires_at', 'opened_at', 'completed_at', 'updated_at',
+    'webhooks_queued_at',
   ],
   { action_details: 'json', policy: 'json', metadata: 'json', failure_reasons: 'json' },
 );

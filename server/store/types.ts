@@ -66,6 +66,8 @@ export interface SessionRow {
   opened_at: number | null;
   completed_at: number | null; // set on every terminal transition
   updated_at: number;
+  /** When the terminal status's webhook deliveries were queued (null: not yet). */
+  webhooks_queued_at: number | null;
 }
 
 export type SessionPatch = Partial<
@@ -80,6 +82,7 @@ export type SessionPatch = Partial<
     | 'completed_at'
     | 'updated_at'
     | 'capture_token_hash'
+    | 'webhooks_queued_at'
   >
 >;
 
@@ -232,6 +235,8 @@ export interface Store {
   getSession(id: string): Promise<SessionRow | null>;
   /** Only what a status read shows (the hot path of polling clients): no policy or action JSON. */
   getSessionStatus(id: string): Promise<SessionStatusRow | null>;
+  /** Terminal sessions whose webhook deliveries were never queued, ended before `endedBefore`, oldest first. */
+  listUnqueuedTerminalSessions(endedBefore: number, limit: number): Promise<SessionRow[]>;
   findSessionByIdempotencyKey(tenantId: string, key: string): Promise<SessionRow | null>;
   /**
    * Compare-and-set: applies the patch only when the current status is one of `fromStatuses`.

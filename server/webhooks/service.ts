@@ -3,8 +3,8 @@
 // All delivery state lives in the store, so a restart (or a second server on the same store)
 // picks up where the last one stopped: a claimed delivery whose process died becomes claimable
 // again once its `locked_until` passes.
-import { randomBytes } from 'node:crypto';
-import type { DeliveryRow, Store, WebhookEndpointRow } from '../store/types.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { StoreError, type DeliveryRow, type Store, type WebhookEndpointRow } from '../store/types.ts';
 import { AppError } from '../errors.ts';
 import {
   buildWebhookPayload,
@@ -97,8 +97,10 @@ export interface WebhookService {
   /**
    * Queues one delivery per enabled endpoint of the tenant subscribed to `eventType` (one of
    * WEBHOOK_EVENT_TYPES; anything else throws TypeError); returns the delivery ids.
+   * With `key` (e.g. the session id) the delivery ids derive from endpoint, event and key, so
+   * emitting the same event again queues nothing new: receivers see one `webhook-id`.
    */
-  emit(tenantId: string, eventType: string, data: Record<string, unknown>): Promise<string[]>;
+  emit(tenantId: string, eventType: string, data: Record<string, unknown>, options?: { key?: string }): Promise<string[]>;
   /** Starts the background delivery loop. */
   start(): void;
   /** Delivers (one attempt each) everything due now; for tests and CLI tools. */
@@ -208,7 +210,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     return deleted;
   }
 
-  async function emit(tenantId: string, eventType: string, data: Record<string, unknown>): Promise<string[]> {
+  async function emit(tenantId: string, eventType: string, data: Record<string, unknown>, options: { key?: string } = {}): Promise<string[]> {
     // A programming error, not user input: the session service emits `session.<terminal status>`.
     if (!isWebhookEventType(eventType)) throw new TypeError(`Unknown webhook event type: ${eventType}`);
     const at = now();
@@ -219,7 +221,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     for (const endpoint of endpoints) {
       if (!endpoint.enabled || !endpointWantsEvent(endpoint.events, eventType)) continue;
       const row: DeliveryRow = {
-        id: `msg_${randomBytes(16).toString('base64url')}`,
+        id: options.key === undefined ? `msg_${randomBytes(16).toString('base64url')}` : `msg_${createHash('sha256').update(`${endpoint.id}\0${eventType}\0${options.key}`).digest('base64url').slice(0, 22)}`,
         endpoint_id: endpoint.id,
         tenant_id: tenantId,
         event_type: eventType,
@@ -233,7 +235,13 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         updated_at: at,
         locked_until: null,
       };
-      await store.enqueueDelivery(row);
+      try {
+        await store.enqueueDelivery(row);
+      } catch (err) {
+        // The same keyed event was queued before (a retried emit): nothing to add.
+        if (options.key !== undefined && err instanceof StoreError && err.code === 'conflict') continue;
+        throw err;
+      }
       ids.push(row.id);
     }
     if (ids.length > 0) {

@@ -56,6 +56,10 @@ describe('REST API v1', () => {
     const again = await create({ action_description: ACTION }, { 'idempotency-key': 'k-1' });
     expect(again.statusCode).toBe(201);
     expect(again.json().session_id).toBe(first.session_id);
+    // The replay's URL carries a fresh capture token that replaces the first one.
+    const bootstrap = (url: string) => t.app.inject({ url: `/v1/capture/${first.session_id}`, headers: { authorization: `Capture ${url.split('#')[1]}` } });
+    expect((await bootstrap(again.json().verification_url)).statusCode).toBe(200);
+    expect((await bootstrap(first.verification_url)).statusCode).toBe(401);
     const other = await create({ action_description: 'something else' }, { 'idempotency-key': 'k-1' });
     expect(other.statusCode).toBe(409);
     expect(other.json().error.code).toBe('idempotency_conflict');

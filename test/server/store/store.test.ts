@@ -47,6 +47,7 @@ function session(over: Partial<SessionRow> = {}): SessionRow {
     opened_at: null,
     completed_at: null,
     updated_at: T0,
+    webhooks_queued_at: null,
     ...over,
   };
 }
@@ -150,6 +151,21 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.countTenants()).toBe(2);
     });
 
+    it('version 2 counts sessions that ended before it as having their webhooks queued', async () => {
+      await useDatabase({ fresh: true });
+      const ended = session({ status: 'completed', verdict: 'live', completed_at: T0 + 5, updated_at: T0 + 5 });
+      const open = session();
+      await store.insertSession(ended);
+      await store.insertSession(open);
+      // Back to version 1, data kept; then upgrade.
+      await db.query('DROP INDEX sessions_webhooks_unqueued');
+      await db.query('ALTER TABLE sessions DROP COLUMN webhooks_queued_at');
+      await db.query('DELETE FROM schema_migrations WHERE version = 2');
+      await store.migrate();
+      expect((await store.getSession(ended.id))?.webhooks_queued_at).toBe(T0 + 5);
+      expect((await store.getSession(open.id))?.webhooks_queued_at).toBeNull();
+    });
+
     it('survive two instances migrating the same fresh database at once', async () => {
       const fresh = await factory.open({ fresh: true });
       const other = await fresh.second();
@@ -237,6 +253,23 @@ describe.each(factories)('Store on $name', (factory) => {
       await store.insertSession(s);
       expect(await store.getSession(s.id)).toEqual(s);
       expect(await store.getSession(crypto.randomUUID())).toBeNull();
+    });
+
+    it('lists terminal sessions whose webhooks were never queued, oldest first', async () => {
+      const unqueued = [
+        session({ status: 'failed', updated_at: T0 + 2 }),
+        session({ status: 'completed', verdict: 'spoof', updated_at: T0 + 1 }),
+      ];
+      const others = [
+        session({ status: 'cancelled', updated_at: T0, webhooks_queued_at: T0 }),
+        session({ status: 'in_progress', updated_at: T0 }),
+        session({ status: 'expired', updated_at: T0 + 10_000 }),
+      ];
+      for (const row of [...unqueued, ...others]) await store.insertSession(row);
+      expect((await store.listUnqueuedTerminalSessions(T0 + 5_000, 10)).map((r) => r.id)).toEqual([unqueued[1].id, unqueued[0].id]);
+      expect(await store.listUnqueuedTerminalSessions(T0 + 5_000, 1)).toHaveLength(1);
+      await store.updateSession(unqueued[1].id, ['completed'], { webhooks_queued_at: T0 + 6_000 });
+      expect((await store.listUnqueuedTerminalSessions(T0 + 5_000, 10)).map((r) => r.id)).toEqual([unqueued[0].id]);
     });
 
     it('reads the status columns alone', async () => {
