@@ -181,7 +181,9 @@ function createLandmarksService() {
           b.frames++;
           const now = performance.now();
           if (now >= next) {
-            next = now + 1000 / hz;
+            // Hold the average rate between camera frames (18 Hz on a 30 fps camera alternates one
+            // and two frame gaps) instead of rounding down to 30/n Hz; never bank more than one slot.
+            next = Math.max(next + 1000 / hz, now);
             const r = api.detect(value, performance.timeOrigin + now);
             if (r) {
               b.detections++;
