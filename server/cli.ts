@@ -149,9 +149,17 @@ function registerMcpCommand(program: Command): void {
     .addOption(dataOption())
     .addOption(databaseOption())
     .option('--url <url>', 'remote Livegate base URL (needs LIVEGATE_API_KEY)')
-    .action(async (flags: StoreFlags & { url?: string }) => {
+    .option('--serve', 'embedded: also serve the verification page, API and /mcp over HTTP, as `livegate start` does')
+    .option('--port <port>', 'with --serve: port [env LIVEGATE_PORT, default 8787]')
+    .option('--host <host>', 'with --serve: interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
+    .option('--public-url <url>', 'URL people reach the page at [env LIVEGATE_PUBLIC_URL]')
+    .option('--models <dir>', 'with --serve: model directory [env LIVEGATE_MODELS, default ./models]')
+    .action(async (flags: StoreFlags & { url?: string; serve?: boolean; port?: string; host?: string; publicUrl?: string; models?: string }) => {
+      if (flags.url && flags.serve) throw new AppError('invalid_request', '--serve runs an embedded server; it cannot be combined with --url.', { hint: 'Drop --url to serve from the local store, or drop --serve to drive the remote server.' });
       const { runStdio } = await import('./mcp/stdio.ts');
-      await runStdio({ url: flags.url, config: configFrom({ data: flags.data, databaseUrl: flags.databaseUrl, logLevel: 'silent' }) });
+      const { url, serve, models, ...rest } = flags;
+      // Logs stay off: stdout carries only JSON-RPC.
+      await runStdio({ url, serve, config: configFrom({ ...rest, modelsDir: models, logLevel: 'silent' }) });
     });
 }
 

@@ -1,6 +1,7 @@
 // `livegate mcp`: the MCP server over stdio. Embedded: the store in --data (the same services as
-// `livegate start`, without listening), acting as the default tenant with every scope, or as the
-// key in LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
+// `livegate start`; with --serve it also listens, serving the verification page and analysing
+// captures itself), acting as the default tenant with every scope, or as the key in
+// LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
 // stdout carries only JSON-RPC; messages for the person go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Readable, Writable } from 'node:stream';
@@ -20,6 +21,8 @@ import { createServer } from './server.ts';
 export interface StdioOptions {
   config: Config;
   url?: string;
+  /** Embedded only: also listen on the config's host and port (page, capture API, REST, /mcp). */
+  serve?: boolean;
   env?: NodeJS.ProcessEnv;
   stdin?: Readable;
   stdout?: Writable;
@@ -53,9 +56,13 @@ export async function runStdio(options: StdioOptions): Promise<void> {
         stderr.write(`livegate: created the default tenant in ${config.dataDir}; its first API key (shown once): ${created.key}\n`);
       }
       // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
-      // No analyzer: captures reach the process that serves the page, never this one.
-      const app = await buildApp({ config, store, background: true, analyzer: false });
+      // Without --serve no analyzer: captures reach the process that serves the page.
+      const app = await buildApp({ config, store, background: true, ...(options.serve ? {} : { analyzer: false }) });
       cleanups.unshift(() => app.close());
+      if (options.serve) {
+        await app.listen({ port: config.port, host: config.host });
+        stderr.write(`livegate mcp: serving the verification page and API at ${config.publicUrl}\n`);
+      }
       let auth: AuthContext;
       if (apiKey) {
         auth = await app.services.authenticate(apiKey);
@@ -68,9 +75,9 @@ export async function runStdio(options: StdioOptions): Promise<void> {
         auth = { tenantId: DEFAULT_TENANT_ID, keyId: 'stdio', scopes: ALL_SCOPES };
       }
       const local = createLocalClientFactory(app.services)(auth);
-      // The page is served by `livegate start` on the same data: its changes happen in that
-      // process, so waits and subscriptions here poll the shared store.
-      client = { ...local, waitForTerminal: pollingWait(local.getStatus), watchSession: pollingWatch(local.getStatus) };
+      // Without --serve the page is served by `livegate start` on the same data: its changes
+      // happen in that process, so waits and subscriptions here poll the shared store.
+      client = options.serve ? local : { ...local, waitForTerminal: pollingWait(local.getStatus), watchSession: pollingWatch(local.getStatus) };
     } catch (err) {
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       throw err;

@@ -6,7 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, chown, constants, mkdtemp, readdir, readFile, rename, rm, statfs } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,17 +38,6 @@ async function newestBinDir(root: string): Promise<string> {
   throw new Error(`PostgreSQL binaries (initdb, pg_ctl) not found under ${root}/*/bin: run \`apt-get install postgresql\``);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {

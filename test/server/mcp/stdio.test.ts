@@ -13,6 +13,7 @@ import { loadConfig } from '../../../server/config.ts';
 import { openStore } from '../../../server/store/index.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { errorOf, structured } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -105,6 +106,41 @@ describe('livegate mcp (stdio, embedded store)', () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe('livegate mcp --serve (stdio, embedded store, serving the page itself)', () => {
+  it('hands out verification URLs its own HTTP listener answers: the page and the capture API', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-mcp-serve-'));
+    const port = await freePort();
+    const mcp = await spawnMcp(['--data', dataDir, '--serve', '--port', String(port)]);
+    try {
+      const created = structured<{ session_id: string; verification_url: string }>(
+        await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }),
+      );
+      const url = new URL(created.verification_url);
+      expect(url.origin).toBe(`http://127.0.0.1:${port}`);
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const bootstrap = await fetch(`${url.origin}/v1/capture/${created.session_id}`, { headers: { authorization: `Capture ${url.hash.slice(1)}` } });
+      expect(bootstrap.status).toBe(200);
+      expect(await bootstrap.json()).toMatchObject({ session_id: created.session_id, status: 'pending', action_description: ACTION });
+      expect(mcp.stderr()).toContain(`serving the verification page and API at http://127.0.0.1:${port}`);
+    } finally {
+      await mcp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --serve together with --url', async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, 'mcp', '--serve', '--url', 'http://127.0.0.1:1'], { cwd: ROOT }, (err, _stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot be combined with --url');
   });
 });
 
