@@ -1,27 +1,15 @@
 // The `livegate` command as a user runs it: real child processes over a real data dir.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring } from '../../server/attestation/keyring.ts';
 import { signAttestation } from '../../server/attestation/sign.ts';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
+import { CLI, livegate } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const CLI = path.resolve('server/cli.ts');
-
-async function livegate(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Starts `livegate start` and resolves once it prints its URL. */
 function startServer(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {

@@ -13,6 +13,7 @@ import { loadConfig } from '../../../server/config.ts';
 import { openStore } from '../../../server/store/index.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
+import { livegate } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { errorOf, structured } from './helpers.ts';
 
@@ -134,11 +135,7 @@ describe('livegate mcp --serve (stdio, embedded store, serving the page itself)'
   });
 
   it('refuses --serve together with --url', async () => {
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CLI, 'mcp', '--serve', '--url', 'http://127.0.0.1:1'], { cwd: ROOT }, (err, _stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-      );
-    });
+    const run = await livegate(['mcp', '--serve', '--url', 'http://127.0.0.1:1']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot be combined with --url');
   });
