@@ -131,8 +131,13 @@ export function createSessionService(options: SessionServiceOptions) {
   }
 
   /** Expiry holds on every read: a stale active session is moved to expired before it is returned. */
+  /** An active session past its expiry time: the next read moves it to expired. */
+  function dueToExpire(row: Pick<SessionRow, 'status' | 'expires_at'>): boolean {
+    return ACTIVE.includes(row.status) && row.expires_at <= now();
+  }
+
   async function applyExpiry(row: SessionRow): Promise<SessionRow> {
-    if (!ACTIVE.includes(row.status) || row.expires_at > now()) return row;
+    if (!dueToExpire(row)) return row;
     const moved = await transition(row, ACTIVE, 'expired', 'session_expired', { expired_at: iso(row.expires_at) });
     return moved ?? ((await store.getSession(row.id)) as SessionRow);
   }
@@ -268,7 +273,7 @@ export function createSessionService(options: SessionServiceOptions) {
       // Polling clients hit this most: read the status columns only, and the whole row just when
       // the session is due to expire on this read.
       const row = isUuid(id) ? await store.getSessionStatus(id) : null;
-      if (row && row.tenant_id === auth.tenantId && !(ACTIVE.includes(row.status) && row.expires_at <= now())) return statusView(row);
+      if (row && row.tenant_id === auth.tenantId && !dueToExpire(row)) return statusView(row);
       return statusView(await load(auth, id));
     },
 
@@ -427,7 +432,6 @@ export function createSessionService(options: SessionServiceOptions) {
       });
     },
 
-    /** Moves every stale active session to expired. Returns how many moved. */
     /**
      * Queues the webhooks of sessions that reached a terminal state but never got them queued
      * (a crash or a store error between the state change and the enqueue). Sessions younger
@@ -440,6 +444,7 @@ export function createSessionService(options: SessionServiceOptions) {
       return rows.length;
     },
 
+    /** Moves every stale active session to expired. Returns how many moved. */
     async sweepExpired(limit = 500): Promise<number> {
       const stale = await store.listExpiredSessions(now(), limit);
       let moved = 0;
