@@ -12,7 +12,7 @@ import type {
   PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantRow,
   WebhookEndpointRow,
 } from './types.ts';
-import { StoreError } from './types.ts';
+import { StoreError, TERMINAL_STATUSES } from './types.ts';
 
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
 export type SqlRow = Record<string, unknown>;
@@ -37,6 +37,7 @@ export interface SqlDriver {
 }
 
 const LIVE_STATUSES = `('pending', 'in_progress')`;
+const ENDED_STATUSES = `(${TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 const SESSION_PATCH_COLUMNS = [
   'status', 'attempts_used', 'verdict', 'failure_reasons', 'cancel_reason', 'opened_at', 'completed_at', 'updated_at',
@@ -178,7 +179,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     listUnqueuedTerminalSessions: (endedBefore, limit) =>
       many<SessionRow>(
         SESSIONS,
-        `SELECT * FROM sessions WHERE webhooks_queued_at IS NULL AND status IN ('completed', 'failed', 'expired', 'cancelled')
+        `SELECT * FROM sessions WHERE webhooks_queued_at IS NULL AND status IN ${ENDED_STATUSES}
          AND updated_at < ? ORDER BY updated_at, id LIMIT ?`,
         [endedBefore, limit],
       ),
@@ -250,7 +251,7 @@ export function createSqlStore(driver: SqlDriver): Store {
       run(
         `DELETE FROM evidence_chunks WHERE attempt_id IN (
            SELECT a.id FROM attempts a JOIN sessions s ON s.id = a.session_id
-           WHERE s.status IN ('completed', 'failed', 'expired', 'cancelled') AND s.updated_at < ?)`,
+           WHERE s.status IN ${ENDED_STATUSES} AND s.updated_at < ?)`,
         [endedBefore],
       ),
 
