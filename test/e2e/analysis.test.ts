@@ -33,7 +33,7 @@ const item = (id: string) => {
   if (!found) throw new Error(`${id} is not in ${FACES_DIR}/manifest.json`);
   return found;
 };
-const camera = (id: string) => cameraMediaFor(FACES_DIR, item(id) as Parameters<typeof cameraMediaFor>[1]);
+const camera = (id: string) => cameraMediaFor(FACES_DIR, item(id));
 const lastReasons = (r: PadRun) => r.attempts.at(-1)?.reasons ?? [];
 const describeRun = (r: PadRun) => JSON.stringify({ status: r.status, verdict: r.verdict, score: r.score, page: r.page_result, attempts: r.attempts.map((a) => [a.status, a.reasons]), checks: r.checks });
 
