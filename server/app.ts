@@ -92,7 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, now });
+  const webhooks = createWebhookService({ store, logger: app.log, now, allowPrivate: config.webhookAllowPrivate });
   const sessions = createSessionService({
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },

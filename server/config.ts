@@ -38,6 +38,7 @@ export const ConfigSchema = z
     lab: bool,
     trustProxy: bool,
     allowedHosts: z.array(z.string()).optional(),
+    webhookAllowPrivate: bool,
   })
   .transform((c) => ({
     ...c,
@@ -69,6 +70,7 @@ export const DEFAULTS = {
   lockoutDurationS: 1800,
   lab: false,
   trustProxy: false,
+  webhookAllowPrivate: false,
 } as const satisfies ConfigInput;
 
 /** Environment variable for each setting. */
@@ -95,6 +97,7 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   lab: 'LIVEGATE_LAB',
   trustProxy: 'LIVEGATE_TRUST_PROXY',
   allowedHosts: 'LIVEGATE_ALLOWED_HOSTS',
+  webhookAllowPrivate: 'LIVEGATE_WEBHOOK_ALLOW_PRIVATE',
 };
 
 export class ConfigError extends Error {

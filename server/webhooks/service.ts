@@ -23,8 +23,8 @@ import {
   type AttemptDecision,
   type RetryPolicy,
 } from './retry-policy.ts';
-import { sendWebhook } from './send.ts';
-import { redactWebhookUrl, validateWebhookUrl } from './url.ts';
+import { sendWebhook, type WebhookResolver } from './send.ts';
+import { redactWebhookUrl, validateWebhookUrl, type AddressPolicy } from './url.ts';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -48,7 +48,14 @@ export interface WebhookLogger {
 export interface WebhookServiceOptions {
   store: Store;
   logger: WebhookLogger;
-  fetch?: typeof globalThis.fetch;
+  /**
+   * LIVEGATE_WEBHOOK_ALLOW_PRIVATE: let receivers live on loopback, private, link-local, CGNAT and
+   * ULA addresses and internal names. Off by default: the SSRF guard refuses them at registration
+   * and at every delivery.
+   */
+  allowPrivate?: boolean;
+  /** Host name resolution for deliveries (the system resolver by default). */
+  resolve?: WebhookResolver;
   /** Clock in epoch ms; drives scheduling and the signature timestamp. */
   now?: () => number;
   /** Uniform [0, 1) source for retry jitter. */
@@ -111,7 +118,8 @@ export interface WebhookService {
 
 export function createWebhookService(options: WebhookServiceOptions): WebhookService {
   const { store, logger } = options;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const addressPolicy: AddressPolicy = { allowPrivate: options.allowPrivate ?? false };
+  const resolve = options.resolve;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -162,7 +170,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   }
 
   async function createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint> {
-    const url = validateWebhookUrl(input.url);
+    const url = validateWebhookUrl(input.url, addressPolicy);
     const events = parseEvents(input.events);
     const existing = await store.listWebhookEndpoints(tenantId);
     if (existing.length >= maxEndpointsPerTenant) {
@@ -269,8 +277,9 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       msgId: delivery.id,
       body: JSON.stringify(delivery.payload),
       timestamp: new Date(startedAt),
-      fetch: fetchImpl,
       timeoutMs: requestTimeoutMs,
+      policy: addressPolicy,
+      resolve,
     });
     const durationMs = Math.round(performance.now() - started);
     const statusCode = result.kind === 'response' ? result.statusCode : null;

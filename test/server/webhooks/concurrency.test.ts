@@ -22,7 +22,7 @@ describe.each(bothBackends())('webhook delivery with two services on one $name d
     const target = await backend.newDatabase();
     stores = [await openTarget(target), await openTarget(target)];
     await addTenant(stores[0], TENANT);
-    services = stores.map((store) => createWebhookService({ store, logger: capturedLogger().logger, pollIntervalMs: 10, batchSize: 5 }));
+    services = stores.map((store) => createWebhookService({ store, logger: capturedLogger().logger, pollIntervalMs: 10, batchSize: 5, allowPrivate: true }));
     const endpoint = await services[0].createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     // Slow answers keep claims of both services in flight at the same time.

@@ -37,7 +37,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
   it('a delivery queued before a restart (after a failed attempt) arrives after it', async () => {
     const first = await openStore();
     await addTenant(first, TENANT);
-    const before = createWebhookService({ store: first, logger: capturedLogger().logger, baseDelayMs: 1, maxDelayMs: 1, random: () => 1 });
+    const before = createWebhookService({ store: first, logger: capturedLogger().logger, baseDelayMs: 1, maxDelayMs: 1, random: () => 1, allowPrivate: true });
     const endpoint = await before.createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     receiver.setReply((index) => ({ status: index === 0 ? 503 : 200 }));
@@ -48,7 +48,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
     stores.splice(stores.indexOf(first), 1);
 
     const second = await openStore();
-    const after = createWebhookService({ store: second, logger: capturedLogger().logger, pollIntervalMs: 20 });
+    const after = createWebhookService({ store: second, logger: capturedLogger().logger, pollIntervalMs: 20, allowPrivate: true });
     after.start();
     await receiver.waitFor(2);
     await after.close();
@@ -63,7 +63,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
     const store = await openStore();
     await addTenant(store, TENANT);
     const clock = movableClock();
-    const webhooks = createWebhookService({ store, logger: capturedLogger().logger, now: clock.now });
+    const webhooks = createWebhookService({ store, logger: capturedLogger().logger, now: clock.now, allowPrivate: true });
     const endpoint = await webhooks.createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     // The first request never gets an answer: the child is killed while waiting for it.

@@ -24,6 +24,8 @@ describe.each(bothBackends())('webhook service on $name', (backend) => {
       baseDelayMs: 1_000,
       maxDelayMs: 60_000,
       requestTimeoutMs: 2_000,
+      // The receiver listens on loopback: the single-host opt-in (ssrf.test.ts covers the guard).
+      allowPrivate: true,
       ...overrides,
     });
     services.push(created);
