@@ -174,7 +174,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as { code?: string }).code;
-    if (code === 'unavailable' || code === 'migration_failed') {
+    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed') {
       process.stderr.write(`livegate: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

@@ -1,8 +1,8 @@
-// The one file that listens: opens the store, prints the first key once, serves, and closes
-// gracefully on SIGINT/SIGTERM.
+// The one file that listens: opens the store, listens, then creates and prints the first key once
+// (an empty store only), and closes gracefully on SIGINT/SIGTERM.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import { ensureDefaultTenant } from './bootstrap.ts';
+import { ensureDefaultTenant, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { openStore } from './store/index.ts';
 
@@ -13,7 +13,6 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<FastifyInstance> {
   const out = options.out ?? process.stdout;
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const firstKey = await ensureDefaultTenant(store);
   let app: FastifyInstance;
   try {
     app = await buildApp({ config, store, background: true });
@@ -22,7 +21,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw err;
   }
   app.addHook('onClose', async () => store.close());
-  await app.listen({ port: config.port, host: config.host });
+  // Listen first: a start that cannot serve (port taken) must not create the first key it could
+  // never show.
+  await listenOrExplain(app, config);
+  const firstKey = await ensureDefaultTenant(store);
   if (firstKey) {
     out.write(
       [
