@@ -4,18 +4,25 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ensureDefaultTenant, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
 import { openStore } from './store/index.ts';
 
 export interface StartOptions {
   out?: { write(text: string): unknown };
+  /** Where notices about the data at rest go (created key file, tightened permissions); default stderr. */
+  notices?: { write(text: string): unknown };
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<FastifyInstance> {
   const out = options.out ?? process.stdout;
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const notices = options.notices ?? process.stderr;
+  const notice = (message: string) => notices.write(`livegate: ${message}\n`);
+  // Before the store: a PostgreSQL deployment without a key-encryption key stops here.
+  const { box: secrets } = loadSecretBox(config, process.env, notice);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ config, store, background: true });
+    app = await buildApp({ config, store, background: true, secrets });
   } catch (err) {
     await store.close();
     throw err;

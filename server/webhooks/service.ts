@@ -4,6 +4,8 @@
 // picks up where the last one stopped: a claimed delivery whose process died becomes claimable
 // again once its `locked_until` passes.
 import { createHash, randomBytes } from 'node:crypto';
+import { openWebhookSecret, sealWebhookSecret } from '../crypto/kek-store.ts';
+import type { SecretBox } from '../crypto/kek.ts';
 import { StoreError, type DeliveryRow, type Store, type WebhookEndpointRow } from '../store/types.ts';
 import { AppError } from '../errors.ts';
 import {
@@ -21,6 +23,7 @@ import {
   DEFAULT_MAX_CLIENT_ERROR_ATTEMPTS,
   DEFAULT_MAX_DELAY_MS,
   type AttemptDecision,
+  type AttemptResult,
   type RetryPolicy,
 } from './retry-policy.ts';
 import { sendWebhook, type WebhookResolver } from './send.ts';
@@ -48,6 +51,8 @@ export interface WebhookLogger {
 export interface WebhookServiceOptions {
   store: Store;
   logger: WebhookLogger;
+  /** Seals the endpoint secrets in the store (the key-encryption key, server/crypto/kek.ts). */
+  secrets: SecretBox;
   /**
    * LIVEGATE_WEBHOOK_ALLOW_PRIVATE: let receivers live on loopback, private, link-local, CGNAT and
    * ULA addresses and internal names. Off by default: the SSRF guard refuses them at registration
@@ -179,11 +184,13 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         details: { limit: maxEndpointsPerTenant },
       });
     }
+    const id = `wh_${randomBytes(12).toString('base64url')}`;
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const row: WebhookEndpointRow = {
-      id: `wh_${randomBytes(12).toString('base64url')}`,
+      id,
       tenant_id: tenantId,
       url,
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      secret: sealWebhookSecret(options.secrets, id, secret),
       events,
       enabled: true,
       disabled_reason: null,
@@ -191,7 +198,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     };
     await store.insertWebhookEndpoint(row);
     logger.info({ tenant_id: tenantId, endpoint_id: row.id, url: redactWebhookUrl(url), events }, 'webhook endpoint created');
-    return { id: row.id, url, events, secret: row.secret, created_at: new Date(row.created_at).toISOString() };
+    return { id: row.id, url, events, secret, created_at: new Date(row.created_at).toISOString() };
   }
 
   async function listEndpoints(tenantId: string): Promise<WebhookEndpointView[]> {
@@ -271,16 +278,26 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     const attempt = delivery.attempts + 1;
     const startedAt = now();
     const started = performance.now();
-    const result = await sendWebhook({
-      url: endpoint.url,
-      secret: endpoint.secret,
-      msgId: delivery.id,
-      body: JSON.stringify(delivery.payload),
-      timestamp: new Date(startedAt),
-      timeoutMs: requestTimeoutMs,
-      policy: addressPolicy,
-      resolve,
-    });
+    let secret: string | null = null;
+    let openError: string | null = null;
+    try {
+      secret = openWebhookSecret(options.secrets, endpoint.id, endpoint.secret);
+    } catch (err) {
+      openError = `cannot open the endpoint's signing secret: ${(err as Error).message}`;
+    }
+    const result: AttemptResult =
+      secret === null
+        ? { kind: 'error', error: openError! }
+        : await sendWebhook({
+            url: endpoint.url,
+            secret,
+            msgId: delivery.id,
+            body: JSON.stringify(delivery.payload),
+            timestamp: new Date(startedAt),
+            timeoutMs: requestTimeoutMs,
+            policy: addressPolicy,
+            resolve,
+          });
     const durationMs = Math.round(performance.now() - started);
     const statusCode = result.kind === 'response' ? result.statusCode : null;
     const error = result.kind === 'error' ? result.error : statusCode !== null && (statusCode < 200 || statusCode >= 300) ? `HTTP ${statusCode}` : null;

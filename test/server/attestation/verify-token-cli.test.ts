@@ -11,6 +11,7 @@ import { actionSha256 } from '../../../server/attestation/action-hash.ts';
 import { createKeyring, type Keyring } from '../../../server/attestation/keyring.ts';
 import { signAttestation } from '../../../server/attestation/sign.ts';
 import { ACTION, attestationBody, tempDb, type TempDb } from './helpers.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/livegate.js', import.meta.url));
 const ISS = 'https://livegate.test';
@@ -40,7 +41,7 @@ let jwksUrl: string;
 
 beforeAll(async () => {
   db = await tempDb();
-  keyring = createKeyring(await db.open(), { tokenTtlS: 600 });
+  keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: 600 });
   token = (await signAttestation(keyring, { iss: ISS, sub: 'alice', aud: 'acme', jti: 'sess-cli', nonce: 'n-1', attestation: attestationBody() })).token;
   const jwks = await keyring.jwks();
   jwksFile = join(db.file, '..', 'jwks.json');

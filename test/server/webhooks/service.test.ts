@@ -5,6 +5,7 @@ import { WEBHOOK_USER_AGENT } from '../../../server/webhooks/send.ts';
 import { createWebhookService, type WebhookService, type WebhookServiceOptions } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { addTenant, bothBackends, capturedLogger, movableClock, openTarget } from './setup.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const TENANT = 'tenant_a';
 
@@ -17,6 +18,7 @@ describe.each(bothBackends())('webhook service on $name', (backend) => {
 
   function service(overrides: Partial<WebhookServiceOptions> = {}): WebhookService {
     const created = createWebhookService({
+      secrets: testSecrets(),
       store,
       logger: log.logger,
       now: clock.now,

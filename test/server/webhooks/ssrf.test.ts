@@ -15,6 +15,7 @@ import { createWebhookService, type WebhookService, type WebhookServiceOptions }
 import { validateWebhookUrl } from '../../../server/webhooks/url.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { addTenant, bothBackends, capturedLogger, openTarget, sqliteBackend } from './setup.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const TENANT = 'tenant_a';
 
@@ -140,7 +141,7 @@ describe.each(bothBackends())('webhook delivery guard on $name', (backend) => {
   const services: WebhookService[] = [];
 
   function service(overrides: Partial<WebhookServiceOptions> = {}): WebhookService {
-    const created = createWebhookService({ store, logger: log.logger, random: () => 0.5, requestTimeoutMs: 2_000, ...overrides });
+    const created = createWebhookService({ secrets: testSecrets(), store, logger: log.logger, random: () => 0.5, requestTimeoutMs: 2_000, ...overrides });
     services.push(created);
     return created;
   }
