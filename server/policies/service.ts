@@ -36,9 +36,9 @@ export const PolicyView = z.object({
 });
 export type PolicyViewT = z.infer<typeof PolicyView>;
 
-const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
+const URL_FIELDS = ['success_redirect_url', 'failure_redirect_url'] as const;
 
-/** The page redirects people to these URLs and the server posts to the webhook: http(s) only. */
+/** The page redirects people to these URLs: http(s) only. */
 function checkUrls(config: PolicyConfig): void {
   for (const field of URL_FIELDS) {
     const value = config[field];
