@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
+import { installInputGuard } from './http/input-hooks.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -89,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installInputGuard(app);
 
   const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
