@@ -66,6 +66,8 @@ export async function mcpHttpPlugin(
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
     request.auth = await services.authenticate(presentedKey(request.headers));
+    // Tool results carry verification URLs (capture tokens) and attestation JWTs.
+    void reply.header('cache-control', 'no-store');
   });
 
   // preClose: open SSE streams would otherwise keep the HTTP server from closing.
