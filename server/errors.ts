@@ -41,6 +41,10 @@ export const ERROR_TABLE = {
   unsupported_media_type: { status: 415, hint: 'Send JSON with "Content-Type: application/json" (chunks: application/cbor).' },
   // 429
   rate_limited: { status: 429, hint: 'Slow down; retry after the number of seconds in Retry-After.' },
+  too_many_mcp_sessions: {
+    status: 429,
+    hint: 'Close MCP sessions you no longer use (DELETE /mcp with their mcp-session-id), or wait: idle ones expire. The caps are LIVEGATE_MCP_MAX_SESSIONS_PER_KEY and LIVEGATE_MCP_MAX_SESSIONS_PER_TENANT.',
+  },
   // 5xx
   internal_error: { status: 500, hint: 'Retry later; if it persists, report it with the request id.' },
   service_unavailable: { status: 503, hint: 'A dependency is unavailable; retry later.' },
