@@ -46,7 +46,7 @@ async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config
 /** withStore for commands that read or write sealed secrets: the key-encryption key is loaded first. */
 async function withSecrets<T>(flags: StoreFlags, fn: (store: Store, config: Config, secrets: SecretBox) => Promise<T>): Promise<T> {
   const config = configFrom(flags);
-  const { box } = loadSecretBox(config, process.env, notice);
+  const { box } = loadSecretBox(config, undefined, notice);
   return withStore(flags, (store) => fn(store, config, box));
 }
 

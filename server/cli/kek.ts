@@ -37,7 +37,7 @@ export function register(program: Command, deps: KekCommandDeps): void {
     .action(async (flags: StoreFlags) => {
       const config = deps.configFrom(flags);
       const notice = (message: string) => process.stderr.write(`livegate: ${message}\n`);
-      const source = loadSecretBox(config, process.env, notice);
+      const source = loadSecretBox(config, undefined, notice);
       const store = await deps.openStoreFor(config);
       try {
         if (source.origin.kind === 'env') {

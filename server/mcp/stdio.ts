@@ -50,7 +50,7 @@ export async function runStdio(options: StdioOptions): Promise<void> {
     await client.whoami(); // fail now, with the server's own message, rather than on the first tool call
   } else {
     const notice = (message: string) => stderr.write(`livegate: ${message}\n`);
-    const { box: secrets } = loadSecretBox(config, options.env ?? process.env, notice);
+    const { box: secrets } = loadSecretBox(config, options.env, notice);
     const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
     cleanups.push(() => store.close());
     try {
