@@ -53,7 +53,7 @@ export function register(program: Command, deps: KekCommandDeps): void {
         const old = readKeyFile(path);
         const next = generateKek();
         writeKeyFile(path, [next, ...old]);
-        const result = await resealSecrets(store, createSecretBox([next, ...old]));
+        const result = await resealSecrets(store, createSecretBox([next, ...source.keys]));
         writeKeyFile(path, [next]);
         process.stdout.write(`${describe(result)} under the new key-encryption key ${kekId(next)} in ${path}; the old key(s) ${old.map(kekId).join(', ')} were removed.\n`);
         process.stdout.write('Back up the new key file now (apart from the database backups); backups taken before this rotation need the old key.\n');
