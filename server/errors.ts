@@ -7,6 +7,7 @@ export const ERROR_TABLE = {
   elicitation_cancelled: { status: 400, hint: 'Nothing was saved. Call the tool again, or pass every field yourself to skip the questions.' },
   bundle_invalid: { status: 400, hint: 'The evidence chunk could not be decoded; reload the page and capture again.' },
   nonce_mismatch: { status: 400, hint: 'The chunk belongs to another attempt; restart the capture.' },
+  policy_below_floor: { status: 400, hint: "Leave the named field out (the risk level's default applies) or make it stricter; policies can only tighten verification." },
   // 401
   unauthorized: { status: 401, hint: 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
   capture_token_invalid: { status: 401, hint: 'Open the verification link exactly as it was given to you; it carries its own token.' },

@@ -1,6 +1,6 @@
 // Session shapes shared by the REST API and the MCP tools.
 import { z } from 'zod';
-import { FRAME_COUNTS, PolicyOverridesSchema } from '../policies/defaults.ts';
+import { CHECKS, FRAME_COUNTS, PolicyOverridesSchema } from '../policies/defaults.ts';
 
 const frameCount = z
   .number()
@@ -79,6 +79,13 @@ export const Attestation = z.object({
   expires_at: z.string(),
   user_identifier: z.string().nullable(),
   checks: z.record(z.string(), z.unknown()),
+  // The effective policy (issue 11): what was required, so a relying party can demand minimums.
+  required_checks: z.array(z.enum(CHECKS)).describe('Checks the effective policy required for a live verdict'),
+  thresholds_sha256: z.string().describe('SHA-256 (hex) of the RFC 8785 canonical JSON of the effective thresholds'),
+  policy_id: z.string().nullable().describe('Stored policy the session used (null: risk-level defaults with inline overrides)'),
+  policy_version: z.number().int().nullable().describe('Version of that stored policy when the session was created'),
+  capture_duration_ms: z.number().int().describe('Length of the capture the policy asked for'),
+  light_challenge: z.boolean().describe('Whether the screen-light challenge ran in the analysed capture'),
 });
 export type AttestationView = z.infer<typeof Attestation>;
 
@@ -111,4 +118,6 @@ export interface VerdictEvidence {
   processing_ms: number;
   model_used?: string;
   failure_reasons?: string[];
+  /** Whether the light challenge ran (default: the checks carry a light_challenge result). */
+  light_challenge_ran?: boolean;
 }

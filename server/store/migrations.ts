@@ -234,5 +234,22 @@ CREATE INDEX sessions_webhooks_unqueued ON sessions (updated_at) WHERE webhooks_
 `,
 };
 
+/**
+ * Policy floor (issue 11): stored policies get a version (carried in attestations), and each
+ * tenant may store a floor of minimums that every session's policy must meet.
+ */
+const policyFloor: Migration = {
+  version: 3,
+  name: 'policies.version and tenant_policy_floors',
+  sql: (d) => `
+ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE tenant_policy_floors (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  floor ${typesFor(d).json} NOT NULL,
+  updated_at ${typesFor(d).ms} NOT NULL
+);
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, policyFloor];

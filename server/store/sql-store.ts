@@ -4,13 +4,13 @@
 import type { ColumnKind, TableSpec } from './tables.ts';
 import {
   API_KEYS, ATTEMPTS, ATTESTATIONS, AUDIT_EVENTS, EVIDENCE_CHUNKS, POLICIES, REVIEWS, SESSIONS, SIGNING_KEYS,
-  TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
+  TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
-  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantRow,
-  WebhookEndpointRow,
+  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
+  TenantRow, WebhookEndpointRow,
 } from './types.ts';
 import { StoreError, TERMINAL_STATUSES } from './types.ts';
 
@@ -155,9 +155,17 @@ export function createSqlStore(driver: SqlDriver): Store {
     updatePolicy: (tenantId, id, config, name, at) =>
       first<PolicyRow>(
         POLICIES,
-        'UPDATE policies SET config = ?, name = ?, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING *',
+        'UPDATE policies SET config = ?, name = ?, updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id = ? RETURNING *',
         [param(POLICIES, 'config', config), name, at, tenantId, id],
       ),
+    getTenantPolicyFloor: (tenantId) =>
+      first<TenantPolicyFloorRow>(TENANT_POLICY_FLOORS, 'SELECT * FROM tenant_policy_floors WHERE tenant_id = ?', [tenantId]),
+    async setTenantPolicyFloor(row: TenantPolicyFloorRow) {
+      await run(
+        'INSERT INTO tenant_policy_floors (tenant_id, floor, updated_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET floor = excluded.floor, updated_at = excluded.updated_at',
+        [row.tenant_id, param(TENANT_POLICY_FLOORS, 'floor', row.floor), row.updated_at],
+      );
+    },
 
     // Sessions
     insertSession: (row: SessionRow) => insert(SESSIONS, row),
