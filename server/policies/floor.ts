@@ -82,7 +82,7 @@ export function effectiveFloor(riskLevel: RiskLevel, tenant: TenantFloor = {}): 
   if (riskLevel === 'high') for (const check of HIGH_RISK_CHECKS) checks.add(check);
   return {
     risk_level: riskLevel,
-    required_checks: CHECKS.filter((c) => checks.has(c)),
+    required_checks: [...checks],
     frame_count: stricter(FIELD_DIRECTIONS.frame_count, base.frame_count, tenant.frame_count ?? base.frame_count) as FrameCount,
     capture_duration_ms: stricter(FIELD_DIRECTIONS.capture_duration_ms, base.capture_duration_ms, tenant.capture_duration_ms ?? base.capture_duration_ms),
     thresholds,
@@ -91,7 +91,7 @@ export function effectiveFloor(riskLevel: RiskLevel, tenant: TenantFloor = {}): 
 
 /**
  * Raises a policy to the floor wherever it is weaker (for policies a person with policy:write
- * stored before the floor was raised: the floor wins). Checks stay in CHECKS order.
+ * stored before the floor was raised: the floor wins). Missing checks are appended.
  */
 export function liftToFloor(config: PolicyConfig, floor: PolicyFloor): PolicyConfig {
   const checks = new Set<CheckName>([...config.required_checks, ...floor.required_checks]);
@@ -102,7 +102,7 @@ export function liftToFloor(config: PolicyConfig, floor: PolicyFloor): PolicyCon
   return {
     ...config,
     risk_level: riskAtLeast(config.risk_level, floor.risk_level) ? config.risk_level : floor.risk_level,
-    required_checks: CHECKS.filter((c) => checks.has(c)),
+    required_checks: [...checks],
     frame_count: stricter(FIELD_DIRECTIONS.frame_count, config.frame_count, floor.frame_count) as FrameCount,
     capture_duration_ms: stricter(FIELD_DIRECTIONS.capture_duration_ms, config.capture_duration_ms, floor.capture_duration_ms),
     thresholds,
@@ -171,7 +171,7 @@ export function tightenFloor(...parts: TenantFloor[]): TenantFloor {
   const out: TenantFloor = {};
   for (const part of parts) {
     if (part.risk_level && !(out.risk_level && riskAtLeast(out.risk_level, part.risk_level))) out.risk_level = part.risk_level;
-    if (part.required_checks) out.required_checks = CHECKS.filter((c) => out.required_checks?.includes(c) || part.required_checks?.includes(c));
+    if (part.required_checks) out.required_checks = [...new Set([...(out.required_checks ?? []), ...part.required_checks])];
     for (const field of Object.keys(FIELD_DIRECTIONS) as (keyof typeof FIELD_DIRECTIONS)[]) {
       const value = part[field];
       if (value !== undefined) (out as Record<string, number>)[field] = out[field] === undefined ? value : stricter(FIELD_DIRECTIONS[field], out[field], value);

@@ -18,11 +18,11 @@ export function checkPolicyUrls(config: Pick<PolicyConfig, (typeof URL_FIELDS)[n
     try {
       protocol = new URL(value).protocol;
     } catch {
-      throw new AppError('invalid_request', `${prefix}${field}: not a valid URL.`, { details: { field: `${prefix}${field}` } });
+      throw new AppError('invalid_request', `${prefix}${field}: not a valid URL.`, { details: { field } });
     }
     if (protocol !== 'http:' && protocol !== 'https:') {
       throw new AppError('invalid_request', `${prefix}${field}: only http and https URLs are allowed, not "${protocol.replace(/:$/, '')}".`, {
-        details: { field: `${prefix}${field}` },
+        details: { field },
       });
     }
   }

@@ -79,13 +79,14 @@ export const Attestation = z.object({
   expires_at: z.string(),
   user_identifier: z.string().nullable(),
   checks: z.record(z.string(), z.unknown()),
-  // The effective policy (issue 11): what was required, so a relying party can demand minimums.
-  required_checks: z.array(z.enum(CHECKS)).describe('Checks the effective policy required for a live verdict'),
-  thresholds_sha256: z.string().describe('SHA-256 (hex) of the RFC 8785 canonical JSON of the effective thresholds'),
-  policy_id: z.string().nullable().describe('Stored policy the session used (null: risk-level defaults with inline overrides)'),
-  policy_version: z.number().int().nullable().describe('Version of that stored policy when the session was created'),
-  capture_duration_ms: z.number().int().describe('Length of the capture the policy asked for'),
-  light_challenge: z.boolean().describe('Whether the screen-light challenge ran in the analysed capture'),
+  // The effective policy: what was required, so a relying party can demand minimums. Optional only
+  // because attestations signed before these fields existed lack them; every new one has all six.
+  required_checks: z.array(z.enum(CHECKS)).describe('Checks the effective policy required for a live verdict').optional(),
+  thresholds_sha256: z.string().describe('SHA-256 (hex) of the RFC 8785 canonical JSON of the effective thresholds').optional(),
+  policy_id: z.string().nullable().describe('Stored policy the session used (null: risk-level defaults with inline overrides)').optional(),
+  policy_version: z.number().int().nullable().describe('Version of that stored policy when the session was created').optional(),
+  capture_duration_ms: z.number().int().describe('Length of the capture the policy asked for').optional(),
+  light_challenge: z.boolean().describe('Whether the screen-light challenge ran in the analysed capture').optional(),
 });
 export type AttestationView = z.infer<typeof Attestation>;
 
