@@ -110,7 +110,8 @@ export function createServer(deps: CreateServerDeps): McpServer {
     annotations: READ,
     run: async ({ session_id }, extra) => {
       const status = await clientFor(extra).getStatus(session_id);
-      return ok(status, `Session ${session_id} is ${status.status}${status.verdict ? ` (verdict: ${status.verdict})` : ''}.`);
+      const verdict = status.verdict ? ` (verdict: ${status.verdict}${status.verdict === 'live' ? '' : ' — do not proceed'})` : '';
+      return ok(status, `Session ${session_id} is ${status.status}${verdict}.`);
     },
   });
 

@@ -99,6 +99,7 @@ describe('MCP decisions', () => {
     expect(text(waited)).toMatch(/^Session ended: completed, verdict spoof — do not proceed\./);
     expect(structured(waited)).toMatchObject({ status: 'completed', verdict: 'spoof', timed_out: false });
 
+    expect(text(await call('check_verification_status', { session_id: created.session_id }))).toMatch(/is completed \(verdict: spoof — do not proceed\)/);
     const result = await call('get_verification_result', { session_id: created.session_id });
     expect(text(result)).toMatch(/^Verdict spoof .*do not proceed/);
     expect(structured(result)).toMatchObject({ attestation: { verdict: 'spoof', required_checks: ['pulse', 'cnn', 'motion'], light_challenge: false, thresholds_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
