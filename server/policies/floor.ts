@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { CHECKS, defaultPolicy, FRAME_COUNTS, ThresholdsSchema, type CheckName, type FrameCount, type PolicyConfig, type Thresholds } from './defaults.ts';
+import { CHECKS, defaultPolicy, PolicyConfigSchema, ThresholdsSchema, type CheckName, type FrameCount, type PolicyConfig, type Thresholds } from './defaults.ts';
 
 /** Which way a number gets stricter. */
 export type Direction = 'higher' | 'lower';
@@ -39,15 +39,13 @@ export function riskAtLeast(level: RiskLevel, minimum: RiskLevel): boolean {
 /** Checks every high-risk session runs, whatever its overrides or stored policy say. */
 export const HIGH_RISK_CHECKS: readonly CheckName[] = ['light_challenge', 'cnn'];
 
-const frameCount = z.union(FRAME_COUNTS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<10>, z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<120>]);
-
 /** A tenant's minimums, applied on top of each risk level's defaults (the stricter value wins). */
 export const TenantFloorSchema = z
   .object({
     risk_level: z.enum(['standard', 'high']).optional().describe('Lowest risk level a session may use; also the default when a session names none'),
     required_checks: z.array(z.enum(CHECKS)).optional().describe('Checks every session must require, on top of its risk level’s'),
-    frame_count: frameCount.optional().describe('Fewest CNN frames per capture'),
-    capture_duration_ms: z.number().int().min(3000).max(30000).optional().describe('Shortest capture, in milliseconds'),
+    frame_count: PolicyConfigSchema.shape.frame_count.optional().describe('Fewest CNN frames per capture'),
+    capture_duration_ms: PolicyConfigSchema.shape.capture_duration_ms.optional().describe('Shortest capture, in milliseconds'),
     thresholds: ThresholdsSchema.partial().strict().optional().describe('Threshold minimums (each in its stricter direction, see THRESHOLD_DIRECTIONS)'),
   })
   .strict();
