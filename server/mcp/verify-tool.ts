@@ -95,7 +95,7 @@ export function registerVerifyTool(server: McpServer, deps: VerifyToolDeps) {
       description:
         'Opens a face liveness verification bound to an action and returns a verification_url to show the person (they open it ' +
         'on a device with a camera). Then wait_for_verification / check_verification_status, and get_verification_result. ' +
-        'Can run as a task that completes when the session ends.',
+        'An inline `policy` may only tighten the defaults (policy_below_floor otherwise). Can run as a task that completes when the session ends.',
       inputSchema: input.verify,
       outputSchema: output.verify,
       annotations: { title: 'Verify human presence', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

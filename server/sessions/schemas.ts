@@ -20,7 +20,7 @@ export const CreateSessionBody = z
     policy: z
       .union([z.string().min(1).max(128), PolicyOverridesSchema])
       .optional()
-      .describe('A stored policy id, or inline policy overrides'),
+      .describe("A stored policy id, or inline policy overrides; either may only be stricter than the risk level's defaults and the tenant's floor (else 400 policy_below_floor)"),
     metadata: z.record(z.string(), z.unknown()).optional().describe('Free-form data kept with the session'),
   })
   .strict();
