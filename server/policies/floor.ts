@@ -68,8 +68,12 @@ function weaker(direction: Direction, value: number, floor: number): boolean {
   return direction === 'higher' ? value < floor : value > floor;
 }
 
-/** The risk level's defaults combined with the tenant's floor, field by field, the stricter way. */
-export function effectiveFloor(riskLevel: RiskLevel, tenant: TenantFloor = {}): PolicyFloor {
+/**
+ * The risk level's defaults combined with the tenant's floor, field by field, the stricter way.
+ * A level under the tenant's `risk_level` is raised to it (and the session asking for it refused).
+ */
+export function effectiveFloor(requested: RiskLevel, tenant: TenantFloor = {}): PolicyFloor {
+  const riskLevel = tenant.risk_level && !riskAtLeast(requested, tenant.risk_level) ? tenant.risk_level : requested;
   const base = defaultPolicy(riskLevel);
   const thresholds = { ...base.thresholds };
   for (const key of Object.keys(THRESHOLD_DIRECTIONS) as (keyof Thresholds)[]) {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { defaultPolicy, PolicyConfigSchema, resolvePolicy, type PolicyConfig, type PolicyOverrides } from './defaults.ts';
-import { belowFloorError, effectiveFloor, floorOfPolicy, floorViolations, liftToFloor, riskAtLeast, TenantFloorSchema, tightenFloor, type TenantFloor } from './floor.ts';
+import { belowFloorError, effectiveFloor, floorOfPolicy, floorViolations, liftToFloor, TenantFloorSchema, tightenFloor, type TenantFloor } from './floor.ts';
 
 const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
 
@@ -57,7 +57,7 @@ export function resolveWithinFloor(base: PolicyConfig, overrides: PolicyOverride
     throw new AppError('invalid_request', issue ? `${prefix}${issue.path.join('.')}: ${issue.message}` : 'The policy is invalid.');
   }
   const combined = tightenFloor(...floors);
-  const floor = effectiveFloor(riskAtLeast(merged.risk_level, combined.risk_level ?? 'standard') ? merged.risk_level : (combined.risk_level ?? 'standard'), combined);
+  const floor = effectiveFloor(merged.risk_level, combined);
   const given = givenFields(overrides);
   const violations = floorViolations(merged, floor).filter((v) => given.has(v.field));
   if (violations.length) throw belowFloorError(merged, floor, violations);

@@ -21,7 +21,7 @@ export const TenantFloorView = z.object({
   floor: TenantFloorSchema.describe('The minimums this tenant set ({} when none)'),
   effective: z
     .object({ standard: PolicyFloorSchema, high: PolicyFloorSchema })
-    .describe('What a session of each risk level must meet: the stricter of the level defaults and the floor'),
+    .describe("What a session asking for each risk level must meet: the stricter of the level's defaults and the floor (a level under the floor's risk_level shows the floor's level)"),
   updated_at: z.string().nullable(),
 });
 export type TenantFloorViewT = z.infer<typeof TenantFloorView>;

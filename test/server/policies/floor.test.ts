@@ -82,6 +82,11 @@ describe('effectiveFloor', () => {
     expect(floor.capture_duration_ms).toBe(9000);
     expect(floor.required_checks).toContain('light_challenge');
   });
+
+  it("raises a level under the tenant's risk_level to it", () => {
+    expect(effectiveFloor('standard', { risk_level: 'high' })).toEqual(effectiveFloor('high'));
+    expect(effectiveFloor('high', { risk_level: 'standard' })).toEqual(effectiveFloor('high'));
+  });
 });
 
 describe('floorViolations / assertMeetsFloor', () => {
