@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteClient } from '../../../server/mcp/remote.ts';
 import { createServer } from '../../../server/mcp/server.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
+import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { connectInMemory, structured, type Connected } from './helpers.ts';
 
 const ACTION = 'Approve: wire transfer of $50,000 to Acme Corp';
@@ -26,7 +27,20 @@ interface Decision {
 
 const text = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
 
-describe('MCP decisions', () => {
+let cluster: TestPostgres | undefined;
+const backends = [
+  { name: 'sqlite', open: () => createTestApp({}, { analyzer: false }), stop: async () => undefined },
+  {
+    name: 'postgres',
+    open: async () => {
+      cluster = await startPostgres();
+      return createTestApp({}, { analyzer: false, databaseUrl: cluster.url });
+    },
+    stop: async () => cluster?.stop(),
+  },
+];
+
+describe.each(backends)('MCP decisions on $name', (backend) => {
   let t: TestApp;
   let mcp: Connected;
   const call = (name: string, args: Record<string, unknown>, on: Connected = mcp) => on.client.callTool({ name, arguments: args });
@@ -39,12 +53,13 @@ describe('MCP decisions', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp({}, { analyzer: false });
+    t = await backend.open();
     mcp = await connectInMemory(t, t.key);
-  });
+  }, 120_000);
   afterAll(async () => {
     await mcp.close();
     await t.close();
+    await backend.stop();
   });
 
   it('PROCEED only for a valid, unrevoked live attestation; DO NOT PROCEED once it is revoked', async () => {
