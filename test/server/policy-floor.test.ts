@@ -97,6 +97,26 @@ describe.each(backends)('policy floor on $name', (backend) => {
     }
   });
 
+  it('MCP policy tools: policy:write creates and updates, a weakened policy is policy_below_floor, session:write is refused', async () => {
+    const admin = await connectInMemory(t, policyWriter);
+    const agent = await connectInMemory(t, sessionWriter);
+    try {
+      const created = structured<{ policy_id: string; version: number }>(await admin.client.callTool({ name: 'create_policy', arguments: { name: 'mcp-high', risk_level: 'high' } }));
+      expect(created.version).toBe(1);
+      const weak = await admin.client.callTool({ name: 'create_policy', arguments: { name: 'mcp-weak', risk_level: 'high', required_checks: ['pulse', 'motion'] } });
+      expect(errorOf(weak)).toMatchObject({ code: 'policy_below_floor', details: { field: 'required_checks' } });
+      const lowered = await admin.client.callTool({ name: 'update_policy', arguments: { policy_id: created.policy_id, thresholds: { cnn_min_live_probability: 0.2 } } });
+      expect(errorOf(lowered)).toMatchObject({ code: 'policy_below_floor', details: { field: 'thresholds.cnn_min_live_probability' } });
+      expect(structured(await admin.client.callTool({ name: 'update_policy', arguments: { policy_id: created.policy_id, thresholds: { cnn_min_live_probability: 0.7 } } }))).toMatchObject({ version: 2 });
+      for (const [name, args] of [['create_policy', { name: 'agent' }], ['update_policy', { policy_id: created.policy_id, max_attempts: 2 }]] as const) {
+        expect(errorOf(await agent.client.callTool({ name, arguments: args }))).toMatchObject({ code: 'insufficient_scope', details: { required_scope: 'policy:write' } });
+      }
+    } finally {
+      await admin.close();
+      await agent.close();
+    }
+  });
+
   it('stored policies need policy:write; session:write alone gets 403 insufficient_scope', async () => {
     const denied = await t.app.inject({ method: 'POST', url: '/v1/policies', headers: auth(sessionWriter), payload: { name: 'lax' } });
     expect(denied.statusCode).toBe(403);
