@@ -515,6 +515,21 @@ describe.each(factories)('Store on $name', (factory) => {
     });
   });
 
+  describe('rate limits', () => {
+    it('counts hits per key in a fixed window, atomically, and prunes ended windows', async () => {
+      const hits = await Promise.all(Array.from({ length: 20 }, () => store.hitRateLimit('api:10.0.0.1', 60_000, T0)));
+      expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(new Set(hits.map((h) => h.resetAt))).toEqual(new Set([T0 + 60_000]));
+      expect(await store.hitRateLimit('mcp:10.0.0.1', 60_000, T0 + 1)).toEqual({ count: 1, resetAt: T0 + 60_001 });
+      expect(await store.hitRateLimit('api:10.0.0.1', 60_000, T0 + 59_999)).toEqual({ count: 21, resetAt: T0 + 60_000 });
+      // The window ended: a new one starts.
+      expect(await store.hitRateLimit('api:10.0.0.1', 60_000, T0 + 60_000)).toEqual({ count: 1, resetAt: T0 + 120_000 });
+      expect(await store.pruneRateLimits(T0 + 60_001)).toBe(1); // the mcp counter
+      expect(await store.pruneRateLimits(T0 + 60_001)).toBe(0);
+      expect(await store.hitRateLimit('api:10.0.0.1', 60_000, T0 + 60_002)).toEqual({ count: 2, resetAt: T0 + 120_000 });
+    });
+  });
+
   describe('attestations', () => {
     it('stores, reads and revokes once', async () => {
       const s = session();
