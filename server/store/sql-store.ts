@@ -7,6 +7,7 @@ import {
   TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
   PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
@@ -254,12 +255,9 @@ export function createSqlStore(driver: SqlDriver): Store {
       if (before !== null) return before;
       const size = row.bytes.byteLength;
       // Check and count in one statement (PostgreSQL re-checks the WHERE on the row it locked).
-      const counted = await run(
-        limits.maxAttemptBytes === undefined
-          ? 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ?'
-          : 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?',
-        limits.maxAttemptBytes === undefined ? [size, row.attempt_id] : [size, row.attempt_id, size, limits.maxAttemptBytes],
-      );
+      const counted = await run('UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?', [
+        size, row.attempt_id, size, limits.maxAttemptBytes ?? Number.MAX_SAFE_INTEGER,
+      ]);
       if (counted === 0) {
         const exists = await all('SELECT 1 AS found FROM attempts WHERE id = ?', [row.attempt_id]);
         if (exists.length === 0) throw new StoreError('not_found', `no attempt ${row.attempt_id}`);
@@ -400,6 +398,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at',
         [deliveryId],
       ),
+    ...rateLimitQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

@@ -319,6 +319,15 @@ export interface Store {
   /** Sets retired_at once (a later call keeps the first time); StoreError('not_found') for an unknown kid. */
   retireSigningKey(kid: string, at: number): Promise<void>;
 
+  // Rate limits shared by the instances on one database
+  /**
+   * Counts one hit on `key` in its fixed window (a new window of `windowMs` starts when the last
+   * one ended by `now`); returns the count so far in the window and when it ends. Atomic.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  /** Deletes the counters whose window ended by `now`; returns how many went. */
+  pruneRateLimits(now: number): Promise<number>;
+
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]>;
