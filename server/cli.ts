@@ -1,6 +1,6 @@
 // The `livegate` command line. Every command validates its settings through config.ts.
 import { Command, Option } from 'commander';
-import { createApiKey, parseScopes } from './auth/api-keys.ts';
+import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
 import { register as registerKek } from './cli/kek.ts';
@@ -11,7 +11,8 @@ import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { openStore } from './store/index.ts';
-import type { Store } from './store/types.ts';
+import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
+import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 
 interface StoreFlags {
@@ -80,7 +81,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API key (shown once)')
     .requiredOption('--name <name>', 'a label for the key')
-    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit (default: all)')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write (default: all)')
     .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
     .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
     .addOption(dataOption())
@@ -152,11 +153,47 @@ export function buildProgram(): Command {
       });
     });
 
+  registerPolicyFloor(program);
   registerVerifyToken(program);
   registerModels(program);
   registerKek(program, { configFrom, openStoreFor });
   registerMcpCommand(program);
   return program;
+}
+
+function registerPolicyFloor(program: Command): void {
+  const floor = program.command('policy-floor').description("a tenant's policy floor: minimums every session's policy must meet");
+  const run = async (flags: StoreFlags & { tenant?: string }, fn: (service: TenantFloorService, auth: AuthContext) => Promise<unknown>) =>
+    withStore(flags, async (store) => {
+      const tenantId = flags.tenant ?? DEFAULT_TENANT_ID;
+      if (!(await store.getTenant(tenantId))) throw new AppError('invalid_request', `Tenant "${tenantId}" does not exist.`);
+      // The operator at the shell acts as the tenant with every scope (like `keys create`).
+      const view = await fn(createTenantFloorService({ store }), { tenantId, keyId: 'cli', scopes: ALL_SCOPES });
+      process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    });
+  floor
+    .command('show')
+    .description('print the floor and what it means per risk level (JSON)')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((flags: StoreFlags & { tenant?: string }) => run(flags, (service, auth) => service.get(auth)));
+  floor
+    .command('set')
+    .description('replace the floor, e.g. \'{"risk_level":"high","thresholds":{"min_score":70}}\' ({} clears it)')
+    .argument('<json>', 'the floor as JSON: risk_level, required_checks, frame_count, capture_duration_ms, thresholds')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((json: string, flags: StoreFlags & { tenant?: string }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch (err) {
+        throw new AppError('invalid_request', `The floor is not valid JSON: ${(err as Error).message}.`);
+      }
+      return run(flags, (service, auth) => service.set(auth, value));
+    });
 }
 
 function registerMcpCommand(program: Command): void {

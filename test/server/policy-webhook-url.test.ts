@@ -38,7 +38,7 @@ describe.each(backends)('policy.webhook_url is not a setting ($name)', (backend)
 
   it('reads a policy an older version stored with webhook_url, without it', async () => {
     const now = Date.now();
-    await t.store.insertPolicy({ id: 'pol_old', tenant_id: 'default', name: 'old', config: { ...defaultPolicy('standard'), webhook_url: 'https://hooks.example.com/x' }, created_at: now, updated_at: now });
+    await t.store.insertPolicy({ id: 'pol_old', tenant_id: 'default', name: 'old', config: { ...defaultPolicy('standard'), webhook_url: 'https://hooks.example.com/x' }, version: 1, created_at: now, updated_at: now });
     const res = await t.app.inject({ url: '/v1/policies/pol_old', headers: headers() });
     expect(res.statusCode).toBe(200);
     expect(res.json().config).not.toHaveProperty('webhook_url');
