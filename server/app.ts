@@ -22,8 +22,11 @@ import { installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
 import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { createReadinessCheck, readyRoutes } from './routes/ready.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import type { Store } from './store/types.ts';
@@ -39,6 +42,7 @@ export interface AppServices {
   capture: CaptureService;
   webhooks: WebhookService;
   authenticate: ReturnType<typeof createApiKeyAuthenticator>;
+  metrics: Metrics;
 }
 
 declare module 'fastify' {
@@ -97,6 +101,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installInputGuard(app);
+  const metrics = createMetrics(store);
+  installMetricsHooks(app, metrics);
 
   const secrets = options.secrets ?? loadSecretBox(config).box;
   // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
@@ -106,7 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
   const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
+  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate, onOutcome: metrics.webhookOutcome });
   const sessions = createSessionService({
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
@@ -121,9 +127,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     options.analyzer === false
       ? undefined
       : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true }));
-  const capture = createCaptureService({ store, sessions, analyzer, now });
+  const capture = createCaptureService({ store, sessions, analyzer: analyzer && metrics.instrumentAnalyzer(analyzer), now });
   const authenticate = createApiKeyAuthenticator(store, now);
-  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate };
+  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, metrics };
   app.decorate('services', services);
   decorateAuth(app, store);
 
@@ -151,6 +157,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
+  await app.register(readyRoutes, { check: createReadinessCheck({ store, modelsDir: config.modelsDir }) });
 
   // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
   const sharedLimits = store.kind === 'postgres';
@@ -175,6 +182,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(sessionRoutes, { sessions });
     await api.register(webhookRoutes, { webhooks });
     await api.register(async (scope) => extraApiRoutes(scope, services));
+    await api.register(metricsRoutes, { metrics });
   });
 
   // MCP over Streamable HTTP (its own rate limit and auth, see server/mcp/http.ts).
@@ -208,4 +216,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;
+}
+
+/** Accepted evidence chunks (with their bytes) and rate-limit refusals, counted as answers leave. */
+function installMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 429) {
+      const path = request.url;
+      metrics.rateLimited(path.startsWith('/mcp') ? 'mcp' : path.startsWith('/v1/capture') ? 'capture' : 'api');
+    } else if (reply.statusCode === 200 && request.routeOptions.url === '/v1/capture/:id/chunk') {
+      metrics.chunkReceived(Number(request.headers['content-length']));
+    }
+  });
 }

@@ -50,6 +50,7 @@ export const ERROR_TABLE = {
   // 5xx
   internal_error: { status: 500, hint: 'Retry later; if it persists, report it with the request id.' },
   service_unavailable: { status: 503, hint: 'A dependency is unavailable; retry later.' },
+  not_ready: { status: 503, hint: 'Run `livegate doctor` on this host: it names each failing prerequisite and its fix.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -13,6 +13,7 @@ import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
+import { instrumentMcpServer } from '../observability/mcp-metrics.ts';
 import { createServer, type ToolExtra } from './server.ts';
 
 export const MCP_PATH = '/mcp';
@@ -74,7 +75,7 @@ export async function mcpHttpPlugin(
       return row !== null && row.revoked_at === null;
     },
     ...options,
-    createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }),
+    createServer: () => instrumentMcpServer(createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }), services.metrics),
   });
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);

@@ -7,6 +7,7 @@ import {
   TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { probeQueries } from './probe.ts';
 import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
@@ -412,6 +413,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         [deliveryId],
       ),
     ...rateLimitQueries({ all, run }),
+    ...probeQueries({ all }, driver.dialect),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

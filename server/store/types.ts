@@ -1,8 +1,8 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 
-export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write';
-export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
+export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write' | 'metrics:read';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write', 'metrics:read'];
 
 export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
@@ -330,6 +330,12 @@ export interface Store {
   hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
   /** Deletes the counters whose window ended by `now`; returns how many went. */
   pruneRateLimits(now: number): Promise<number>;
+
+  // Operations (readiness, metrics, doctor)
+  /** The newest applied migration and the database's clock (epoch ms); throws when unreachable. */
+  probe(): Promise<{ schemaVersion: number; clockMs: number }>;
+  /** How many sessions there are per status and verdict (verdict null until completed). */
+  countSessionsByStatus(): Promise<{ status: SessionStatus; verdict: Verdict | null; count: number }[]>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;

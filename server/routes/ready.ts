@@ -1,0 +1,80 @@
+// Readiness, distinct from liveness (/healthz answers as long as the process runs): the models
+// are in place, the store answers, and its schema is the one this build migrates to. A load
+// balancer sends traffic only to an instance whose /readyz answers 200.
+import type { FastifyInstance } from 'fastify';
+import { loadManifest, type ModelManifest } from '../../models/manifest.ts';
+import { modelStatus } from '../../models/fetch.ts';
+import { AppError } from '../errors.ts';
+import { MIGRATIONS } from '../store/migrations.ts';
+import type { Store } from '../store/types.ts';
+
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+export type ReadinessPart = 'models' | 'store' | 'migrations';
+export interface ReadinessCheck {
+  ok: boolean;
+  detail: string;
+}
+export interface Readiness {
+  ready: boolean;
+  checks: Record<ReadinessPart, ReadinessCheck>;
+}
+
+const STORE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createReadinessCheck(deps: { store: Store; modelsDir: string; manifest?: ModelManifest }): () => Promise<Readiness> {
+  let manifest: Promise<ModelManifest> | undefined = deps.manifest ? Promise.resolve(deps.manifest) : undefined;
+  return async () => {
+    const models = await (async (): Promise<ReadinessCheck> => {
+      try {
+        manifest ??= loadManifest();
+        const status = await modelStatus(deps.modelsDir, await manifest);
+        const bad = status.filter((m) => !m.optional && !(m.present && m.size_ok));
+        if (bad.length === 0) return { ok: true, detail: `${status.filter((m) => m.present).length} model files in ${deps.modelsDir}` };
+        return { ok: false, detail: `missing or incomplete in ${deps.modelsDir}: ${bad.map((m) => m.file).join(', ')}` };
+      } catch (err) {
+        manifest = undefined;
+        return { ok: false, detail: `cannot read the model manifest: ${(err as Error).message}` };
+      }
+    })();
+    let store: ReadinessCheck;
+    let migrations: ReadinessCheck;
+    try {
+      const { schemaVersion } = await withTimeout(deps.store.probe(), STORE_TIMEOUT_MS, `the ${deps.store.kind} store`);
+      store = { ok: true, detail: `${deps.store.kind} answers` };
+      migrations =
+        schemaVersion === LATEST_SCHEMA_VERSION
+          ? { ok: true, detail: `schema at version ${schemaVersion}` }
+          : { ok: false, detail: `schema at version ${schemaVersion}, this build needs ${LATEST_SCHEMA_VERSION}` };
+    } catch (err) {
+      store = { ok: false, detail: `${deps.store.kind} unreachable: ${(err as Error).message}` };
+      migrations = { ok: false, detail: 'unknown: the store did not answer' };
+    }
+    const checks = { models, store, migrations };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+}
+
+export async function readyRoutes(app: FastifyInstance, { check }: { check: () => Promise<Readiness> }): Promise<void> {
+  app.get('/readyz', {
+    schema: { tags: ['health'], summary: 'Readiness: models in place, store reachable, schema current (503 names the failing part)' },
+    handler: async (_request, reply) => {
+      const readiness = await check();
+      void reply.header('cache-control', 'no-store');
+      if (readiness.ready) return { status: 'ready', checks: readiness.checks };
+      const failing = (Object.keys(readiness.checks) as ReadinessPart[]).filter((part) => !readiness.checks[part].ok);
+      const error = new AppError('not_ready', `Not ready: ${failing.map((part) => `${part} (${readiness.checks[part].detail})`).join('; ')}.`, {
+        details: { failing },
+      });
+      return reply.status(503).send({ status: 'not_ready', failing, checks: readiness.checks, ...error.toBody() });
+    },
+  });
+}
