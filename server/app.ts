@@ -28,6 +28,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { createReadinessCheck, readyRoutes } from './routes/ready.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import type { TlsMaterial } from './tls.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
@@ -64,6 +65,8 @@ export interface BuildAppOptions {
   background?: boolean;
   /** The key-encryption key; default: loaded for `config` (LIVEGATE_KEK, LIVEGATE_KEK_FILE or <data>/kek.key). */
   secrets?: SecretBox;
+  /** Serve HTTPS directly with this certificate and key (server/tls.ts loadTls reads and checks them). */
+  tls?: TlsMaterial;
 }
 
 /** Secrets never reach the logs, wherever a serializer or a log call puts them. */
@@ -87,7 +90,7 @@ export const REDACTED_PATHS = [
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const now = options.now ?? Date.now;
-  const app = Fastify({
+  const fastifyOptions = {
     logger:
       config.logLevel === 'silent'
         ? false
@@ -96,7 +99,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
-  });
+  };
+  const app = (options.tls ? Fastify({ ...fastifyOptions, https: options.tls }) : Fastify(fastifyOptions)) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

@@ -69,7 +69,10 @@ export function buildProgram(): Command {
     .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default ./models]')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env LIVEGATE_LOG_LEVEL]')
     .option('--lab', 'serve the /lab development page [env LIVEGATE_LAB]')
-    .action(async (flags: StoreFlags & { port?: string; host?: string; publicUrl?: string; models?: string; logLevel?: string; lab?: boolean }) => {
+    .option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS directly [env LIVEGATE_TLS_CERT]')
+    .option('--tls-key <file>', 'PEM private key of that certificate [env LIVEGATE_TLS_KEY]')
+    .option('--metrics-port <port>', 'also serve GET /metrics without an API key on this port [env LIVEGATE_METRICS_PORT]')
+    .action(async (flags: StoreFlags & { port?: string; host?: string; publicUrl?: string; models?: string; logLevel?: string; lab?: boolean; tlsCert?: string; tlsKey?: string; metricsPort?: string }) => {
       const { models, ...rest } = flags;
       const config = configFrom({ ...rest, modelsDir: models });
       const { startServer } = await import('./server.ts');
@@ -228,7 +231,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as { code?: string }).code;
-    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || (typeof code === 'string' && code.startsWith('kek_'))) {
+    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || code === 'tls_invalid' || (typeof code === 'string' && code.startsWith('kek_'))) {
       process.stderr.write(`livegate: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

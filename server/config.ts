@@ -42,13 +42,22 @@ export const ConfigSchema = z
     allowedHosts: z.array(z.string()).optional(),
     webhookAllowPrivate: bool,
     kekFile: z.string().min(1).optional().describe('File holding the key-encryption key (base64, one per line, newest first)'),
+    tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) for direct TLS'),
+    tlsKey: z.string().min(1).optional().describe('PEM private key for direct TLS'),
+    metricsPort: z.coerce.number().int().min(0).max(65535).optional().describe('Also serve GET /metrics without an API key on this port'),
+  })
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
+    path: ['tlsKey'],
+    message: 'direct TLS needs both a certificate and a key (--tls-cert and --tls-key)',
   })
   .transform((c) => ({
     ...c,
     dataDir: path.resolve(c.dataDir),
     modelsDir: path.resolve(c.modelsDir),
     kekFile: c.kekFile === undefined ? undefined : path.resolve(c.kekFile),
-    publicUrl: c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
+    tlsCert: c.tlsCert === undefined ? undefined : path.resolve(c.tlsCert),
+    tlsKey: c.tlsKey === undefined ? undefined : path.resolve(c.tlsKey),
+    publicUrl: c.publicUrl ?? `${c.tlsCert ? 'https' : 'http'}://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -80,7 +89,7 @@ export const DEFAULTS = {
 } as const satisfies ConfigInput;
 
 /** Environment variable for each setting. */
-const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile', string> = {
+const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile' | 'tlsCert' | 'tlsKey' | 'metricsPort', string> = {
   dataDir: 'LIVEGATE_DATA',
   port: 'LIVEGATE_PORT',
   host: 'LIVEGATE_HOST',
@@ -107,6 +116,9 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   allowedHosts: 'LIVEGATE_ALLOWED_HOSTS',
   webhookAllowPrivate: 'LIVEGATE_WEBHOOK_ALLOW_PRIVATE',
   kekFile: 'LIVEGATE_KEK_FILE',
+  tlsCert: 'LIVEGATE_TLS_CERT',
+  tlsKey: 'LIVEGATE_TLS_KEY',
+  metricsPort: 'LIVEGATE_METRICS_PORT',
 };
 
 export class ConfigError extends Error {
