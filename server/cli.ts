@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
+import { register as registerDoctor } from './cli/doctor.ts';
 import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
@@ -160,6 +161,7 @@ export function buildProgram(): Command {
   registerVerifyToken(program);
   registerModels(program);
   registerKek(program, { configFrom, openStoreFor });
+  registerDoctor(program, { configFrom });
   registerMcpCommand(program);
   return program;
 }
