@@ -85,7 +85,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API key (shown once)')
     .requiredOption('--name <name>', 'a label for the key')
-    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write (default: all)')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write,metrics:read (default: all)')
     .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
     .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
     .addOption(dataOption())
