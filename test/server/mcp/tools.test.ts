@@ -96,7 +96,7 @@ describe('MCP tools (in-memory transport)', () => {
 
     const me = structured<{ tenant: string; scopes: string[]; public_url: string; server_version: string }>(await call('whoami'));
     expect(me).toMatchObject({ tenant: 'default', public_url: t.app.services.config.publicUrl });
-    expect(me.scopes.sort()).toEqual(['policy:write', 'session:audit', 'session:read', 'session:write']);
+    expect(me.scopes.sort()).toEqual(['metrics:read', 'policy:write', 'session:audit', 'session:read', 'session:write']);
   });
 
   it('list_checks says plainly which checks a missing model disables', async () => {
