@@ -229,7 +229,7 @@ function installMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
       const path = request.url;
       metrics.rateLimited(path.startsWith('/mcp') ? 'mcp' : path.startsWith('/v1/capture') ? 'capture' : 'api');
     } else if (reply.statusCode === 200 && request.routeOptions.url === '/v1/capture/:id/chunk') {
-      metrics.chunkReceived(Number(request.headers['content-length']));
+      metrics.chunkReceived(Buffer.isBuffer(request.body) ? request.body.length : Number(request.headers['content-length']));
     }
   });
 }
