@@ -23,9 +23,21 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/**
+ * Node process metrics (CPU, memory, event-loop lag, GC): one registry per process, started on the
+ * first scrape, so the many apps a test process builds do not each run an event-loop monitor.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'livegate_' });
+  }
+  return processRegistry;
+}
+
 export function createMetrics(store: Store): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'livegate_process_' });
   const registers = [registry];
 
   new Gauge({
@@ -100,7 +112,7 @@ export function createMetrics(store: Store): Metrics {
       };
     },
     async render() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: registry.contentType, body: `${await registry.metrics()}\n${await processMetrics().metrics()}` };
     },
   };
 }

@@ -145,6 +145,8 @@ describe('/metrics', () => {
     expect(sample(text, 'livegate_mcp_tool_calls_total{tool="check_verification_status",code="session_not_found"}')).toBe(1);
     expect(sample(text, 'livegate_webhook_deliveries_total{outcome="delivered"}')).toBe(2);
     expect(text).toContain('# TYPE livegate_rate_limit_refusals_total counter');
+    expect(text).toContain('# TYPE livegate_process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE livegate_nodejs_eventloop_lag_seconds gauge');
   }, 120_000);
 
   it('counts rate-limit refusals by scope', async () => {
