@@ -13,6 +13,8 @@ import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
 import { SHARED_MODELS } from '../helpers/livegate-server.ts';
 import { startReceiver, type Receiver } from './webhooks/receiver.ts';
 import { existsSync } from 'node:fs';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { testSecrets } from '../helpers/kek.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MODELS = existsSync(path.join(ROOT, 'models/face_landmarker.task')) ? path.join(ROOT, 'models') : SHARED_MODELS;
@@ -159,6 +161,28 @@ describe('/metrics', () => {
     } finally {
       await tight.close();
     }
+  });
+});
+
+describe('on PostgreSQL', () => {
+  let cluster: TestPostgres;
+  let t: TestApp;
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    t = await createTestApp({ modelsDir: MODELS }, { analyzer: false, databaseUrl: cluster.url, secrets: testSecrets() });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await cluster?.stop();
+  });
+
+  it('/readyz reads the schema version and /metrics the sessions from PostgreSQL', async () => {
+    expect((await t.app.inject('/readyz')).json()).toMatchObject({ status: 'ready', checks: { store: { ok: true, detail: 'postgres answers' }, migrations: { ok: true } } });
+    for (let i = 0; i < 2; i++) {
+      await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-api-key': t.key }, payload: { action_description: `Approve: step ${i}` } });
+    }
+    const text = (await t.app.inject({ url: '/metrics', headers: { 'x-api-key': t.key } })).body;
+    expect(sample(text, 'livegate_sessions{status="pending",verdict="none"}')).toBe(2);
   });
 });
 
