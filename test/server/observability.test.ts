@@ -2,7 +2,7 @@
 // /metrics exposes sessions, chunks, verdict latency per stage, analysis queue depth, MCP tool
 // calls, webhook outcomes and rate-limit refusals after a real flow (capture API with the real
 // analyzer and models, the real MCP client over HTTP, a real webhook receiver).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -41,6 +41,26 @@ describe('/readyz', () => {
     } finally {
       await t.close();
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('is 503 naming a model file whose content changed (same size, other sha256)', async () => {
+    const modified = mkdtempSync(path.join(tmpdir(), 'livegate-modified-models-'));
+    for (const file of readdirSync(MODELS).filter((f) => /\.(onnx|task)$/.test(f))) copyFileSync(path.join(MODELS, file), path.join(modified, file));
+    const t = await createTestApp({ modelsDir: modified }, { analyzer: false });
+    try {
+      expect((await t.app.inject('/readyz')).statusCode).toBe(200);
+      const target = path.join(modified, 'face_detection_front_128x128_barracuda.onnx');
+      const bytes = readFileSync(target);
+      bytes[100] ^= 0xff;
+      writeFileSync(target, bytes);
+      const res = await t.app.inject('/readyz');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ failing: ['models'], checks: { models: { detail: expect.stringContaining('sha256 mismatch') } } });
+      expect(res.json().checks.models.detail).toContain('face_detection_front_128x128_barracuda.onnx');
+    } finally {
+      await t.close();
+      rmSync(modified, { recursive: true, force: true });
     }
   });
 
