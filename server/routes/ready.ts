@@ -1,7 +1,6 @@
 // Readiness, distinct from liveness (/healthz answers as long as the process runs): the models
 // are in place and match their sha256, the store answers, and its schema is the one this build
-// migrates to. A load
-// balancer sends traffic only to an instance whose /readyz answers 200.
+// migrates to. A load balancer sends traffic only to an instance whose /readyz answers 200.
 import type { FastifyInstance } from 'fastify';
 import { loadManifest, type ModelManifest } from '../../models/manifest.ts';
 import { stat } from 'node:fs/promises';
