@@ -269,7 +269,17 @@ export function checkTls(ctx: DoctorContext): DoctorCheck | null {
 export function checkCapturePage(ctx: DoctorContext): DoctorCheck {
   const page = path.join(ctx.captureDist, 'index.html');
   if (!existsSync(page)) return fail('capture page', `${page} is missing: the verification page is not built`, 'npm run build:capture (scripts/start.sh builds it).');
-  return ok('capture page', `built in ${ctx.captureDist}`);
+  // The page's runtimes, served from their packages: the face landmarker's WASM and onnxruntime-web.
+  const missing = ['@mediapipe/tasks-vision', 'onnxruntime-web'].filter((name) => {
+    try {
+      import.meta.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length) return fail('capture page', `the page's runtime packages are not installed: ${missing.join(', ')}`, 'npm ci in the Livegate directory.');
+  return ok('capture page', `built in ${ctx.captureDist}, runtimes installed`);
 }
 
 export const DEFAULT_CAPTURE_DIST = CAPTURE_DIST;
