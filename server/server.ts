@@ -1,12 +1,13 @@
-// The one file that listens: opens the store, listens, then creates and prints the first key once
-// (an empty store only), and closes gracefully on SIGINT/SIGTERM.
-import type { Server } from 'node:http';
+// The one file that listens: opens the store, listens (and on LIVEGATE_METRICS_PORT for metrics),
+// then creates and prints the first key once (an empty store only), and closes gracefully on
+// SIGINT/SIGTERM.
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ensureDefaultTenant, ListenError, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
-import { listenMetrics } from './routes/metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
 import { openStore } from './store/index.ts';
 import { insecurePublicUrlWarning, loadTls } from './tls.ts';
 
@@ -84,4 +85,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return app;
+}
+
+/** A bare HTTP listener answering GET /metrics only (LIVEGATE_METRICS_PORT). */
+async function listenMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served on this port.\n');
+      return;
+    }
+    metrics.render().then(
+      ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

@@ -2,10 +2,13 @@
 // are in place and match their sha256, the store answers, and its schema is the one this build
 // migrates to. A load balancer sends traffic only to an instance whose /readyz answers 200.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { loadManifest, type ModelManifest } from '../../models/manifest.ts';
 import { stat } from 'node:fs/promises';
 import { modelStatus, sha256File } from '../../models/fetch.ts';
 import { AppError } from '../errors.ts';
+import { ErrorBodySchema } from '../http/schemas.ts';
 import { MIGRATIONS } from '../store/migrations.ts';
 import type { Store } from '../store/types.ts';
 
@@ -20,6 +23,15 @@ export interface Readiness {
   ready: boolean;
   checks: Record<ReadinessPart, ReadinessCheck>;
 }
+
+const CheckSchema = z.object({ ok: z.boolean(), detail: z.string() });
+const ChecksSchema = z.object({ models: CheckSchema, store: CheckSchema, migrations: CheckSchema });
+export const ReadySchema = z.object({ status: z.literal('ready'), checks: ChecksSchema });
+export const NotReadySchema = ErrorBodySchema.extend({
+  status: z.literal('not_ready'),
+  failing: z.array(z.enum(['models', 'store', 'migrations'])).describe('The parts that are not ready'),
+  checks: ChecksSchema,
+});
 
 const STORE_TIMEOUT_MS = 2000;
 
@@ -80,18 +92,23 @@ export function createReadinessCheck(deps: { store: Store; modelsDir: string; ma
   };
 }
 
-export async function readyRoutes(app: FastifyInstance, { check }: { check: () => Promise<Readiness> }): Promise<void> {
+export async function readyRoutes(root: FastifyInstance, { check }: { check: () => Promise<Readiness> }): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
   app.get('/readyz', {
-    schema: { tags: ['health'], summary: 'Readiness: models in place, store reachable, schema current (503 names the failing part)' },
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: models in place, store reachable, schema current (503 names the failing part)',
+      response: { 200: ReadySchema, 503: NotReadySchema },
+    },
     handler: async (_request, reply) => {
       const readiness = await check();
       void reply.header('cache-control', 'no-store');
-      if (readiness.ready) return { status: 'ready', checks: readiness.checks };
+      if (readiness.ready) return { status: 'ready' as const, checks: readiness.checks };
       const failing = (Object.keys(readiness.checks) as ReadinessPart[]).filter((part) => !readiness.checks[part].ok);
       const error = new AppError('not_ready', `Not ready: ${failing.map((part) => `${part} (${readiness.checks[part].detail})`).join('; ')}.`, {
         details: { failing },
       });
-      return reply.status(503).send({ status: 'not_ready', failing, checks: readiness.checks, ...error.toBody() });
+      return reply.status(503).send({ status: 'not_ready' as const, failing, checks: readiness.checks, ...error.toBody() });
     },
   });
 }
