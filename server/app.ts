@@ -96,7 +96,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ? false
         : { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
   };
@@ -232,4 +232,14 @@ function installMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
       metrics.chunkReceived(Buffer.isBuffer(request.body) ? request.body.length : Number(request.headers['content-length']));
     }
   });
+}
+
+/**
+ * LIVEGATE_TRUST_PROXY for Fastify: a hop count becomes "trust the first n peers" (Fastify
+ * ignores X-Forwarded-For entirely for a bare number), so the client address is the one the
+ * proxy appended, never a value a client wrote into the header before it.
+ */
+function trustProxyOption(setting: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
 }

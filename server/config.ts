@@ -7,6 +7,27 @@ const bool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes' || v === 'on');
 
+/**
+ * LIVEGATE_TRUST_PROXY: whom to believe about the client address (X-Forwarded-For). On (1, true)
+ * means the one proxy in front: the address it appended, never one a client wrote into the header
+ * itself. A number trusts that many proxy hops; a comma-separated list trusts those proxy
+ * addresses or CIDR ranges. Off by default: the socket address.
+ */
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string()])
+  .transform((v, ctx): false | number | string[] => {
+    if (v === true) return 1;
+    if (v === false) return false;
+    const text = String(v).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(text)) return 1;
+    if (['0', 'false', 'no', 'off'].includes(text)) return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const list = text.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.length > 0 && list.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(a))) return list;
+    ctx.addIssue({ code: 'custom', message: 'use 1 (the proxy in front), a number of proxy hops, or comma-separated proxy addresses/CIDRs' });
+    return z.NEVER;
+  });
+
 export const ConfigSchema = z
   .object({
     dataDir: z.string().min(1).describe('Directory for the SQLite file and other local state'),
@@ -38,7 +59,7 @@ export const ConfigSchema = z
     lockoutWindowS: z.coerce.number().int().positive(),
     lockoutDurationS: z.coerce.number().int().positive(),
     lab: bool,
-    trustProxy: bool,
+    trustProxy,
     allowedHosts: z.array(z.string()).optional(),
     webhookAllowPrivate: bool,
     kekFile: z.string().min(1).optional().describe('File holding the key-encryption key (base64, one per line, newest first)'),
