@@ -205,6 +205,11 @@ describe('livegate doctor', () => {
       const good = await livegate(['doctor', '--data', healthy.dir, '--port', String(port), '--models', MODELS], { LIVEGATE_PUBLIC_URL: '', DATABASE_URL: '' });
       expect(good.code).toBe(0);
       expect(good.stdout).toContain('All checks passed.');
+      const json = await livegate(['doctor', '--json', '--data', healthy.dir, '--port', String(port), '--models', empty], { LIVEGATE_PUBLIC_URL: '', DATABASE_URL: '' });
+      expect(json.code).toBe(1);
+      const checks = JSON.parse(json.stdout) as DoctorCheck[];
+      expect(checks.find((c) => c.name === 'models')).toMatchObject({ status: 'fail', fix: expect.stringContaining('livegate models fetch') });
+      expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(['models', 'store', 'migrations', 'store write', 'signing key', 'clock', 'port', 'secure context', 'public URL', 'capture page']));
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
