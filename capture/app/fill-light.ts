@@ -2,8 +2,13 @@
  * Screen fill light: when the face stays too dark, the area around the oval turns into a bright
  * warm-white frame (and the page asks for more screen brightness), so a laptop or phone lights the
  * face with its own screen. It stays on for the rest of the attempt once on (turning it off would
- * darken the face again), and it is off whenever the light challenge shows its colours: a constant
- * bright frame beside the challenge would flatten the colour changes the analysis looks for.
+ * darken the face again), the capture included.
+ *
+ * With the light challenge it is the base colour: while a challenge colour is shown, the challenge
+ * overlay covers the whole screen, frame included, so the face sees only the scheduled colour;
+ * before the first and after the last colour the warm-white frame lights the face as during
+ * guidance. Switching it off for the challenge instead would plunge a dim face into darkness for
+ * the whole capture and fail the quality gate there.
  */
 import type { GuidanceKey } from './guidance.ts';
 

@@ -279,7 +279,6 @@ async function startCapture(): Promise<void> {
     const start = await client.start(profile);
     session.attempts_used = start.attempt_number;
     currentPlanMs = start.plan.duration_ms;
-    if (start.light_challenge) fill.off(); // the challenge's own colours light the face (fill-light.ts)
     uploads = [];
     producedBytes = 0;
     sentBytes = 0;

@@ -75,6 +75,51 @@ describe('a dim room', () => {
   }, 240_000);
 });
 
+describe('a dim room under the light challenge', () => {
+  it('the fill light is the base colour: each challenge colour covers the whole screen, frame included', async () => {
+    const s = await server.createSession({ action_description: ACTION, risk_level: 'high' });
+    const page = await browser.context.newPage();
+    await installScreenLight(page, { unlit: 0.25, lit: 1 });
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    await page.click('#start');
+    await waitForView(page, (v) => v.fill === 'on', 90_000);
+    await waitForView(page, (v) => v.state === 'capturing', 90_000);
+    // While a colour shows, the topmost thing at the frame's corner and at the centre is the colour.
+    const samples: { fill: string; corner: string; centre: string; colour: string }[] = [];
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      samples.push(
+        await page.evaluate(() => {
+          const light = document.getElementById('light')!;
+          const stage = document.querySelector('.stage')!.getBoundingClientRect();
+          const at = (x: number, y: number) => document.elementFromPoint(x, y)?.id || document.elementFromPoint(x, y)?.tagName || '';
+          return {
+            fill: document.body.dataset.fill ?? '',
+            corner: at(stage.left + 4, stage.top + 4),
+            centre: at(window.innerWidth / 2, window.innerHeight / 2),
+            colour: light.hidden ? '' : getComputedStyle(light).backgroundColor,
+          };
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const coloured = samples.filter((x) => x.colour && x.colour !== 'rgba(0, 0, 0, 0)');
+    expect(coloured.length).toBeGreaterThan(5);
+    expect(coloured.every((x) => x.corner === 'light' && x.centre === 'light')).toBe(true);
+    // The frame stays lit under the colours (no dark face between them).
+    expect(samples.every((x) => x.fill === 'on')).toBe(true);
+    const { last } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 150_000);
+    expect(last.state, JSON.stringify(last)).toBe('result');
+    // Analysed, not refused as too dark (the fake camera cannot answer the colours: the verdict
+    // itself is the light challenge's business, not this test's).
+    const rows = await attempts(s.session_id);
+    expect(rows[0].status, JSON.stringify(rows)).toBe('analysed');
+    expect(rows[0].reasons.some((r) => r.startsWith('quality:'))).toBe(false);
+    await page.close();
+  }, 240_000);
+});
+
 describe('refusal, then try again', () => {
   it('a refused capture shows the light tips without naming checks, then a live capture offers the way back', async () => {
     const s = await server.createSession({ action_description: ACTION, policy: { success_redirect_url: SUCCESS, failure_redirect_url: FAILURE } });
