@@ -17,6 +17,7 @@ import { runLightChallenge, type LightChallengeRun } from './light.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import { chooseCaptureSize, chooseLandmarkCadence, isMobileBrowser, probeHardware, useWebGpuForCnn, virtualCameraHints, type DeviceProfile, type HardwareProbe } from './profile.ts';
 import { applyBranding } from './theme.ts';
+import { createWarmPipeline } from './warm.ts';
 import { takeTokenFromLocation } from './token.ts';
 import type { ChunkReady, PipelineStatus } from '../../workers/signal.worker.ts';
 
@@ -42,6 +43,7 @@ let abort: AbortController | null = null;
 let phase: 'idle' | 'guidance' | 'capturing' | 'finishing' = 'idle';
 let lastGuide: GuidanceKey | null = null;
 const fill = createFillLight(applyFillLight);
+const warm = createWarmPipeline();
 const endings = { t, locale, get session() { return session; }, retry: () => void beginCamera() };
 
 function setText(id: string, key: MessageKey, vars?: Record<string, string | number>): void {
@@ -66,6 +68,7 @@ async function teardown(): Promise<void> {
 
 function showError(code: PageErrorCode, detail?: string): void {
   const view = PAGE_ERRORS[code];
+  warm.discard();
   void teardown();
   setState('error');
   document.body.dataset.error = code;
@@ -140,8 +143,11 @@ async function boot(): Promise<void> {
   byId('preview').setAttribute('aria-label', t('preview_label'));
   byId('ring').setAttribute('aria-label', t('progress_label'));
   void showQr(byId('intro')).catch(() => {});
-  // Probe in the background while the person reads.
-  void probeHardware().then((p) => (probe = p));
+  // Probe, then load the workers and models, in the background while the person reads.
+  void probeHardware().then((p) => {
+    probe = p;
+    if (document.body.dataset.state === 'intro') warm.start((fps) => makePipeline(p, fps));
+  });
 }
 
 async function beginCamera(): Promise<void> {
@@ -170,13 +176,7 @@ async function beginCamera(): Promise<void> {
   const settings = track.getSettings();
   const cameraFps = settings.frameRate ?? 30;
   try {
-    pipeline = await createPipeline({
-      webgpu: useWebGpuForCnn(hw),
-      cameraFps,
-      landmarkHz: chooseLandmarkCadence(40, cameraFps, hw.cores),
-      onStatus,
-      onChunk,
-    });
+    pipeline = (await warm.take(cameraFps)) ?? (await makePipeline(hw, cameraFps));
   } catch (err) {
     return showError(apiErrorCode(err));
   }
@@ -187,6 +187,10 @@ async function beginCamera(): Promise<void> {
   guidanceStarted = performance.now();
   steadiness.reset();
   setState('guidance');
+}
+
+function makePipeline(hw: HardwareProbe, cameraFps: number): Promise<Pipeline> {
+  return createPipeline({ webgpu: useWebGpuForCnn(hw), cameraFps, landmarkHz: chooseLandmarkCadence(40, cameraFps, hw.cores), onStatus, onChunk });
 }
 
 let guidanceStarted = 0;
@@ -333,6 +337,7 @@ async function startCapture(): Promise<void> {
 }
 
 function ending(view: EndingView): void {
+  warm.discard();
   void teardown();
   showEnding(endings, view);
 }
@@ -371,6 +376,9 @@ window.addEventListener('keydown', (e) => {
 });
 
 // Leaving the page ends everything: no camera or worker outlives it.
-window.addEventListener('pagehide', () => void teardown());
+window.addEventListener('pagehide', () => {
+  warm.discard();
+  void teardown();
+});
 
 boot().catch((err) => showError('unexpected', String((err as Error)?.message ?? err)));

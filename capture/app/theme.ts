@@ -1,7 +1,7 @@
 /**
  * A tenant's look on the page: display name, logo and accent colour (validated by the server,
  * checked again here), on top of the light/dark scheme the browser prefers. The logo is only
- * shown from this origin (the page's CSP allows images from 'self' only, no third-party loads).
+ * shown inline (data:) or from this origin: the page's CSP allows no third-party loads.
  */
 import type { Translate } from './i18n.ts';
 
@@ -32,9 +32,10 @@ export function textOn(hex: string): '#ffffff' | '#111111' {
   return white >= black ? '#ffffff' : '#111111';
 }
 
-/** A logo the page may load: same origin as the page (absolute or relative), http(s) only. */
+/** A logo the page may load: an inline data:image URL, or http(s) on the page's own origin. */
 export function logoSrc(url: string | null | undefined, origin: string): string | null {
   if (!url) return null;
+  if (/^data:image\/(png|jpeg|webp|gif|svg\+xml);base64,/.test(url)) return url;
   try {
     const u = new URL(url, origin);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;

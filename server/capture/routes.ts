@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
+import { BrandingSchema } from '../policies/branding.ts';
 import { pageOutcome, RETRY_HINTS } from './retry-hint.ts';
 import { CAPTURE_LIMITS, type CaptureService } from './service.ts';
 
@@ -29,6 +30,7 @@ const Bootstrap = z.object({
   success_redirect_url: z.string().nullable(),
   failure_redirect_url: z.string().nullable(),
   light_challenge: z.boolean(),
+  branding: BrandingSchema.nullable(),
 });
 
 const StartResult = z.object({

@@ -1,6 +1,7 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
 import { z } from 'zod';
+import { BrandingSchema } from './branding.ts';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -28,6 +29,7 @@ export const PolicyConfigSchema = z.object({
   webhook_url: z.string().url().nullable().describe('Extra webhook target for sessions under this policy (null: none)'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
+  branding: BrandingSchema.nullable().optional().describe("The tenant's name, logo and accent colour on the page (stored policies only, not per session)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 

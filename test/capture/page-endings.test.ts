@@ -94,9 +94,11 @@ describe('branding', () => {
     expect(textOn('#1e3a8a')).toBe('#ffffff');
     expect(textOn('#fde047')).toBe('#111111');
   });
-  it('loads a logo from this origin only', () => {
+  it('loads a logo inline or from this origin only', () => {
     expect(logoSrc('/branding/t1/logo.png', 'https://lg.example')).toBe('https://lg.example/branding/t1/logo.png');
     expect(logoSrc('https://cdn.other/logo.png', 'https://lg.example')).toBeNull();
     expect(logoSrc('javascript:1', 'https://lg.example')).toBeNull();
+    expect(logoSrc('data:image/png;base64,iVBORw0KGgo=', 'https://lg.example')).toBe('data:image/png;base64,iVBORw0KGgo=');
+    expect(logoSrc('data:text/html;base64,PGgxPg==', 'https://lg.example')).toBeNull();
   });
 });
