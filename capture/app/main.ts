@@ -126,7 +126,7 @@ async function boot(): Promise<void> {
   setState('intro');
   showScreen('intro');
   if (session.light_challenge) {
-    // Photosensitivity: said before anything flashes, with a way out (docs/ACCESSIBILITY.md).
+    // Photosensitivity: said before anything flashes, with a way out (README, the verification page).
     setText('flash-text', 'flash_notice');
     setText('flash-decline', 'flash_decline');
     byId('flash-decline').onclick = () => ending({ kind: 'declined', title: t('flash_declined'), outcome: 'declined' });

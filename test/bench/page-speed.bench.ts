@@ -4,7 +4,8 @@
 // 3000, a person reading), click "Start camera", wait for the ending. Reports median and p90 per
 // measure over every run, against the target (click → verdict ≤ 8 s median, standard
 // risk). Writes the "Page speed" section of docs/BENCHMARKS.md.
-// Usage: npm run bench:page   (BENCH_RUNS=3 per recording; BENCH_NO_WRITE=1 to only print)
+// Usage: npm run bench:page (also run by npm run bench:browser); BENCH_RUNS=3 per recording,
+// BENCH_NO_WRITE=1 to only print.
 import { launchChromium } from '../helpers/chromium.ts';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { FACES_DIR, readFacesManifest } from '../helpers/y4m.ts';
