@@ -75,6 +75,28 @@ describe('a dim room', () => {
   }, 240_000);
 });
 
+describe('a room too dark even for the fill light', () => {
+  it('gives up with the light tips before using an attempt', async () => {
+    const s = await server.createSession({ action_description: ACTION });
+    const page = await browser.context.newPage();
+    await installScreenLight(page, DARK);
+    await page.goto(s.url);
+    await waitForView(page, (v) => v.state === 'intro', 20_000);
+    await page.click('#start');
+    const { last, seen } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 120_000);
+    expect(seen.some((v) => v.fill === 'on')).toBe(true);
+    expect(last.result, JSON.stringify(last)).toBe('retry');
+    expect(last.reason).toBe('quality:too_dark');
+    expect(last.title).toMatch(/too dark/i);
+    expect(last.body).toMatch(/Attempts left: 3/);
+    expect(await page.$$eval('#result-tips li', (li) => li.map((x) => x.textContent).join(' '))).toMatch(/brightness/i);
+    // The frame is off again on the ending, and no attempt was spent.
+    expect(last.fill).toBe('off');
+    expect(await attempts(s.session_id)).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
+
 describe('a dim room under the light challenge', () => {
   it('the fill light is the base colour: each challenge colour covers the whole screen, frame included', async () => {
     const s = await server.createSession({ action_description: ACTION, risk_level: 'high' });
