@@ -69,10 +69,14 @@ export function redirectHref(base: string | null | undefined, outcome: Outcome, 
   return url.href;
 }
 
-/** How the app is named on the button: the tenant's display name, else the link's host. */
+/**
+ * How the app is named on the button: always the link's host (a session may carry the agent's own
+ * redirect URL, so the tenant's name alone must not vouch for it), after the tenant's display name.
+ */
 export function appName(href: string, brandName: string | null | undefined): string {
   const name = brandName?.trim();
-  return name ? name : new URL(href).host;
+  const host = new URL(href).host;
+  return name ? `${name} (${host})` : host;
 }
 
 export interface EndingContext {

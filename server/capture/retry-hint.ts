@@ -33,9 +33,10 @@ export interface PageOutcome extends CaptureOutcome {
 
 /**
  * The finish answer as the page gets it: quality reasons only (they are about the capture, not
- * about how a presentation was caught) and a retry hint while attempts remain.
+ * about how a presentation was caught) and their hint, for the retry or for the final quality
+ * failure; never for a verdict.
  */
 export function pageOutcome(outcome: CaptureOutcome): PageOutcome {
   const quality = outcome.failure_reasons.filter((r) => r.startsWith('quality:'));
-  return { ...outcome, failure_reasons: quality, retry_hint: outcome.retry ? retryHintFor(quality) : null };
+  return { ...outcome, failure_reasons: quality, retry_hint: outcome.status === 'completed' ? null : retryHintFor(quality) };
 }

@@ -38,9 +38,9 @@ describe('redirectHref', () => {
     expect(redirectHref('not a url', 'failed', 's')).toBeNull();
     expect(redirectHref(null, 'failed', 's')).toBeNull();
   });
-  it('names the app by the tenant display name, else the host', () => {
+  it('names the app by its host, after the tenant display name when there is one', () => {
     expect(appName('https://shop.example:8443/x', null)).toBe('shop.example:8443');
-    expect(appName('https://shop.example/x', '  Acme  ')).toBe('Acme');
+    expect(appName('https://shop.example/x', '  Acme  ')).toBe('Acme (shop.example)');
   });
 });
 

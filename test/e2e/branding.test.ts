@@ -50,7 +50,8 @@ describe('branding', () => {
     await expectAccessible(page, 'branded start (dark)');
     await page.click('#flash-decline');
     await waitForView(page, (v) => v.state === 'result', 10_000);
-    expect(await page.textContent('#result-return')).toBe('Return to Acme Bank');
+    // The host is always named: the tenant's name alone must not vouch for a session's redirect URL.
+    expect(await page.textContent('#result-return')).toBe('Return to Acme Bank (bank.example)');
     expect(new URL(await page.getAttribute('#result-return', 'href') ?? '').searchParams.get('livegate_outcome')).toBe('declined');
     await expectAccessible(page, 'branded ending (dark)');
     await page.close();

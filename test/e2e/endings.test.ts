@@ -200,6 +200,7 @@ describe('refusal, then try again', () => {
     await setScreenLight(page, DARK);
     const { last } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 150_000);
     expect(last.result, JSON.stringify(last)).toBe('fail');
+    expect(last.title).toMatch(/failed: your face was too dark/i);
     expect(await page.isVisible('#result-action')).toBe(false);
     expect(await page.textContent('#result-summary-action')).toBe(ACTION);
     await expectAccessible(page, 'final refusal');

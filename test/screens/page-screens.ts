@@ -88,8 +88,10 @@ for (const [device, emulation] of Object.entries(DEVICES)) {
     await setScreenLight(page, { unlit: 0.25, lit: 0.25 });
     await until(page, (x) => x.startsWith('result'));
     await shot(page, device, '08-ending-try-again');
+    await setScreenLight(page, { unlit: 1, lit: 1 });
     await page.click('#result-action');
     await until(page, (x) => x.startsWith('capturing'));
+    await setScreenLight(page, { unlit: 0.25, lit: 0.25 });
     await until(page, (x) => x.startsWith('result') || x.startsWith('error'));
     await shot(page, device, '09-ending-refused');
     await page.close();

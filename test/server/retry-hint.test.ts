@@ -29,7 +29,10 @@ describe('pageOutcome', () => {
     expect(out.retry_hint).toBeNull();
     expect(JSON.stringify(out)).not.toMatch(/pulse|cnn|integrity/);
   });
-  it('the last attempt used up: no hint (nothing to retry)', () => {
-    expect(pageOutcome({ status: 'failed', verdict: null, attempts_left: 0, failure_reasons: ['quality:too_dark'], retry: false }).retry_hint).toBeNull();
+  it('the last attempt refused for its quality: the hint still names why', () => {
+    expect(pageOutcome({ status: 'failed', verdict: null, attempts_left: 0, failure_reasons: ['quality:too_dark'], retry: false }).retry_hint).toBe('light');
+  });
+  it('a live verdict: no reasons, no hint', () => {
+    expect(pageOutcome({ status: 'completed', verdict: 'live', attempts_left: 2, failure_reasons: [], retry: false })).toMatchObject({ failure_reasons: [], retry_hint: null });
   });
 });
