@@ -8,6 +8,7 @@ import { register as registerVerifyToken } from './cli/verify-token.ts';
 import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { AppError } from './errors.ts';
 import { openStore } from './store/index.ts';
+import { createPolicyService } from './policies/service.ts';
 import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
 import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
@@ -138,6 +139,7 @@ export function buildProgram(): Command {
     });
 
   registerPolicyFloor(program);
+  registerBranding(program);
   registerVerifyToken(program);
   registerModels(program);
   registerMcpCommand(program);
@@ -177,6 +179,29 @@ function registerPolicyFloor(program: Command): void {
       }
       return run(flags, (service, auth) => service.set(auth, value));
     });
+}
+
+function registerBranding(program: Command): void {
+  type Flags = StoreFlags & { tenant?: string; name?: string; logo?: string; accent?: string; clear?: boolean };
+  program
+    .command('branding')
+    .description("set a stored policy's branding on the verification page: name, logo, accent colour (prints the policy)")
+    .argument('<policy_id>', 'the stored policy (pol_…) whose sessions show this branding')
+    .option('--name <text>', 'display name')
+    .option('--logo <url>', 'logo: a base64 data:image URL or an http(s) URL on the Livegate origin')
+    .option('--accent <hex>', 'accent colour, #rgb or #rrggbb')
+    .option('--clear', 'remove the branding')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((policyId: string, flags: Flags) =>
+      withStore(flags, async (store) => {
+        const branding = flags.clear ? null : { name: flags.name ?? null, logo_url: flags.logo ?? null, accent_color: flags.accent ?? null };
+        const auth: AuthContext = { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, keyId: 'cli', scopes: ALL_SCOPES };
+        const view = await createPolicyService({ store }).update(auth, policyId, { config: { branding } });
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      }),
+    );
 }
 
 function registerMcpCommand(program: Command): void {
