@@ -103,7 +103,7 @@ function clear(el: HTMLElement): void {
 }
 
 export function showEnding(ctx: EndingContext, view: EndingView): void {
-  const { t, session } = ctx;
+  const { t } = ctx;
   setState('result');
   document.body.dataset.result = view.kind;
   showScreen('result');

@@ -1,7 +1,6 @@
 /** Page text for the endings, retry tips, fill light, photosensitivity notice and branding. */
 
 const en = {
-  try_again_title: 'Let us try again: {reason}',
   reason_light: 'your face was too dark',
   reason_distance: 'your face was too far from the camera',
   reason_stillness: 'the image was blurred by movement',
@@ -31,7 +30,6 @@ export type EndingKey = keyof typeof en;
 type Table = Record<EndingKey, string>;
 
 const es: Table = {
-  try_again_title: 'Intentémoslo de nuevo: {reason}',
   reason_light: 'su cara estaba demasiado oscura',
   reason_distance: 'su cara estaba demasiado lejos de la cámara',
   reason_stillness: 'la imagen salió movida',
@@ -58,7 +56,6 @@ const es: Table = {
 };
 
 const fr: Table = {
-  try_again_title: 'Réessayons : {reason}',
   reason_light: 'votre visage était trop sombre',
   reason_distance: 'votre visage était trop loin de la caméra',
   reason_stillness: "l'image était floue à cause du mouvement",
@@ -85,7 +82,6 @@ const fr: Table = {
 };
 
 const de: Table = {
-  try_again_title: 'Noch einmal: {reason}',
   reason_light: 'Ihr Gesicht war zu dunkel',
   reason_distance: 'Ihr Gesicht war zu weit von der Kamera entfernt',
   reason_stillness: 'das Bild war durch Bewegung unscharf',
@@ -112,7 +108,6 @@ const de: Table = {
 };
 
 const pt: Table = {
-  try_again_title: 'Vamos tentar de novo: {reason}',
   reason_light: 'o seu rosto estava demasiado escuro',
   reason_distance: 'o seu rosto estava demasiado longe da câmara',
   reason_stillness: 'a imagem ficou tremida',

@@ -354,7 +354,7 @@ function showFinish(f: PageFinish): void {
 }
 
 function retryEnding(hint: PageFinish['retry_hint'], left: number): void {
-  const title = t('try_again_title', { reason: t(reasonKey(hint)) });
+  const title = t('result_try_again', { reason: t(reasonKey(hint)) });
   ending({ kind: 'retry', title, body: t('attempts_left', { n: left }), hint, retry: left > 0, outcome: left > 0 ? undefined : 'failed' });
 }
 
