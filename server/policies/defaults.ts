@@ -1,7 +1,7 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
-import { z } from 'zod';
 import { BrandingSchema } from './branding.ts';
+import { z } from 'zod';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
 export type CheckName = (typeof CHECKS)[number];
