@@ -20,7 +20,9 @@ import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { createLocalSessionChanges, createPostgresSessionChanges } from './sessions/changes.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
+import { supportsNotifications } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -93,7 +95,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
   const webhooks = createWebhookService({ store, logger: app.log, now });
+  // Several instances may share a PostgreSQL database: their waits hear each other's changes.
+  const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
   const sessions = createSessionService({
+    changes,
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
     publicUrl: config.publicUrl,
@@ -176,6 +181,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     if (sweeper) clearInterval(sweeper);
     await webhooks.close();
+    await changes.close();
     if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;
