@@ -38,6 +38,16 @@ function toAppError(error: FastifyError | Error): AppError {
   return new AppError('internal_error', 'Something went wrong on our side.', { cause: error });
 }
 
+/**
+ * Errors the router raises before any route or hook runs (a bad percent-encoding, a path
+ * parameter past the router's length limit): the same error shape as everything else.
+ * Passed as Fastify's `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is not validly percent-encoded.';
+  void reply.status(400).type('application/json').send(new AppError('invalid_request', message).toBody());
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error);
