@@ -194,6 +194,17 @@ export function createSessionService(options: SessionServiceOptions) {
     };
   }
 
+  async function attestationStatusOf(auth: AuthContext, jti: string) {
+    const row = isUuid(jti) ? await store.getAttestation(jti) : null;
+    if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
+    return {
+      jti,
+      status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
+      expired: row.expires_at <= now(),
+      ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
+    };
+  }
+
   async function auditTrail(row: SessionRow): Promise<AuditTrailView> {
     const events = await store.listAudit(row.id);
     return {
@@ -314,14 +325,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
     async attestationStatus(auth: AuthContext, jti: string) {
       requireScopeOf(auth, 'session:read');
-      const row = isUuid(jti) ? await store.getAttestation(jti) : null;
-      if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
-      return {
-        jti,
-        status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
-        expired: row.expires_at <= now(),
-        ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
-      };
+      return attestationStatusOf(auth, jti);
     },
 
     async revokeAttestation(auth: AuthContext, jti: string, reason?: string) {
@@ -333,7 +337,8 @@ export function createSessionService(options: SessionServiceOptions) {
         const session = await store.getSession(row.session_id);
         if (session) await audit(session, 'attestation_revoked', { reason: reason ?? null, api_key: auth.keyId });
       }
-      return service.attestationStatus(auth, jti);
+      // The answer to the write itself: a key with session:write alone gets it too.
+      return attestationStatusOf(auth, jti);
     },
 
     /**
