@@ -11,6 +11,7 @@ import { VERSION } from '../version.ts';
 import type { LivegateClient } from './client.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
 import { registerResources } from './resources.ts';
+import { findInputProblem, inputProblemError } from '../input-guard.ts';
 import { invalidInput, mcpError, ok, toolError, toToolError, type ErrorLogger } from './results.ts';
 import { DEFAULT_WAIT_S, GREETINGS, input, output } from './schemas.ts';
 import { registerVerifyTool } from './verify-tool.ts';
@@ -321,6 +322,9 @@ export function createServer(deps: CreateServerDeps): McpServer {
   const original = handlers?.get('tools/call');
   if (!handlers || !original) throw new Error('MCP SDK internals changed: no tools/call handler to wrap');
   handlers.set('tools/call', async (request: { params: { name: string; arguments?: unknown; task?: unknown } }, extra: ToolExtra) => {
+    // The same boundary check as HTTP (depth, well-formed text, no NUL), for every transport.
+    const problem = findInputProblem(request.params.arguments ?? {}, 'arguments');
+    if (problem) return toToolError(inputProblemError(problem));
     const schema = inputs.get(request.params.name);
     if (schema) {
       const parsed = schema.safeParse(request.params.arguments ?? {});

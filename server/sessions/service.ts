@@ -559,13 +559,23 @@ export function createSessionService(options: SessionServiceOptions) {
       return updated ?? row;
     },
 
-    /** pending -> in_progress on the first capture start; later starts keep in_progress. */
+    /**
+     * pending -> in_progress on the first capture start; later starts keep in_progress. Takes the
+     * next attempt atomically (store.reserveAttempt): the returned row's attempts_used is the new
+     * attempt's number. Nothing changes when no attempt is left.
+     */
     async beginCapture(row: SessionRow, data: Record<string, unknown>): Promise<SessionRow> {
+      const exhausted = () => new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
       if (isTerminal(row.status)) throw terminalError(row);
-      if (row.attempts_used >= row.max_attempts) throw new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
+      if (row.attempts_used >= row.max_attempts) throw exhausted();
       await assertNotLockedOut(store, row.tenant_id, row.user_identifier, lockout, now());
-      const moved = await transition(row, [row.status], 'in_progress', 'capture_started', data, { attempts_used: row.attempts_used + 1 });
-      if (!moved) throw new AppError('session_terminal', 'The session changed while the capture was starting; reload the page.');
+      const moved = await store.reserveAttempt(row.id, now());
+      if (!moved) {
+        const current = (await store.getSession(row.id)) ?? row;
+        throw isTerminal(current.status) ? terminalError(current) : exhausted();
+      }
+      await audit(moved, 'capture_started', { ...data, attempt_number: moved.attempts_used });
+      if (moved.status !== row.status) announce(moved, row.status);
       return moved;
     },
 

@@ -234,5 +234,20 @@ CREATE INDEX sessions_webhooks_unqueued ON sessions (updated_at) WHERE webhooks_
 `,
 };
 
+/**
+ * A running total of the evidence bytes each attempt received: one conditional UPDATE checks and
+ * counts a chunk at once, so parallel uploads cannot pass the per-attempt limit together.
+ */
+const attemptEvidenceBytes: Migration = {
+  version: 3,
+  name: 'attempts.evidence_bytes',
+  sql: (d) => `
+ALTER TABLE attempts ADD COLUMN evidence_bytes BIGINT NOT NULL DEFAULT 0;
+UPDATE attempts SET evidence_bytes = (
+  SELECT COALESCE(SUM(${d === 'sqlite' ? 'length' : 'octet_length'}(bytes)), 0) FROM evidence_chunks WHERE evidence_chunks.attempt_id = attempts.id
+);
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes];
