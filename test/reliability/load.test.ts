@@ -11,6 +11,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../server/auth/api-keys.ts';
+import { openStore } from '../../server/store/index.ts';
 import { startLivegateProcess, type LivegateProcess } from './lib/livegate-process.ts';
 import { loadRecording, percentile, replayCapture, type Recording, type ReplayOutcome } from './lib/replay.ts';
 import { FULL, recordFigures, scale } from './lib/scale.ts';
@@ -98,9 +100,29 @@ async function mcpAgent(key: string, index: number): Promise<McpRun> {
   } catch (err) {
     run.error = `${step} after ${Math.round((performance.now() - started) / 1000)} s: ${(err as Error).message.slice(0, 300)}`;
   } finally {
+    await transport.terminateSession().catch(() => undefined); // frees the MCP session slot at once
     await client.close().catch(() => undefined);
   }
   return run;
+}
+
+/**
+ * Agents spread over tenants and keys as real deployments have them (one agent fleet per
+ * tenant): 25 agents per key, 50 per tenant, inside the default MCP session caps.
+ */
+async function agentKeys(agents: number): Promise<string[]> {
+  const store = await openStore({ dataDir });
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < Math.ceil(agents / 25); i++) {
+      const tenantId = `load-tenant-${Math.floor(i / 2)}`;
+      if (!(await store.getTenant(tenantId))) await store.createTenant({ id: tenantId, name: tenantId, created_at: Date.now() });
+      keys.push((await createApiKey(store, { name: `agents ${i}`, scopes: [], tenantId })).key);
+    }
+    return keys;
+  } finally {
+    await store.close();
+  }
 }
 
 const count = <T>(items: T[], key: (t: T) => string) => items.reduce<Record<string, number>>((acc, t) => ((acc[key(t)] = (acc[key(t)] ?? 0) + 1), acc), {});
@@ -112,6 +134,7 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
     // Warm-up: one capture end to end (workers and models loaded), then memory at start.
     const warm = await replayCapture({ origin: server.origin, ...(await restSession(key)) }, recording);
     expect(warm.error).toBeNull();
+    const agentKeysList = await agentKeys(MCP_CLIENTS);
     const rssStart = server.rss();
     let rssPeak = rssStart;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, server.rss())), 250);
@@ -127,7 +150,7 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
           }
         }),
       ),
-      Promise.all(Array.from({ length: MCP_CLIENTS }, (_, i) => mcpAgent(key, i))),
+      Promise.all(Array.from({ length: MCP_CLIENTS }, (_, i) => mcpAgent(agentKeysList[Math.floor(i / 25)], i))),
     ]);
     const wallS = (performance.now() - t0) / 1000;
     clearInterval(sampler);
