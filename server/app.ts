@@ -17,6 +17,7 @@ import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
+import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -146,16 +147,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
 
-  const rateLimited = (max: number) => ({
+  // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
+  const sharedLimits = store.kind === 'postgres';
+  const rateLimited = (max: number, namespace: string) => ({
     max,
     timeWindow: 60_000,
+    ...(sharedLimits ? { store: sharedRateLimitStore(store, namespace, now), skipOnError: true } : {}),
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
       new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
   });
 
   // API: per-IP rate limit first (onRequest, registered before auth), then the API key.
   await app.register(async (api) => {
-    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin));
+    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin, 'api'));
     api.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
     // API answers carry capture tokens (verification_url), attestation JWTs and webhook secrets:
     // never kept by a browser or a shared cache.
@@ -173,7 +177,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Capture: the page's endpoints, authenticated by the capture token.
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin));
+    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin, 'capture'));
     await scope.register(captureRoutes, { capture });
   });
 
@@ -189,6 +193,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // cancelled sessions included, which never reach the analyzer's purge).
       store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
+      if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
     }, config.sweepIntervalMs);
     sweeper.unref();
   }

@@ -249,5 +249,39 @@ UPDATE attempts SET evidence_bytes = (
 `,
 };
 
+/**
+ * Policy floor (issue 11): stored policies get a version (carried in attestations), and each
+ * tenant may store a floor of minimums that every session's policy must meet.
+ */
+const policyFloor: Migration = {
+  version: 4,
+  name: 'policies.version and tenant_policy_floors',
+  sql: (d) => `
+ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE tenant_policy_floors (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  floor ${typesFor(d).json} NOT NULL,
+  updated_at ${typesFor(d).ms} NOT NULL
+);
+`,
+};
+
+/**
+ * Fixed-window request counters shared by every instance on one database (the per-IP rate limits
+ * when DATABASE_URL is set): one upsert per request counts and reads at once.
+ */
+const rateLimits: Migration = {
+  version: 5,
+  name: 'rate_limits',
+  sql: (d) => `
+CREATE TABLE rate_limits (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at ${typesFor(d).ms} NOT NULL
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits];

@@ -4,13 +4,14 @@
 import type { ColumnKind, TableSpec } from './tables.ts';
 import {
   API_KEYS, ATTEMPTS, ATTESTATIONS, AUDIT_EVENTS, EVIDENCE_CHUNKS, POLICIES, REVIEWS, SESSIONS, SIGNING_KEYS,
-  TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
+  TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
-  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantRow,
-  WebhookEndpointRow,
+  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
+  TenantRow, WebhookEndpointRow,
 } from './types.ts';
 import { StoreError, TERMINAL_STATUSES } from './types.ts';
 
@@ -156,9 +157,17 @@ export function createSqlStore(driver: SqlDriver): Store {
     updatePolicy: (tenantId, id, config, name, at) =>
       first<PolicyRow>(
         POLICIES,
-        'UPDATE policies SET config = ?, name = ?, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING *',
+        'UPDATE policies SET config = ?, name = ?, updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id = ? RETURNING *',
         [param(POLICIES, 'config', config), name, at, tenantId, id],
       ),
+    getTenantPolicyFloor: (tenantId) =>
+      first<TenantPolicyFloorRow>(TENANT_POLICY_FLOORS, 'SELECT * FROM tenant_policy_floors WHERE tenant_id = ?', [tenantId]),
+    async setTenantPolicyFloor(row: TenantPolicyFloorRow) {
+      await run(
+        'INSERT INTO tenant_policy_floors (tenant_id, floor, updated_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET floor = excluded.floor, updated_at = excluded.updated_at',
+        [row.tenant_id, param(TENANT_POLICY_FLOORS, 'floor', row.floor), row.updated_at],
+      );
+    },
 
     // Sessions
     insertSession: (row: SessionRow) => insert(SESSIONS, row),
@@ -246,12 +255,9 @@ export function createSqlStore(driver: SqlDriver): Store {
       if (before !== null) return before;
       const size = row.bytes.byteLength;
       // Check and count in one statement (PostgreSQL re-checks the WHERE on the row it locked).
-      const counted = await run(
-        limits.maxAttemptBytes === undefined
-          ? 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ?'
-          : 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?',
-        limits.maxAttemptBytes === undefined ? [size, row.attempt_id] : [size, row.attempt_id, size, limits.maxAttemptBytes],
-      );
+      const counted = await run('UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?', [
+        size, row.attempt_id, size, limits.maxAttemptBytes ?? Number.MAX_SAFE_INTEGER,
+      ]);
       if (counted === 0) {
         const exists = await all('SELECT 1 AS found FROM attempts WHERE id = ?', [row.attempt_id]);
         if (exists.length === 0) throw new StoreError('not_found', `no attempt ${row.attempt_id}`);
@@ -392,6 +398,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at',
         [deliveryId],
       ),
+    ...rateLimitQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

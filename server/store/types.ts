@@ -1,8 +1,8 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 
-export type Scope = 'session:write' | 'session:read' | 'session:audit';
-export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit'];
+export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
 
 export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
@@ -31,7 +31,16 @@ export interface PolicyRow {
   tenant_id: string;
   name: string;
   config: Record<string, unknown>; // validated by the policy module, stored as JSON
+  /** 1 at creation, +1 on every update (carried in attestations as policy_version). */
+  version: number;
   created_at: number;
+  updated_at: number;
+}
+
+/** A tenant's policy floor (server/policies/floor.ts TenantFloorSchema), one row per tenant. */
+export interface TenantPolicyFloorRow {
+  tenant_id: string;
+  floor: Record<string, unknown>;
   updated_at: number;
 }
 
@@ -227,7 +236,11 @@ export interface Store {
   insertPolicy(row: PolicyRow): Promise<void>;
   getPolicy(tenantId: string, id: string): Promise<PolicyRow | null>;
   listPolicies(tenantId: string): Promise<PolicyRow[]>;
+  /** Also increments the version. */
   updatePolicy(tenantId: string, id: string, config: Record<string, unknown>, name: string, at: number): Promise<PolicyRow | null>;
+  getTenantPolicyFloor(tenantId: string): Promise<TenantPolicyFloorRow | null>;
+  /** Inserts or replaces the tenant's floor. */
+  setTenantPolicyFloor(row: TenantPolicyFloorRow): Promise<void>;
 
   // Sessions
   /** Throws StoreError('conflict') when (tenant_id, idempotency_key) already exists. */
@@ -305,6 +318,15 @@ export interface Store {
   listSigningKeys(): Promise<SigningKeyRow[]>;
   /** Sets retired_at once (a later call keeps the first time); StoreError('not_found') for an unknown kid. */
   retireSigningKey(kid: string, at: number): Promise<void>;
+
+  // Rate limits shared by the instances on one database
+  /**
+   * Counts one hit on `key` in its fixed window (a new window of `windowMs` starts when the last
+   * one ended by `now`); returns the count so far in the window and when it ends. Atomic.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  /** Deletes the counters whose window ended by `now`; returns how many went. */
+  pruneRateLimits(now: number): Promise<number>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
