@@ -9,8 +9,8 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { connectInMemory, errorOf } from '../server/mcp/helpers.ts';
 import { isErrorBody } from './lib/answers.ts';
 
-const SCOPES: Scope[] = ['session:write', 'session:read', 'session:audit'];
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+const SCOPES: Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 interface Fixture {
   t: TestApp;
@@ -50,8 +50,10 @@ const ENDPOINTS: { name: string; scope: Scope | null; method: Method; url: (f: F
   { name: 'revoke attestation', scope: 'session:write', method: 'POST', url: (f) => `/v1/attestations/${f.completed}/revoke`, body: {} },
   { name: 'list policies', scope: 'session:read', method: 'GET', url: () => '/v1/policies' },
   { name: 'get policy', scope: 'session:read', method: 'GET', url: (f) => `/v1/policies/${f.policyId}` },
-  { name: 'create policy', scope: 'session:write', method: 'POST', url: () => '/v1/policies', body: { name: 'p' } },
-  { name: 'update policy', scope: 'session:write', method: 'PATCH', url: (f) => `/v1/policies/${f.policyId}`, body: { name: 'q' } },
+  { name: 'create policy', scope: 'policy:write', method: 'POST', url: () => '/v1/policies', body: { name: 'p' } },
+  { name: 'update policy', scope: 'policy:write', method: 'PATCH', url: (f) => `/v1/policies/${f.policyId}`, body: { name: 'q' } },
+  { name: 'read tenant policy floor', scope: 'session:read', method: 'GET', url: () => '/v1/tenant/policy-floor' },
+  { name: 'set tenant policy floor', scope: 'policy:write', method: 'PUT', url: () => '/v1/tenant/policy-floor', body: {} },
   { name: 'list webhooks', scope: 'session:read', method: 'GET', url: () => '/v1/webhooks' },
   { name: 'register webhook', scope: 'session:write', method: 'POST', url: () => '/v1/webhooks', body: { url: 'http://127.0.0.1:9/other' } },
   { name: 'delete webhook', scope: 'session:write', method: 'DELETE', url: () => '/v1/webhooks/wh_doesnotexist' },
@@ -109,8 +111,8 @@ const TOOLS: { tool: string; scope: Scope | null; args: (f: Fixture) => Promise<
   { tool: 'revoke_session', scope: 'session:write', args: async (f) => ({ session_id: await f.session() }) },
   { tool: 'list_policies', scope: 'session:read', args: () => ({}) },
   { tool: 'get_policy', scope: 'session:read', args: (f) => ({ policy_id: f.policyId }) },
-  { tool: 'create_policy', scope: 'session:write', args: () => ({ name: 'tool policy' }) },
-  { tool: 'update_policy', scope: 'session:write', args: (f) => ({ policy_id: f.policyId, name: 'renamed' }) },
+  { tool: 'create_policy', scope: 'policy:write', args: () => ({ name: 'tool policy' }) },
+  { tool: 'update_policy', scope: 'policy:write', args: (f) => ({ policy_id: f.policyId, name: 'renamed' }) },
   { tool: 'list_checks', scope: 'session:read', args: () => ({}) },
   { tool: 'update_session_status', scope: 'session:audit', args: (f) => ({ session_id: f.completed, status: 'approved', note: 'ok' }) },
   { tool: 'create_session_review', scope: 'session:audit', args: (f) => ({ session_id: f.completed, message: 'ok' }) },
