@@ -138,25 +138,35 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
     const rssStart = server.rss();
     let rssPeak = rssStart;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, server.rss())), 250);
+    // (The peak is sampled through the first round.)
 
+    const round = () =>
+      Promise.all([
+        Promise.all(
+          Array.from({ length: CAPTURES }, async () => {
+            try {
+              return await replayCapture({ origin: server.origin, ...(await restSession(key)) }, recording);
+            } catch (err) {
+              return { error: (err as Error).message } as ReplayOutcome;
+            }
+          }),
+        ),
+        Promise.all(Array.from({ length: MCP_CLIENTS }, (_, i) => mcpAgent(agentKeysList[Math.floor(i / 25)], i))),
+      ]);
     const t0 = performance.now();
-    const [captures, agents] = await Promise.all([
-      Promise.all(
-        Array.from({ length: CAPTURES }, async () => {
-          try {
-            return await replayCapture({ origin: server.origin, ...(await restSession(key)) }, recording);
-          } catch (err) {
-            return { error: (err as Error).message } as ReplayOutcome;
-          }
-        }),
-      ),
-      Promise.all(Array.from({ length: MCP_CLIENTS }, (_, i) => mcpAgent(agentKeysList[Math.floor(i / 25)], i))),
-    ]);
+    const [captures, agents] = await round();
     const wallS = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     // Memory once the load is over and the server has had a moment.
     await new Promise((r) => setTimeout(r, 5_000));
     const rssEnd = server.rss();
+    // Flat memory: a second identical round must not keep what the first one left (full run only).
+    let second: { errors: string[]; rss: number } | null = null;
+    if (FULL) {
+      const [c2, a2] = await round();
+      await new Promise((r) => setTimeout(r, 5_000));
+      second = { errors: [...c2, ...a2].filter((x) => x.error).map((x) => String(x.error)), rss: server.rss() };
+    }
     const health = await fetch(`${server.origin}/healthz`);
 
     const allCaptures = [...captures, ...agents.map((a) => a.capture).filter((c): c is ReplayOutcome => c !== null)];
@@ -175,7 +185,8 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
       finish_to_verdict_ms: { n: finishMs.length, p50: percentile(finishMs, 50), p99: percentile(finishMs, 99), max: percentile(finishMs, 100) },
       mcp_wait_wake_after_finish_ms: { n: wakeMs.length, p50: percentile(wakeMs, 50), p99: percentile(wakeMs, 99) },
       wall_s: Math.round(wallS * 10) / 10,
-      rss_mib: { start: mib(rssStart), peak: mib(rssPeak), end: mib(rssEnd) },
+      rss_mib: { start: mib(rssStart), peak: mib(rssPeak), end: mib(rssEnd), ...(second ? { after_second_round: mib(second.rss) } : {}) },
+      second_round_errors: second?.errors.length ?? null,
       full: FULL,
     };
     recordFigures('load', figures);
@@ -183,6 +194,7 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
 
     expect(captureErrors).toEqual([]);
     expect(agentErrors).toEqual([]);
+    expect(second?.errors ?? []).toEqual([]);
     expect(health.status).toBe(200);
     for (const c of allCaptures) expect(['completed', 'failed']).toContain(c.status);
     expect(agents.every((a) => a.status === 'completed' || a.status === 'failed')).toBe(true);

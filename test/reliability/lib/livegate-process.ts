@@ -2,6 +2,7 @@
 // port: for the load and fault suites, which kill it with SIGKILL, restart it, read its memory
 // and run two of them on one PostgreSQL database.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CLI } from '../../helpers/cli.ts';
@@ -35,8 +36,13 @@ export interface StartProcessOptions {
   env?: Record<string, string>;
 }
 
-/** Settings every reliability server runs with: no rate limits in the way, fast sweeps. */
+/**
+ * Settings every reliability server runs with: no rate limits in the way, fast sweeps, loopback
+ * webhook receivers allowed, and one key-encryption key for every start of this test process
+ * (a restart, or a second instance on the same PostgreSQL, must read what the first one wrote).
+ */
 export const RELIABILITY_ENV = {
+  LIVEGATE_KEK: randomBytes(32).toString('base64'),
   LIVEGATE_API_RATE_LIMIT: '1000000',
   LIVEGATE_MCP_RATE_LIMIT: '1000000',
   LIVEGATE_CAPTURE_RATE_LIMIT: '1000000',
