@@ -5,7 +5,7 @@
 // a verdict (live, spoof, or a refusal such as integrity:replayed_evidence) is not an error.
 // Small in the normal run; 100 captures + 200 MCP clients under `npm run test:reliability`.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -53,7 +53,12 @@ interface McpRun {
   capture: ReplayOutcome | null;
   /** The capture's finish answer -> wait_for_verification returning, ms. */
   wake_ms: number | null;
+  /** How late a wait that timed out answered past its timeout_s (the server's lag), ms. */
+  wait_overshoot_ms: number[];
 }
+
+/** The wait an agent asks for; it calls again while timed_out (the SDK's request timeout is 60 s). */
+const WAIT_S = 25;
 
 const structured = (r: CallToolResult) => {
   if (r.isError) throw new Error(`tool error: ${JSON.stringify(r._meta ?? r.content).slice(0, 200)}`);
@@ -62,7 +67,7 @@ const structured = (r: CallToolResult) => {
 
 /** One agent: verify_human_presence, the person's capture, wait_for_verification, get_verification_result. */
 async function mcpAgent(key: string, index: number): Promise<McpRun> {
-  const run: McpRun = { error: null, status: null, verdict: null, result: null, capture: null, wake_ms: null };
+  const run: McpRun = { error: null, status: null, verdict: null, result: null, capture: null, wake_ms: null, wait_overshoot_ms: [] };
   const client = new Client({ name: `load-agent-${index}`, version: '1.0.0' });
   let step = 'connect';
   const started = performance.now();
@@ -80,9 +85,11 @@ async function mcpAgent(key: string, index: number): Promise<McpRun> {
     });
     step = 'wait_for_verification';
     let waited: Record<string, unknown> = {};
-    for (let round = 0; round < 8; round++) {
-      waited = structured((await client.callTool({ name: 'wait_for_verification', arguments: { session_id: sessionId, timeout_s: 50 } }, undefined, { timeout: 70_000 })) as CallToolResult);
+    for (let round = 0; round < 16; round++) {
+      const asked = performance.now();
+      waited = structured((await client.callTool({ name: 'wait_for_verification', arguments: { session_id: sessionId, timeout_s: WAIT_S } })) as CallToolResult);
       if (!waited.timed_out) break;
+      run.wait_overshoot_ms.push(Math.max(0, performance.now() - asked - WAIT_S * 1000));
     }
     const woke = performance.now();
     run.capture = await capture;
@@ -153,6 +160,7 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
         ),
         Promise.all(Array.from({ length: MCP_CLIENTS }, (_, i) => mcpAgent(agentKeysList[Math.floor(i / 25)], i))),
       ]);
+    const loadBefore = os.loadavg().map((v) => Math.round(v * 10) / 10);
     const t0 = performance.now();
     const [captures, agents] = await round();
     const wallS = (performance.now() - t0) / 1000;
@@ -172,6 +180,7 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
     const allCaptures = [...captures, ...agents.map((a) => a.capture).filter((c): c is ReplayOutcome => c !== null)];
     const finishMs = allCaptures.map((c) => c.finish_ms).filter((v): v is number => v !== null);
     const wakeMs = agents.map((a) => a.wake_ms).filter((v): v is number => v !== null);
+    const overshootMs = agents.flatMap((a) => a.wait_overshoot_ms);
     const captureErrors = captures.filter((c) => c.error).map((c) => c.error);
     const agentErrors = agents.filter((a) => a.error).map((a) => a.error);
     const figures = {
@@ -184,9 +193,12 @@ describe('load on one livegate start (SQLite, real analysis)', () => {
       verdicts: count(allCaptures, (c) => `${c.status ?? 'none'}/${c.verdict ?? 'none'}${c.failure_reasons?.length ? ` (${c.failure_reasons.join(', ')})` : ''}`),
       finish_to_verdict_ms: { n: finishMs.length, p50: percentile(finishMs, 50), p99: percentile(finishMs, 99), max: percentile(finishMs, 100) },
       mcp_wait_wake_after_finish_ms: { n: wakeMs.length, p50: percentile(wakeMs, 50), p99: percentile(wakeMs, 99) },
+      mcp_wait_timeout_overshoot_ms: { n: overshootMs.length, p50: percentile(overshootMs, 50), max: percentile(overshootMs, 100) },
+      load_average: { before: loadBefore, after: os.loadavg().map((v) => Math.round(v * 10) / 10) },
       wall_s: Math.round(wallS * 10) / 10,
       rss_mib: { start: mib(rssStart), peak: mib(rssPeak), end: mib(rssEnd), ...(second ? { after_second_round: mib(second.rss) } : {}) },
       second_round_errors: second?.errors.length ?? null,
+      second_round_error_samples: second?.errors.slice(0, 5) ?? [],
       full: FULL,
     };
     recordFigures('load', figures);

@@ -90,6 +90,13 @@ function render(): string {
       `- Verdicts: ${Object.entries(load.verdicts as Record<string, number>).map(([k, n]) => `${k} × ${n}`).join(', ')}.`,
       `- finish → verdict: p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)} (every analysis queued at once on ${os.cpus().length} cores).`,
       `- wait_for_verification returned after the capture's finish answer: p50 ${ms(w.p50)}, p99 ${ms(w.p99)}.`,
+      ...(load.mcp_wait_timeout_overshoot_ms
+        ? [`- Waits that timed out answered late by p50 ${ms((load.mcp_wait_timeout_overshoot_ms as { p50: number | null }).p50)}, max ${ms((load.mcp_wait_timeout_overshoot_ms as { max: number | null }).max)} (the server's event-loop lag under this load).`]
+        : []),
+      ...(load.load_average ? [`- Machine load average (1/5/15 min) before: ${(load.load_average as { before: number[] }).before.join(' / ')}, after: ${(load.load_average as { after: number[] }).after.join(' / ')}.`] : []),
+      ...(load.second_round_errors !== null && load.second_round_errors !== undefined
+        ? [`- Second identical round: ${load.second_round_errors} errors${(load.second_round_error_samples as string[] | undefined)?.length ? ` (${(load.second_round_error_samples as string[]).map((e) => `\`${e}\``).join('; ')})` : ''}.`]
+        : []),
       `- Server RSS: ${rss.start} MiB after warm-up, ${rss.peak} MiB peak, ${rss.end} MiB 5 s after the load${rss.after_second_round !== undefined ? `, ${rss.after_second_round} MiB after a second identical round` : ''}.`,
     );
   } else {
