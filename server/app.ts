@@ -13,6 +13,9 @@ import { pageRoutes } from './capture/page.ts';
 import { captureRoutes } from './capture/routes.ts';
 import { createCaptureService, type CaptureAnalyzer, type CaptureService } from './capture/service.ts';
 import type { Config } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
+import { resealSecrets } from './crypto/kek-store.ts';
+import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandling } from './http/errors.ts';
@@ -57,6 +60,8 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Start background loops (sweeper, webhook delivery) and warm the analysis worker. Off in most tests. */
   background?: boolean;
+  /** The key-encryption key; default: loaded for `config` (LIVEGATE_KEK, LIVEGATE_KEK_FILE or <data>/kek.key). */
+  secrets?: SecretBox;
 }
 
 /** Secrets never reach the logs, wherever a serializer or a log call puts them. */
@@ -96,9 +101,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installErrorHandling(app);
   installInputGuard(app);
 
-  const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
+  const secrets = options.secrets ?? loadSecretBox(config).box;
+  // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
+  // before anything reads them.
+  const resealed = await resealSecrets(store, secrets);
+  const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
+  if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
+  const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, now });
+  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
   // Several instances may share a PostgreSQL database: their waits hear each other's changes.
   const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
   const sessions = createSessionService({

@@ -33,6 +33,8 @@ export interface SqlDriver {
   byteLength(column: string): string;
   /** Appended to the row-picking subquery of a claim (PostgreSQL: FOR UPDATE SKIP LOCKED). */
   readonly claimLockClause: string;
+  /** Statements that drop copies of rewritten values the database still keeps (see Store.scrubRewrittenSecrets). */
+  readonly scrubSql: readonly string[];
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -126,6 +128,9 @@ export function createSqlStore(driver: SqlDriver): Store {
     kind: driver.dialect,
 
     migrate: () => driver.migrate(),
+    async scrubRewrittenSecrets() {
+      for (const sql of driver.scrubSql) await all(sql, []);
+    },
     close: () => driver.close(),
 
     // Tenants and API keys
@@ -331,6 +336,10 @@ export function createSqlStore(driver: SqlDriver): Store {
       const n = await run('UPDATE signing_keys SET retired_at = COALESCE(retired_at, ?) WHERE kid = ?', [at, kid]);
       if (n === 0) throw new StoreError('not_found', `no signing key with kid ${kid}`);
     },
+    async setSigningKeyPrivateJwk(kid, privateJwk) {
+      const n = await run('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?', [driver.encode('json', privateJwk), kid]);
+      if (n === 0) throw new StoreError('not_found', `no signing key with kid ${kid}`);
+    },
 
     // Webhooks
     insertWebhookEndpoint: (row: WebhookEndpointRow) => insert(WEBHOOK_ENDPOINTS, row),
@@ -340,6 +349,10 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id',
         [tenantId],
       ),
+    listAllWebhookEndpoints: () => many<WebhookEndpointRow>(WEBHOOK_ENDPOINTS, 'SELECT * FROM webhook_endpoints ORDER BY created_at, id', []),
+    async setWebhookSecret(id, secret) {
+      await run('UPDATE webhook_endpoints SET secret = ? WHERE id = ?', [secret, id]);
+    },
     getWebhookEndpoint: (id) =>
       first<WebhookEndpointRow>(WEBHOOK_ENDPOINTS, 'SELECT * FROM webhook_endpoints WHERE id = ?', [id]),
     async deleteWebhookEndpoint(tenantId, id) {
