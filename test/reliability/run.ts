@@ -17,7 +17,9 @@ const figuresDir = mkdtempSync(path.join(os.tmpdir(), 'livegate-reliability-'));
 const reportFile = path.join(figuresDir, 'vitest.json');
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test/reliability/'];
 const t0 = Date.now();
-const run = spawnSync(path.join(ROOT, 'node_modules/.bin/vitest'), ['run', ...files, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
+// One file at a time: the load and fault suites measure a server that must not share the
+// machine with the other suites.
+const run = spawnSync(path.join(ROOT, 'node_modules/.bin/vitest'), ['run', ...files, '--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
   cwd: ROOT,
   stdio: 'inherit',
   timeout: LIMIT_MS,
