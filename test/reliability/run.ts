@@ -48,7 +48,7 @@ rmSync(figuresDir, { recursive: true, force: true });
 
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
 const timedOut = run.error !== undefined || run.signal !== null;
-writeFileSync(OUT_FILE, render());
+writeFileSync(OUT_FILE, withNotes(render()));
 process.stdout.write(`\nreliability: figures written to ${path.relative(ROOT, OUT_FILE)}\n`);
 process.exit(timedOut ? 124 : (run.status ?? 1));
 
@@ -135,6 +135,24 @@ function render(): string {
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * The generated part sits between markers; whatever follows the end marker (notes written by
+ * hand about a run) is kept.
+ */
+function withNotes(generated: string): string {
+  const begin = '<!-- reliability:begin -->';
+  const end = '<!-- reliability:end -->';
+  let notes = '';
+  try {
+    const previous = readFileSync(OUT_FILE, 'utf8');
+    const at = previous.indexOf(end);
+    if (at >= 0) notes = previous.slice(at + end.length);
+  } catch {
+    /* first run */
+  }
+  return `${begin}\n${generated.trimEnd()}\n${end}${notes || '\n'}`;
 }
 
 function ms(v: number | null | undefined): string {
