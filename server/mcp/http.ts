@@ -13,6 +13,7 @@ import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
+import { invalidParamsAnswer } from './request-check.ts';
 import { createServer, type ToolExtra } from './server.ts';
 
 export const MCP_PATH = '/mcp';
@@ -117,6 +118,9 @@ export async function mcpHttpPlugin(
     } else {
       return jsonRpcError(reply, 400, -32000, 'Bad request: send an initialize request first, then the mcp-session-id header it returns.');
     }
+
+    const invalid = request.method === 'POST' ? invalidParamsAnswer(request.body) : null;
+    if (invalid) return reply.status(200).type('application/json').send(invalid);
 
     const authInfo: AuthInfo = { token: auth.keyId, clientId: auth.keyId, scopes: [...auth.scopes], extra: { livegate: auth } };
     // Headers set by earlier hooks (rate-limit counters) would be lost once the reply is hijacked.

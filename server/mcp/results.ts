@@ -3,6 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { AppError, ERROR_TABLE } from '../errors.ts';
+import { StoreError } from '../store/types.ts';
 
 /** Where the machine-readable error of a failed tool call lives (`result._meta[ERROR_META_KEY]`). */
 export const ERROR_META_KEY = 'livegate/error';
@@ -40,6 +41,9 @@ export interface ErrorLogger {
 export function toToolError(err: unknown, logger?: ErrorLogger): CallToolResult {
   if (err instanceof AppError) {
     return toolError({ code: err.code, message: err.message, hint: err.hint, ...(err.details ? { details: err.details } : {}) });
+  }
+  if (err instanceof StoreError && err.code === 'unavailable') {
+    return toolError({ code: 'service_unavailable', message: 'The database is unavailable right now.', hint: 'Call the tool again in a few seconds; the server reconnects by itself.' });
   }
   logger?.error({ err }, 'MCP tool failed');
   return toolError({ code: 'internal_error', message: 'Something went wrong on our side.', hint: ERROR_TABLE.internal_error.hint });

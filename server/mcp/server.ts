@@ -320,12 +320,14 @@ export function createServer(deps: CreateServerDeps): McpServer {
     const problem = findInputProblem(request.params.arguments ?? {}, 'arguments');
     if (problem) return toToolError(inputProblemError(problem));
     const schema = inputs.get(request.params.name);
-    if (schema) {
-      const parsed = schema.safeParse(request.params.arguments ?? {});
-      if (!parsed.success) return invalidInput(request.params.name, parsed.error as z.ZodError);
-      if (request.params.name === 'verify_human_presence' && !request.params.task) {
-        return verify.callPlain(parsed.data as z.infer<typeof input.verify>, extra);
-      }
+    if (!schema) {
+      // The SDK would answer a bare text; the same error shape as every other tool error.
+      return toolError({ code: 'invalid_request', message: `No tool named ${JSON.stringify(String(request.params.name)).slice(0, 200)}.`, hint: 'Call tools/list for the tools this server offers.' });
+    }
+    const parsed = schema.safeParse(request.params.arguments ?? {});
+    if (!parsed.success) return invalidInput(request.params.name, parsed.error as z.ZodError);
+    if (request.params.name === 'verify_human_presence' && !request.params.task) {
+      return verify.callPlain(parsed.data as z.infer<typeof input.verify>, extra);
     }
     return original(request as never, extra);
   });

@@ -186,7 +186,7 @@ describe('MCP over Streamable HTTP', () => {
     }
     await rawCycle();
     await sdkCycle();
-    const baseline = { sessions: registry.size, pending: registry.pendingSize, listeners: changes.eventNames().length, resources: process.getActiveResourcesInfo().length };
+    const baseline = { sessions: registry.size, pending: registry.pendingSize, listeners: changes.subscriberCount(), resources: process.getActiveResourcesInfo().length };
     // Four clients at a time, 250 cycles each: concurrent opens and closes, 1,000 in all.
     await Promise.all(
       Array.from({ length: 4 }, async (_, lane) => {
@@ -195,7 +195,7 @@ describe('MCP over Streamable HTTP', () => {
     );
     expect(registry.size).toBe(baseline.sessions);
     expect(registry.pendingSize).toBe(baseline.pending);
-    expect(changes.eventNames().length).toBe(baseline.listeners);
+    expect(changes.subscriberCount()).toBe(baseline.listeners);
     // Keep-alive sockets may come and go; nothing proportional to the 1,000 cycles may remain.
     expect(process.getActiveResourcesInfo().length).toBeLessThan(baseline.resources + 20);
   }, 120_000);

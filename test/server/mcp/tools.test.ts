@@ -198,22 +198,21 @@ describe('MCP tools (in-memory transport)', () => {
   it('a cancelled wait and a closed connection leave no listeners behind', async () => {
     const changes = t.app.services.sessions.changes;
     const created = await verify();
-    const event = `change:${created.session_id}`;
     const abort = new AbortController();
     const waiting = mcp.client.callTool({ name: 'wait_for_verification', arguments: { session_id: created.session_id, timeout_s: 30 } }, undefined, { signal: abort.signal });
-    await expect.poll(() => changes.listenerCount(event)).toBe(1);
+    await expect.poll(() => changes.subscriberCount(created.session_id)).toBe(1);
     abort.abort();
     await expect(waiting).rejects.toThrow();
-    await expect.poll(() => changes.listenerCount(event)).toBe(0);
+    await expect.poll(() => changes.subscriberCount(created.session_id)).toBe(0);
 
     // A subscription and a running wait on a connection that then closes.
     const conn = await connectInMemory(t, t.key);
     await conn.client.subscribeResource({ uri: `livegate://sessions/${created.session_id}` });
     const pending = conn.client.callTool({ name: 'wait_for_verification', arguments: { session_id: created.session_id, timeout_s: 30 } }).catch(() => 'closed');
-    await expect.poll(() => changes.listenerCount(event)).toBe(2);
+    await expect.poll(() => changes.subscriberCount(created.session_id)).toBe(2);
     await conn.close();
     expect(await pending).toBe('closed');
-    await expect.poll(() => changes.listenerCount(event)).toBe(0);
+    await expect.poll(() => changes.subscriberCount(created.session_id)).toBe(0);
   });
 
   it('answers bad input and unknown sessions with coded tool errors', async () => {
