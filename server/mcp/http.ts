@@ -24,6 +24,14 @@ export function mcpSessionsOf(services: AppServices): McpSessionRegistry | undef
   return registries.get(services);
 }
 
+/** A POST body that is not JSON: answered -32700 once the request is authenticated. */
+class MalformedJson {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.status(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
@@ -76,6 +84,13 @@ export async function mcpHttpPlugin(
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
 
+  // Malformed JSON is the JSON-RPC parse error -32700, not the REST error body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => (err ? done(null, new MalformedJson(err.message)) : done(null, value)));
+  });
+
   app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request, reply) => {
     const verdict = hostCheck({ host: request.headers.host, origin: request.headers.origin });
@@ -91,6 +106,7 @@ export async function mcpHttpPlugin(
   app.addHook('preClose', async () => registry.closeAll());
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body instanceof MalformedJson) return jsonRpcError(reply, 400, -32700, `Parse error: ${request.body.message}`);
     const auth = request.auth;
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;

@@ -44,7 +44,7 @@ describe('MCP over Streamable HTTP', () => {
     try {
       const { tools } = await client.listTools();
       expect(tools).toHaveLength(17);
-      expect((await client.listResources()).resources).toHaveLength(3);
+      expect((await client.listResources()).resources).toHaveLength(4);
       expect((await client.listResourceTemplates()).resourceTemplates[0].uriTemplate).toBe('livegate://sessions/{session_id}');
 
       const created = structured<{ session_id: string; status: string }>(await client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));

@@ -61,7 +61,7 @@ describe('livegate mcp (stdio, embedded store)', () => {
     expect(me).toMatchObject({ tenant: 'default', key_id: 'stdio' });
     expect(me.scopes.sort()).toEqual(['policy:write', 'session:audit', 'session:read', 'session:write']);
     expect((await mcp.client.listTools()).tools).toHaveLength(17);
-    expect((await mcp.client.listResources()).resources).toHaveLength(3);
+    expect((await mcp.client.listResources()).resources).toHaveLength(4);
   });
 
   it('drives a session pending -> cancelled, with coded errors', async () => {
