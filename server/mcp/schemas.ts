@@ -68,7 +68,7 @@ export const input = {
 };
 
 export const output = {
-  health: HealthSchema,
+  health: HealthSchema.extend({ warnings: z.array(z.string()).optional().describe('Problems to fix, e.g. a missing model') }),
   greet: z.object({ greeting: z.string(), language: z.enum(['en', 'es', 'fr', 'de', 'pt']) }),
   verify: SessionCreated.extend({
     status: SessionStatusEnum.describe('pending when created; the final status in a task result'),

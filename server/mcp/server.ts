@@ -83,13 +83,20 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('health-check', {
     title: 'Health check',
-    description: 'Whether the Livegate server is up (status, uptime, version).',
+    description: 'Whether the Livegate server is up (status, uptime, version, warnings such as a missing model).',
     input: input.health,
     output: output.health,
     annotations: READ,
     run: async (_args, extra) => {
-      const health = await clientFor(extra).health();
-      return ok({ ...health }, `Livegate ${health.version} is up (${health.uptime}).`);
+      const client = clientFor(extra);
+      const health = await client.health();
+      // A missing model disables a check: sessions requiring it could never pass.
+      const warnings = await client.listChecks().then(
+        (checks) => checks.filter((c) => !c.available).map((c) => `check ${c.name} unavailable: ${c.reason}`),
+        () => [] as string[], // without session:read the checks are not ours to see
+      );
+      const line = `Livegate ${health.version} is up (${health.uptime})`;
+      return ok({ ...health, ...(warnings.length ? { warnings } : {}) }, warnings.length ? `${line}, but: ${warnings.join(' ')}` : `${line}.`);
     },
   });
 
