@@ -178,7 +178,9 @@ describe('MCP for the model that reads it (Streamable HTTP)', () => {
     expect(policies.completion.values).toContain(policy.policy_id);
     const { resources } = await client.listResources();
     for (const resource of resources) await expect(client.subscribeResource({ uri: resource.uri })).resolves.toEqual({});
-    await expect(client.subscribeResource({ uri: 'livegate://nothing/here' })).rejects.toMatchObject({ code: -32002 });
+    // A session that does not exist is the spec's resource-not-found; prompts have no completions.
+    await expect(client.subscribeResource({ uri: 'livegate://sessions/00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: -32002 });
+    expect((await client.complete({ ref: { type: 'ref/prompt', name: 'none' }, argument: { name: 'a', value: 'x' } })).completion.values).toEqual([]);
   });
 
   it('a task result and statusMessage describe the end: final status, no "Show this link"', async () => {
@@ -218,5 +220,44 @@ describe('MCP for the model that reads it (Streamable HTTP)', () => {
     expect(text(declined)).toMatch(/^The person declined to open the verification page: do not proceed/);
     expect(text(declined)).not.toMatch(/Show/);
     await expect.poll(async () => structured<{ status: string }>(await declining.callTool({ name: 'check_verification_status', arguments: { session_id: value.session_id } })).status).toBe('cancelled');
+  });
+
+  it('resumes a POST SSE stream after the connection drops: priming event with id and retry, replay on Last-Event-ID', async () => {
+    const headers = { authorization: `Bearer ${t.key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const inSession = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    await (await fetch(url, { method: 'POST', headers: inSession, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+    const created = await t.app.services.sessions.createSession(await t.app.services.authenticate(t.key), { action_description: ACTION });
+
+    const dropped = new AbortController();
+    const waiting = await fetch(url, {
+      method: 'POST',
+      headers: inSession,
+      signal: dropped.signal,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'wait_for_verification', arguments: { session_id: created.session_id, timeout_s: 20 } } }),
+    });
+    const reader = waiting.body!.getReader();
+    let first = '';
+    while (!first.includes('\n\n')) first += new TextDecoder().decode((await reader.read()).value);
+    const priming = /^id: (\S+)\nretry: (\d+)\ndata: ?\n/.exec(first);
+    expect(priming, first).not.toBeNull();
+    expect(Number(priming![2])).toBeGreaterThan(0);
+    dropped.abort(); // the connection drops mid-wait
+
+    await t.app.services.sessions.completeSession(created.session_id, LIVE_EVIDENCE);
+    const resumed = await fetch(url, { method: 'GET', headers: { ...inSession, accept: 'text/event-stream', 'last-event-id': priming![1] } });
+    expect(resumed.status).toBe(200);
+    const again = resumed.body!.getReader();
+    let replay = '';
+    while (!replay.includes('"id":7')) replay += new TextDecoder().decode((await again.read()).value);
+    await again.cancel();
+    expect(replay).toMatch(/id: \S+\n/);
+    expect(replay).toContain('Session ended: completed, verdict live');
   });
 });
