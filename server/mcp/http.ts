@@ -97,7 +97,18 @@ export async function mcpHttpPlugin(
     if (!verdict.ok) {
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
-    request.auth = await services.authenticate(presentedKey(request.headers));
+    try {
+      request.auth = await services.authenticate(presentedKey(request.headers));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'unauthorized') throw err;
+      // A JSON-RPC error body: SDK clients put the body text in the error they raise, so the
+      // person reads the cause and the fix (docs/MCP.md, "A wrong API key").
+      void reply.header('www-authenticate', 'Bearer realm="livegate-mcp"');
+      return reply
+        .status(401)
+        .type('application/json')
+        .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Unauthorized: ${err.message} Next step: ${err.hint}`, data: { code: err.code, hint: err.hint } } });
+    }
     // Tool results carry verification URLs (capture tokens) and attestation JWTs.
     void reply.header('cache-control', 'no-store');
   });

@@ -45,8 +45,15 @@ export function toToolError(err: unknown, logger?: ErrorLogger): CallToolResult 
   return toolError({ code: 'internal_error', message: 'Something went wrong on our side.', hint: ERROR_TABLE.internal_error.hint });
 }
 
+/** "Invalid input" of a union of literals (e.g. frame_count) says which values are allowed. */
+function allowedValues(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const values = issue.errors.flat().flatMap((e) => (e.code === 'invalid_value' ? e.values : []));
+  return values.length ? `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}` : undefined;
+}
+
 export function invalidInput(tool: string, error: z.ZodError): CallToolResult {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: allowedValues(i) ?? i.message }));
   const first = issues[0];
   return toolError({
     code: 'invalid_request',

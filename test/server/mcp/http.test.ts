@@ -105,7 +105,7 @@ describe('MCP over Streamable HTTP', () => {
       const res = await fetch(t.url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(INIT) });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="livegate-mcp"');
-      expect((await res.json()).error).toMatchObject({ code: 'unauthorized', hint: expect.stringContaining('Bearer') });
+      expect((await res.json()).error).toMatchObject({ code: -32000, message: expect.stringMatching(/^Unauthorized: /), data: { code: 'unauthorized', hint: expect.stringContaining('Bearer') } });
     }
     const client = new Client({ name: 'no-key', version: '1' });
     await expect(client.connect(new StreamableHTTPClientTransport(new URL(t.url)))).rejects.toThrow(/401|Unauthorized/i);

@@ -2,6 +2,7 @@
 // Streamable HTTP on loopback (a real app on real SQLite): the tools/list budget and portable
 // schemas, short verify results, one sentence of guidance per outcome, protocol errors as the
 // spec says, task results that reflect the end, and URL elicitation that never blocks.
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -259,5 +260,28 @@ describe('MCP for the model that reads it (Streamable HTTP)', () => {
     await again.cancel();
     expect(replay).toMatch(/id: \S+\n/);
     expect(replay).toContain('Session ended: completed, verdict live');
+  });
+
+  it('a wrong API key reaches the person as text both SDKs show: the cause and the next step', async () => {
+    const headers = { authorization: 'Bearer lg_wrong' };
+    const v1 = new Client({ name: 'v1', version: '1' });
+    const v1Error = await v1.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    expect(v1Error?.message).toMatch(/The API key is invalid or revoked\. Next step: Send an API key as/);
+    const v2 = new ClientV2({ name: 'v2', version: '1' });
+    const v2Error = await v2.connect(new StreamableHTTPClientTransportV2(new URL(url), { requestInit: { headers } })).then(
+      () => null,
+      (err: unknown) => err as Error & { code?: string },
+    );
+    expect(v2Error?.message).toMatch(/The API key is invalid or revoked\. Next step: Send an API key as/);
+  });
+
+  it('create_policy names the allowed frame counts', async () => {
+    const client = await connect();
+    const error = errorOf(await client.callTool({ name: 'create_policy', arguments: { name: 'odd', frame_count: 11 } }));
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toMatch(/frame_count: .*10, 30, 60, 90, 120/);
   });
 });
