@@ -22,13 +22,6 @@ export const SESSION_URI_PREFIX = 'livegate://sessions/';
 export const POLICY_URI_PREFIX = 'livegate://policies/';
 export const SESSION_TEMPLATE = `${SESSION_URI_PREFIX}{session_id}`;
 export const POLICY_TEMPLATE = `${POLICY_URI_PREFIX}{policy_id}`;
-/** Reference resources: fixed content, listed by resources/list. */
-export const REFERENCE_URIS = [
-  'livegate://reference/risk-levels',
-  'livegate://reference/policy-defaults',
-  'livegate://reference/checks',
-  POLICY_OVERRIDES_URI,
-] as const;
 const MAX_COMPLETIONS = 100;
 
 /** What each policy field means, once, for every tool that takes or returns a policy. */

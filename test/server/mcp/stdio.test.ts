@@ -6,7 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOLS_LIST_BUDGET_BYTES } from '../../../server/mcp/catalog.ts';
+import { OUTCOME_GUIDANCE } from '../../../server/mcp/guidance.ts';
 import { buildApp } from '../../../server/app.ts';
 import { createApiKey } from '../../../server/auth/api-keys.ts';
 import { loadConfig } from '../../../server/config.ts';
@@ -252,6 +255,21 @@ describe('livegate mcp --url (stdio, remote Livegate over REST)', () => {
     );
     expect(reviews.reviews).toMatchObject([{ kind: 'decision', decision: 'approved' }, { kind: 'comment', decision: null }]);
     expect(structured<{ checks: unknown[] }>(await mcp.client.callTool({ name: 'list_checks', arguments: {} })).checks).toHaveLength(4);
+  });
+
+  it('speaks to the model as over HTTP: lean list, short verify text, guidance, protocol errors', async () => {
+    const { tools } = await mcp.client.listTools();
+    expect(Buffer.byteLength(JSON.stringify({ tools }))).toBeLessThanOrEqual(TOOLS_LIST_BUDGET_BYTES);
+    const result = await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } });
+    const created = structured<{ session_id: string; verification_url: string }>(result);
+    const text = (result.content as { text: string }[])[0].text;
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(600);
+    expect(text.split(created.verification_url)).toHaveLength(2);
+    await t.app.services.sessions.failSession(created.session_id, ['face_not_present']);
+    const error = errorOf(await mcp.client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } }));
+    expect(error).toMatchObject({ code: 'session_not_completed', hint: OUTCOME_GUIDANCE.failed.replace(/^./, (c) => c.toUpperCase()), details: { status: 'failed' } });
+    await expect(mcp.client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602 });
+    await expect(mcp.client.request({ method: 'resources/read', params: { uri: 42 } } as never, ReadResourceResultSchema)).rejects.toMatchObject({ code: -32602 });
   });
 
   it('passes the remote scopes through: insufficient_scope', async () => {
