@@ -266,5 +266,22 @@ CREATE TABLE tenant_policy_floors (
 `,
 };
 
+/**
+ * Fixed-window request counters shared by every instance on one database (the per-IP rate limits
+ * when DATABASE_URL is set): one upsert per request counts and reads at once.
+ */
+const rateLimits: Migration = {
+  version: 5,
+  name: 'rate_limits',
+  sql: (d) => `
+CREATE TABLE rate_limits (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at ${typesFor(d).ms} NOT NULL
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits];
