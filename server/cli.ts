@@ -6,7 +6,7 @@ import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
 import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
-import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
@@ -213,8 +213,8 @@ function registerMcpCommand(program: Command): void {
       const { installedModelsDir, runStdio } = await import('./mcp/stdio.ts');
       const { url, serve, models, ...rest } = flags;
       // Models of the installation unless named: clients start this from any directory.
-      const modelsDir = models ?? (process.env.LIVEGATE_MODELS || installedModelsDir());
-      const publicUrlExplicit = Boolean(flags.publicUrl || process.env.LIVEGATE_PUBLIC_URL);
+      const modelsDir = models ?? envSetting('modelsDir') ?? installedModelsDir();
+      const publicUrlExplicit = Boolean(flags.publicUrl ?? envSetting('publicUrl'));
       // Logs stay off: stdout carries only JSON-RPC.
       await runStdio({ url, serve, publicUrlExplicit, config: configFrom({ ...rest, modelsDir, logLevel: 'silent' }) });
     });
