@@ -156,6 +156,10 @@ describe('MCP for the model that reads it (Streamable HTTP)', () => {
       (err: unknown) => err,
     );
     expect((badParams as McpError).code).toBe(ErrorCode.InvalidParams);
+    await expect(client.request({ method: 'tools/call', params: { name: 'whoami', arguments: 'x' } } as never, CallToolResultSchema)).rejects.toMatchObject({ code: -32602 });
+    await expect(client.request({ method: 'logging/setLevel', params: { level: 'loud' } } as never, CallToolResultSchema)).rejects.toMatchObject({ code: -32602 });
+    // Arguments a tool's schema refuses stay a tool error the model can correct (spec 2025-11-25).
+    expect(errorOf(await client.callTool({ name: 'wait_for_verification', arguments: { session_id: 'x', timeout_s: 500 } })).code).toBe('invalid_request');
 
     const res = await fetch(url, {
       method: 'POST',
