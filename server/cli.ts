@@ -6,7 +6,7 @@ import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
 import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
-import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
@@ -232,13 +232,16 @@ function registerMcpCommand(program: Command): void {
     .option('--port <port>', 'with --serve: port [env LIVEGATE_PORT, default 8787]')
     .option('--host <host>', 'with --serve: interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
     .option('--public-url <url>', 'URL people reach the page at [env LIVEGATE_PUBLIC_URL]')
-    .option('--models <dir>', 'with --serve: model directory [env LIVEGATE_MODELS, default ./models]')
+    .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default: the models/ of this installation]')
     .action(async (flags: StoreFlags & { url?: string; serve?: boolean; port?: string; host?: string; publicUrl?: string; models?: string }) => {
       if (flags.url && flags.serve) throw new AppError('invalid_request', '--serve runs an embedded server; it cannot be combined with --url.', { hint: 'Drop --url to serve from the local store, or drop --serve to drive the remote server.' });
-      const { runStdio } = await import('./mcp/stdio.ts');
+      const { installedModelsDir, runStdio } = await import('./mcp/stdio.ts');
       const { url, serve, models, ...rest } = flags;
+      // Models of the installation unless named: clients start this from any directory.
+      const modelsDir = models ?? envSetting('modelsDir') ?? installedModelsDir();
+      const publicUrlExplicit = Boolean(flags.publicUrl ?? envSetting('publicUrl'));
       // Logs stay off: stdout carries only JSON-RPC.
-      await runStdio({ url, serve, config: configFrom({ ...rest, modelsDir: models, logLevel: 'silent' }) });
+      await runStdio({ url, serve, publicUrlExplicit, config: configFrom({ ...rest, modelsDir, logLevel: 'silent' }) });
     });
 }
 

@@ -44,7 +44,7 @@ describe('MCP over Streamable HTTP', () => {
     try {
       const { tools } = await client.listTools();
       expect(tools).toHaveLength(17);
-      expect((await client.listResources()).resources).toHaveLength(3);
+      expect((await client.listResources()).resources).toHaveLength(4);
       expect((await client.listResourceTemplates()).resourceTemplates[0].uriTemplate).toBe('livegate://sessions/{session_id}');
 
       const created = structured<{ session_id: string; status: string }>(await client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
@@ -105,7 +105,7 @@ describe('MCP over Streamable HTTP', () => {
       const res = await fetch(t.url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(INIT) });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="livegate-mcp"');
-      expect((await res.json()).error).toMatchObject({ code: 'unauthorized', hint: expect.stringContaining('Bearer') });
+      expect((await res.json()).error).toMatchObject({ code: -32000, message: expect.stringMatching(/^Unauthorized: /), data: { code: 'unauthorized', hint: expect.stringContaining('Bearer') } });
     }
     const client = new Client({ name: 'no-key', version: '1' });
     await expect(client.connect(new StreamableHTTPClientTransport(new URL(t.url)))).rejects.toThrow(/401|Unauthorized/i);
