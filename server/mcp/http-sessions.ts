@@ -27,8 +27,8 @@ export interface McpHttpSession {
   tenantId: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
+  /** When the last request started or ended (for a new session: when initialize was answered). */
   lastSeen: number;
-  openedAt: number;
   /** Whether a request other than `initialize` came (notifications and GET streams do not count). */
   used: boolean;
   /** Open GET streams and in-flight requests: a session with any is not idle. */
@@ -133,7 +133,6 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         tenantId: auth.tenantId,
         server,
         lastSeen: now(),
-        openedAt: now(),
         used: false,
         active: 0,
         transport: new WebStandardStreamableHTTPServerTransport({
@@ -173,7 +172,7 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
       const cutoff = now() - maxIdleMs;
       const unusedCutoff = now() - unusedMs;
       const stale = [...sessions.values()].filter(
-        (s) => (s.active === 0 && s.lastSeen <= cutoff) || (!s.used && s.openedAt <= unusedCutoff),
+        (s) => (s.active === 0 && s.lastSeen <= cutoff) || (!s.used && s.lastSeen <= unusedCutoff),
       );
       await Promise.all(stale.map(release));
       return stale.length;
