@@ -9,7 +9,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { connectInMemory, errorOf } from '../server/mcp/helpers.ts';
 import { isErrorBody } from './lib/answers.ts';
 
-const SCOPES: Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
+const SCOPES: Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write', 'metrics:read'];
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 interface Fixture {
@@ -59,6 +59,7 @@ const ENDPOINTS: { name: string; scope: Scope | null; method: Method; url: (f: F
   { name: 'delete webhook', scope: 'session:write', method: 'DELETE', url: () => '/v1/webhooks/wh_doesnotexist' },
   { name: 'list checks', scope: 'session:read', method: 'GET', url: () => '/v1/checks' },
   { name: 'whoami', scope: null, method: 'GET', url: () => '/v1/whoami' },
+  { name: 'metrics', scope: 'metrics:read', method: 'GET', url: () => '/metrics' },
 ];
 
 describe('scopes x REST endpoints', () => {
