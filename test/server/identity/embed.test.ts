@@ -1,6 +1,7 @@
 // The real MobileFaceNet on the real FaceLandmarker result of astronaut.png (test/workers/face/fixtures).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+// @ts-expect-error pngjs ships no type declarations
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS_DIR } from '../../../models/manifest.ts';
@@ -9,7 +10,7 @@ import { cosine, IdentityModelMissing, l2normalise, loadFaceEmbedder, meanTempla
 import { loadAstronaut } from '../../workers/face/fixture.ts';
 
 const f = loadAstronaut();
-const png = PNG.sync.read(readFileSync(join(import.meta.dirname, '../../../../shared/data/faces/astronaut.png')));
+const png: { data: Uint8Array } = PNG.sync.read(readFileSync(join(import.meta.dirname, '../../../../shared/data/faces/astronaut.png')));
 let embedder: FaceEmbedder;
 
 beforeAll(async () => {
