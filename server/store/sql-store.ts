@@ -7,6 +7,7 @@ import {
   TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { identityTemplateQueries } from './identity-templates.ts';
 import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
@@ -407,6 +408,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         [deliveryId],
       ),
     ...rateLimitQueries({ all, run }),
+    ...identityTemplateQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };
