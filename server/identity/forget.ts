@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
 import type { Store } from '../store/types.ts';
-import type { TemplateService } from './templates.ts';
 
 export const ForgetUserResult = z.object({
   user_identifier: z.string(),
@@ -13,16 +12,16 @@ export const ForgetUserResult = z.object({
 });
 export type ForgetUserResultView = z.infer<typeof ForgetUserResult>;
 
-export const UserIdentifierParam = z.string().min(1).max(256);
+export const UserIdentifierParam = z.string().min(1).max(256).describe('Your id for the person, as sent in user_identifier');
 
 export async function forgetUser(
-  deps: { store: Store; templates: TemplateService; now?: () => number },
+  deps: { store: Store; now?: () => number },
   who: { tenantId: string; by: string; auth?: AuthContext },
   userIdentifier: string,
 ): Promise<ForgetUserResultView> {
   if (who.auth) requireScopeOf(who.auth, 'session:write');
   const rows = await deps.store.listIdentityTemplates(who.tenantId, userIdentifier);
-  const deleted = await deps.templates.forget(who.tenantId, userIdentifier);
+  const deleted = await deps.store.deleteIdentityTemplates(who.tenantId, userIdentifier);
   const at = (deps.now ?? Date.now)();
   for (const sessionId of new Set(rows.map((r) => r.session_id))) {
     const session = await deps.store.getSession(sessionId);

@@ -95,7 +95,7 @@ describe.each(factories)('identity templates on $name', (factory) => {
     await store.insertSession(session('7a6b1f0e-2c3d-4e5f-8a9b-0c1d2e3f4a5b'));
     await templates.enrol({ tenantId: 'ten_a', userIdentifier: 'alice', sessionId: '7a6b1f0e-2c3d-4e5f-8a9b-0c1d2e3f4a5b', model: MODEL, embeddings: [embedding(1)] });
     await templates.enrol({ tenantId: 'ten_b', userIdentifier: 'alice', sessionId: 'other', model: MODEL, embeddings: [embedding(1)] });
-    const result = await forgetUser({ store, templates, now: () => clock }, { tenantId: 'ten_a', by: 'cli' }, 'alice');
+    const result = await forgetUser({ store, now: () => clock }, { tenantId: 'ten_a', by: 'cli' }, 'alice');
     expect(result).toEqual({ user_identifier: 'alice', templates_deleted: 1 });
     expect(await store.listIdentityTemplates('ten_a', 'alice')).toEqual([]);
     expect(await store.listIdentityTemplates('ten_b', 'alice')).toHaveLength(1); // another tenant's user is untouched

@@ -28,6 +28,7 @@ const EXPECTED_TOOLS = [
   'update_session_status',
   'list_session_reviews',
   'create_session_review',
+  'forget_user',
 ];
 
 interface Created {

@@ -1,0 +1,156 @@
+// The identity check's REST surface on a real app: policy mode and its floor, user_identifier
+// required, the model's absence said with its fix, the claims in result and attestation, the
+// DELETE endpoint with its scope and audit, and no template ever in a response.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { l2normalise } from '../../../server/identity/embed.ts';
+import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
+import { connectInMemory, errorOf, structured } from '../mcp/helpers.ts';
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+const unit = (k: number) => {
+  const v = new Float32Array(128);
+  v[k] = 1;
+  return l2normalise(v);
+};
+
+describe('identity over REST', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({}, { analyzer: false });
+  });
+  afterAll(async () => t.close());
+
+  const create = (body: Record<string, unknown>, key = t.key) =>
+    t.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth(key), payload: { action_description: 'Wire 5,000 EUR', ...body } });
+
+  it('is off by default; with it on user_identifier is required (400 user_identifier_required)', async () => {
+    const plain = await create({});
+    expect(plain.statusCode).toBe(201);
+    const row = await t.store.getSession(plain.json().session_id);
+    expect((row!.policy as { identity: string }).identity).toBe('off');
+
+    const missing = await create({ policy: { identity: 'match' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.code).toBe('user_identifier_required');
+    expect(missing.json().error.hint).toMatch(/user_identifier/);
+
+    const ok = await create({ policy: { identity: 'enroll_or_match' }, user_identifier: 'alice' });
+    expect(ok.statusCode).toBe(201);
+    expect(((await t.store.getSession(ok.json().session_id))!.policy as { identity: string }).identity).toBe('enroll_or_match');
+    expect((await create({ policy: { identity: 'sometimes' }, user_identifier: 'alice' })).json().error.code).toBe('invalid_request');
+  });
+
+  it('a tenant floor with identity refuses a session that turns it off, and lifts one that leaves it out', async () => {
+    const key = await t.keyWith(['session:write', 'session:read', 'policy:write'], 'ten_floor');
+    const set = await t.app.inject({ method: 'PUT', url: '/v1/tenant/policy-floor', headers: auth(key), payload: { identity: 'match' } });
+    expect(set.statusCode).toBe(200);
+    const off = await create({ policy: { identity: 'off' }, user_identifier: 'bob' }, key);
+    expect(off.statusCode).toBe(400);
+    expect(off.json().error).toMatchObject({ code: 'policy_below_floor', details: { field: 'identity', floor: 'match', given: 'off' } });
+    const lifted = await create({ user_identifier: 'bob' }, key);
+    expect(lifted.statusCode).toBe(201);
+    expect(((await t.store.getSession(lifted.json().session_id))!.policy as { identity: string }).identity).toBe('match');
+    // The floor raised identity, so user_identifier is required there too.
+    expect((await create({}, key)).json().error.code).toBe('user_identifier_required');
+  });
+
+  it('carries facemesh_comparison and identity in the result and the signed attestation, never a template', async () => {
+    const created = await create({ policy: { identity: 'enroll_or_match' }, user_identifier: 'carol' });
+    const id = created.json().session_id;
+    await t.app.services.templates.enrol({ tenantId: 'default', userIdentifier: 'carol', sessionId: id, model: 'mobilefacenet@b7120c09', embeddings: [unit(1), unit(1), unit(1)] });
+    const claims = {
+      identity: { status: 'matched' as const, model: 'mobilefacenet@b7120c09' },
+      facemesh_comparison: { match_found: true, similarity_score: 0.912, comparison_count: 1 },
+    };
+    await t.app.services.sessions.completeSession(id, { ...LIVE_EVIDENCE, identity_claims: claims });
+    const result = await t.app.inject({ method: 'GET', url: `/v1/sessions/${id}/result`, headers: auth(t.key) });
+    expect(result.statusCode).toBe(200);
+    const body = result.json();
+    expect(body.attestation.facemesh_comparison).toEqual(claims.facemesh_comparison);
+    expect(body.attestation.identity).toEqual(claims.identity);
+    const jwt = decodeJwt(body.signature) as { attestation: typeof claims };
+    expect(jwt.attestation.facemesh_comparison).toEqual(claims.facemesh_comparison);
+    expect(jwt.attestation.identity.status).toBe('matched');
+    const stored = (await t.store.listIdentityTemplates('default', 'carol'))[0].embedding;
+    expect(result.body).not.toContain(stored.slice(5, 40));
+    expect(result.body).not.toContain('kek1:');
+  });
+
+  it('DELETE /v1/users/{user_identifier}/templates needs session:write, deletes, and is audited', async () => {
+    const created = await create({ policy: { identity: 'enroll' }, user_identifier: 'dave@example.com' });
+    const id = created.json().session_id;
+    await t.app.services.templates.enrol({ tenantId: 'default', userIdentifier: 'dave@example.com', sessionId: id, model: 'mobilefacenet@b7120c09', embeddings: [unit(2)] });
+    const url = `/v1/users/${encodeURIComponent('dave@example.com')}/templates`;
+    const reader = await t.keyWith(['session:read']);
+    const denied = await t.app.inject({ method: 'DELETE', url, headers: auth(reader) });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.code).toBe('insufficient_scope');
+    expect(await t.store.listIdentityTemplates('default', 'dave@example.com')).toHaveLength(1);
+
+    const res = await t.app.inject({ method: 'DELETE', url, headers: auth(t.key) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ user_identifier: 'dave@example.com', templates_deleted: 1 });
+    expect(await t.store.listIdentityTemplates('default', 'dave@example.com')).toEqual([]);
+    const trail = await t.app.inject({ method: 'GET', url: `/v1/sessions/${id}/audit`, headers: auth(t.key) });
+    const event = trail.json().events.find((e: { type: string }) => e.type === 'identity_templates_deleted');
+    expect(event.data).toMatchObject({ templates_deleted: 1, by: expect.stringMatching(/^api_key:/) });
+    // Again: nothing left, still 200.
+    expect((await t.app.inject({ method: 'DELETE', url, headers: auth(t.key) })).json().templates_deleted).toBe(0);
+  });
+});
+
+describe('forget_user over MCP', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({}, { analyzer: false });
+  });
+  afterAll(async () => t.close());
+
+  it('deletes the templates with session:write and is refused without it', async () => {
+    await t.app.services.templates.enrol({ tenantId: 'default', userIdentifier: 'erin', sessionId: 'none', model: 'mobilefacenet@b7120c09', embeddings: [unit(5)] });
+    const reader = await connectInMemory(t, await t.keyWith(['session:read']));
+    try {
+      expect(errorOf(await reader.client.callTool({ name: 'forget_user', arguments: { user_identifier: 'erin' } })).code).toBe('insufficient_scope');
+    } finally {
+      await reader.close();
+    }
+    const mcp = await connectInMemory(t, t.key);
+    try {
+      const result = await mcp.client.callTool({ name: 'forget_user', arguments: { user_identifier: 'erin' } });
+      expect(structured(result)).toEqual({ user_identifier: 'erin', templates_deleted: 1 });
+      expect(await t.store.listIdentityTemplates('default', 'erin')).toEqual([]);
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('identity without its model', () => {
+  let t: TestApp;
+  let modelsDir: string;
+  beforeAll(async () => {
+    modelsDir = mkdtempSync(path.join(tmpdir(), 'livegate-nomodels-'));
+    t = await createTestApp({ modelsDir }, { analyzer: false });
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(modelsDir, { recursive: true, force: true });
+  });
+
+  it('refuses an identity session with identity_unavailable naming the fix; identity off still works', async () => {
+    const res = await t.app.inject({
+      method: 'POST', url: '/v1/sessions', headers: auth(t.key),
+      payload: { action_description: 'x', user_identifier: 'alice', policy: { identity: 'match' } },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('identity_unavailable');
+    expect(res.json().error.message).toContain('MobileFaceNet.onnx');
+    expect(res.json().error.message).toContain('livegate models fetch');
+    const plain = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth(t.key), payload: { action_description: 'x' } });
+    expect(plain.statusCode).toBe(201);
+  });
+});
