@@ -130,7 +130,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     options.analyzer === false
       ? undefined
       : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true, templates }));
-  const capture = createCaptureService({ store, sessions, analyzer, now });
+  const capture = createCaptureService({ store, sessions, analyzer, now, identityRetentionS: config.identityRetentionS });
   const authenticate = createApiKeyAuthenticator(store, now);
   const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, templates };
   app.decorate('services', services);

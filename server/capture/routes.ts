@@ -27,6 +27,7 @@ const Bootstrap = z.object({
   verdict: z.enum(['live', 'spoof']).nullable(),
   success_redirect_url: z.string().nullable(),
   failure_redirect_url: z.string().nullable(),
+  identity: z.object({ mode: z.string(), retention_days: z.number().int() }).optional(),
 });
 
 const StartResult = z.object({

@@ -44,6 +44,23 @@ describe('identity over REST', () => {
     expect((await create({ policy: { identity: 'sometimes' }, user_identifier: 'alice' })).json().error.code).toBe('invalid_request');
   });
 
+  it('tells the page before the camera (template kept, how long) and asks for identity crops in the plan', async () => {
+    const created = (await create({ policy: { identity: 'enroll_or_match' }, user_identifier: 'frank' })).json();
+    const token = created.verification_url.split('#')[1] as string;
+    const headers = { authorization: `Capture ${token}` };
+    const boot = await t.app.inject({ method: 'GET', url: `/v1/capture/${created.session_id}`, headers });
+    expect(boot.json().identity).toEqual({ mode: 'enroll_or_match', retention_days: 365 });
+    const start = await t.app.inject({ method: 'POST', url: `/v1/capture/${created.session_id}/start`, headers, payload: { device_profile: {} } });
+    expect(start.statusCode).toBe(200);
+    expect(start.json().plan).toMatchObject({ identity_crops: 8, identity_crop_size: 192 });
+    // Identity off: no notice, no identity crops.
+    const plain = (await create({})).json();
+    const plainHeaders = { authorization: `Capture ${plain.verification_url.split('#')[1]}` };
+    expect((await t.app.inject({ method: 'GET', url: `/v1/capture/${plain.session_id}`, headers: plainHeaders })).json().identity).toBeUndefined();
+    const plainStart = await t.app.inject({ method: 'POST', url: `/v1/capture/${plain.session_id}/start`, headers: plainHeaders, payload: { device_profile: {} } });
+    expect(plainStart.json().plan.identity_crops).toBeUndefined();
+  });
+
   it('a tenant floor with identity refuses a session that turns it off, and lifts one that leaves it out', async () => {
     const key = await t.keyWith(['session:write', 'session:read', 'policy:write'], 'ten_floor');
     const set = await t.app.inject({ method: 'PUT', url: '/v1/tenant/policy-floor', headers: auth(key), payload: { identity: 'match' } });
