@@ -10,9 +10,11 @@ import type { TemplateService } from './templates.ts';
 /**
  * Cosine similarity of the capture's mean embedding to the best template: at or above `match` the
  * same person, under `inconclusive_below` a different one, between a grey zone that asks for
- * another attempt. Fitted in docs/EVALUATION.md ("Identity").
+ * another attempt. `match` is the leave-one-subject-out fit on the shared face sets (0.548, every
+ * genuine pair >= 0.81); the grey zone keeps the face swap of another identity onto a recording
+ * of the enrolled person (0.41-0.44 there) out of `inconclusive` (docs/EVALUATION.md, "Identity").
  */
-export const IDENTITY_THRESHOLDS = { match: 0.45, inconclusive_below: 0.3 } as const;
+export const IDENTITY_THRESHOLDS = { match: 0.55, inconclusive_below: 0.45 } as const;
 
 export type IdentityStatus = 'enrolled' | 'matched' | 'mismatch' | 'inconclusive';
 

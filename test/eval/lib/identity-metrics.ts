@@ -64,7 +64,7 @@ export function ratesAt(pairs: readonly Pair[], threshold: number): Rates {
 
 /** Margin above the highest impostor similarity seen in training. */
 export const THRESHOLD_MARGIN = 0.05;
-/** Never below this, whatever the training pairs say (the server's grey zone starts at 0.30). */
+/** Never below this, whatever the training pairs say. */
 export const THRESHOLD_FLOOR = 0.35;
 
 /**

@@ -79,7 +79,7 @@ describe('identityStep', () => {
   });
 
   it('asks for another attempt while attempts remain, and settles when none do', async () => {
-    const grey = fakeTemplates(1, 0.38).service;
+    const grey = fakeTemplates(1, 0.5).service;
     const retry = await identityStep(grey, session(1), { ...defaultPolicy(), identity: 'match' }, live, frames(5));
     expect(retry.outcome).toMatchObject({ kind: 'quality_failed', reasons: ['identity:grey_zone'] });
     const last = await identityStep(grey, session(3), { ...defaultPolicy(), identity: 'match' }, live, frames(5));
