@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAttestation } from '../../server/attestation/verify.ts';
+import { IDENTITY_THRESHOLDS } from '../../server/identity/decision.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
 import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../helpers/y4m.ts';
 import { cameraMediaFor } from '../eval/lib/pad-media.ts';
@@ -76,7 +77,7 @@ describe('identity bound to user_identifier (Chromium, real recordings)', () => 
     const matched = await resultOf(second);
     expect(matched.attestation.identity?.status, await describeRun(second)).toBe('matched');
     expect(matched.attestation.facemesh_comparison).toMatchObject({ match_found: true, comparison_count: 1 });
-    expect(matched.attestation.facemesh_comparison!.similarity_score!).toBeGreaterThan(0.45);
+    expect(matched.attestation.facemesh_comparison!.similarity_score!).toBeGreaterThanOrEqual(IDENTITY_THRESHOLDS.match);
     expect(second.verdict).toBe('live');
     const jwks = await (await fetch(`${server.origin}/.well-known/jwks.json`)).json();
     await expect(verifyAttestation(matched.signature, { jwks, require: { identity: { status: 'matched' } } })).resolves.toMatchObject({ attestation: { identity: { status: 'matched' } } });
@@ -88,7 +89,7 @@ describe('identity bound to user_identifier (Chromium, real recordings)', () => 
     const res = await resultOf(other);
     expect(res.attestation.identity?.status, await describeRun(other)).toBe('mismatch');
     expect(res.attestation.facemesh_comparison).toMatchObject({ match_found: false, comparison_count: 1 });
-    expect(res.attestation.facemesh_comparison!.similarity_score!).toBeLessThan(0.3);
+    expect(res.attestation.facemesh_comparison!.similarity_score!).toBeLessThan(IDENTITY_THRESHOLDS.inconclusive_below);
     expect(other.verdict).toBe('spoof');
     expect(other.failure_reasons).toContain('identity:mismatch');
   }, 600_000);
