@@ -18,7 +18,7 @@ import { resealSecrets } from './crypto/kek-store.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
-import { installErrorHandling } from './http/errors.ts';
+import { frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
 import { identityModelPresent, IdentityModelMissing } from './identity/embed.ts';
 import { identityRoutes } from './identity/routes.ts';
@@ -28,7 +28,9 @@ import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { createLocalSessionChanges, createPostgresSessionChanges } from './sessions/changes.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
+import { supportsNotifications } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -96,6 +98,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -115,7 +118,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
   const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
+  // Several instances may share a PostgreSQL database: their waits hear each other's changes.
+  const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
   const sessions = createSessionService({
+    changes,
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
     publicUrl: config.publicUrl,
@@ -216,6 +222,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     if (sweeper) clearInterval(sweeper);
     await webhooks.close();
+    await changes.close();
     if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;

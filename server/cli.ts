@@ -6,12 +6,13 @@ import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
 import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
-import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { forgetUser } from './identity/forget.ts';
 import { openStore } from './store/index.ts';
+import { createPolicyService } from './policies/service.ts';
 import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
 import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
@@ -48,7 +49,7 @@ async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config
 /** withStore for commands that read or write sealed secrets: the key-encryption key is loaded first. */
 async function withSecrets<T>(flags: StoreFlags, fn: (store: Store, config: Config, secrets: SecretBox) => Promise<T>): Promise<T> {
   const config = configFrom(flags);
-  const { box } = loadSecretBox(config, process.env, notice);
+  const { box } = loadSecretBox(config, undefined, notice);
   return withStore(flags, (store) => fn(store, config, box));
 }
 
@@ -155,6 +156,7 @@ export function buildProgram(): Command {
     });
 
   registerPolicyFloor(program);
+  registerBranding(program);
   registerVerifyToken(program);
   registerModels(program);
   registerKek(program, { configFrom, openStoreFor });
@@ -216,6 +218,29 @@ function registerUsers(program: Command): void {
     });
 }
 
+function registerBranding(program: Command): void {
+  type Flags = StoreFlags & { tenant?: string; name?: string; logo?: string; accent?: string; clear?: boolean };
+  program
+    .command('branding')
+    .description("set a stored policy's branding on the verification page: name, logo, accent colour (prints the policy)")
+    .argument('<policy_id>', 'the stored policy (pol_…) whose sessions show this branding')
+    .option('--name <text>', 'display name')
+    .option('--logo <url>', 'logo: a base64 data:image URL or an http(s) URL on the Livegate origin')
+    .option('--accent <hex>', 'accent colour, #rgb or #rrggbb')
+    .option('--clear', 'remove the branding')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((policyId: string, flags: Flags) =>
+      withStore(flags, async (store) => {
+        const branding = flags.clear ? null : { name: flags.name ?? null, logo_url: flags.logo ?? null, accent_color: flags.accent ?? null };
+        const auth: AuthContext = { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, keyId: 'cli', scopes: ALL_SCOPES };
+        const view = await createPolicyService({ store }).update(auth, policyId, { config: { branding } });
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      }),
+    );
+}
+
 function registerMcpCommand(program: Command): void {
   program
     .command('mcp')
@@ -227,13 +252,16 @@ function registerMcpCommand(program: Command): void {
     .option('--port <port>', 'with --serve: port [env LIVEGATE_PORT, default 8787]')
     .option('--host <host>', 'with --serve: interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
     .option('--public-url <url>', 'URL people reach the page at [env LIVEGATE_PUBLIC_URL]')
-    .option('--models <dir>', 'with --serve: model directory [env LIVEGATE_MODELS, default ./models]')
+    .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default: the models/ of this installation]')
     .action(async (flags: StoreFlags & { url?: string; serve?: boolean; port?: string; host?: string; publicUrl?: string; models?: string }) => {
       if (flags.url && flags.serve) throw new AppError('invalid_request', '--serve runs an embedded server; it cannot be combined with --url.', { hint: 'Drop --url to serve from the local store, or drop --serve to drive the remote server.' });
-      const { runStdio } = await import('./mcp/stdio.ts');
+      const { installedModelsDir, runStdio } = await import('./mcp/stdio.ts');
       const { url, serve, models, ...rest } = flags;
+      // Models of the installation unless named: clients start this from any directory.
+      const modelsDir = models ?? envSetting('modelsDir') ?? installedModelsDir();
+      const publicUrlExplicit = Boolean(flags.publicUrl ?? envSetting('publicUrl'));
       // Logs stay off: stdout carries only JSON-RPC.
-      await runStdio({ url, serve, config: configFrom({ ...rest, modelsDir: models, logLevel: 'silent' }) });
+      await runStdio({ url, serve, publicUrlExplicit, config: configFrom({ ...rest, modelsDir, logLevel: 'silent' }) });
     });
 }
 

@@ -146,6 +146,12 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   return parsed.data;
 }
 
+/** The environment's value of one setting, when set (to tell it from a default). */
+export function envSetting(key: 'modelsDir' | 'publicUrl', env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENV_NAMES[key]];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /**
  * Reads one secret from the environment, kept out of Config so it is never passed around or
  * printed with it: the API key for `mcp --url`, the key-encryption keys (server/crypto/kek-source.ts).

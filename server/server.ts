@@ -18,7 +18,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const notices = options.notices ?? process.stderr;
   const notice = (message: string) => notices.write(`livegate: ${message}\n`);
   // Before the store: a PostgreSQL deployment without a key-encryption key stops here.
-  const { box: secrets } = loadSecretBox(config, process.env, notice);
+  const { box: secrets } = loadSecretBox(config, undefined, notice);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
   let app: FastifyInstance;
   try {

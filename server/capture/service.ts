@@ -110,6 +110,9 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         verdict: session.verdict,
         success_redirect_url: policy.success_redirect_url ?? null,
         failure_redirect_url: policy.failure_redirect_url ?? null,
+        // Lets the page give its photosensitivity notice before the person starts.
+        light_challenge: policy.required_checks.includes('light_challenge'),
+        branding: policy.branding ?? null,
         ...identityNotice(policy, identityRetentionS),
       };
     },

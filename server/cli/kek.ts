@@ -38,7 +38,7 @@ export function register(program: Command, deps: KekCommandDeps): void {
     .action(async (flags: StoreFlags) => {
       const config = deps.configFrom(flags);
       const notice = (message: string) => process.stderr.write(`livegate: ${message}\n`);
-      const source = loadSecretBox(config, process.env, notice);
+      const source = loadSecretBox(config, undefined, notice);
       const store = await deps.openStoreFor(config);
       try {
         if (source.origin.kind === 'env') {
@@ -55,9 +55,10 @@ export function register(program: Command, deps: KekCommandDeps): void {
         const old = readKeyFile(path);
         const next = generateKek();
         writeKeyFile(path, [next, ...old]);
-        const result = await resealSecrets(store, createSecretBox([next, ...old]));
+        const box = createSecretBox([next, ...source.keys]);
+        const result = await resealSecrets(store, box);
         // Face templates (server/identity) too, before the old keys leave the file.
-        await createTemplateService({ store, secrets: createSecretBox([next, ...old]) }).reseal();
+        await createTemplateService({ store, secrets: box }).reseal();
         writeKeyFile(path, [next]);
         process.stdout.write(`${describe(result)} under the new key-encryption key ${kekId(next)} in ${path}; the old key(s) ${old.map(kekId).join(', ')} were removed.\n`);
         process.stdout.write('Back up the new key file now (apart from the database backups); backups taken before this rotation need the old key.\n');

@@ -11,6 +11,8 @@ export const KEK_FILE_NAME = 'kek.key';
 
 export interface KekSource {
   box: SecretBox;
+  /** Every loaded key, the sealing one first (the key file's, then LIVEGATE_KEK_PREVIOUS). */
+  keys: Buffer[];
   /** Where the sealing key came from. */
   origin: { kind: 'env' } | { kind: 'file'; path: string; created: boolean };
 }
@@ -70,6 +72,10 @@ function ensureDefaultKeyFile(path: string, notice?: Notice): boolean {
   return true;
 }
 
+function source(keys: Buffer[], origin: KekSource['origin']): KekSource {
+  return { box: createSecretBox(keys), keys, origin };
+}
+
 /** Loads the key-encryption keys for `config`; ConfigError (one clear message) when it cannot. */
 export function loadSecretBox(config: { dataDir: string; databaseUrl?: string; kekFile?: string }, env: NodeJS.ProcessEnv = process.env, notice?: Notice): KekSource {
   try {
@@ -81,14 +87,14 @@ export function loadSecretBox(config: { dataDir: string; databaseUrl?: string; k
       .map((s, i) => parseKek(s, `key ${i + 1} of LIVEGATE_KEK_PREVIOUS`));
     if (fromEnv !== undefined) {
       if (config.kekFile) throw new ConfigError('Set either LIVEGATE_KEK or LIVEGATE_KEK_FILE, not both.');
-      return { box: createSecretBox([parseKek(fromEnv, 'LIVEGATE_KEK'), ...previous]), origin: { kind: 'env' } };
+      return source([parseKek(fromEnv, 'LIVEGATE_KEK'), ...previous], { kind: 'env' });
     }
     if (config.kekFile) {
       if (!existsSync(config.kekFile)) {
         throw new ConfigError(`The key file ${config.kekFile} (LIVEGATE_KEK_FILE) does not exist. Create it with \`livegate kek generate > ${config.kekFile}\` (mode 0600), the same file for every instance.`);
       }
       tightenFile(config.kekFile, notice);
-      return { box: createSecretBox([...readKeyFile(config.kekFile), ...previous]), origin: { kind: 'file', path: config.kekFile, created: false } };
+      return source([...readKeyFile(config.kekFile), ...previous], { kind: 'file', path: config.kekFile, created: false });
     }
     if (config.databaseUrl) {
       throw new ConfigError(
@@ -98,7 +104,7 @@ export function loadSecretBox(config: { dataDir: string; databaseUrl?: string; k
     const path = join(config.dataDir, KEK_FILE_NAME);
     const created = ensureDefaultKeyFile(path, notice);
     tightenFile(path, notice);
-    return { box: createSecretBox([...readKeyFile(path), ...previous]), origin: { kind: 'file', path, created } };
+    return source([...readKeyFile(path), ...previous], { kind: 'file', path, created });
   } catch (err) {
     if (err instanceof KekError) throw new ConfigError(err.message);
     throw err;

@@ -51,5 +51,7 @@ export async function resealSecrets(store: Store, box: SecretBox): Promise<Resea
     if (under === null) result.plaintext.webhookSecrets++;
     else result.rotated.webhookSecrets++;
   }
+  const rewritten = Object.values(result.plaintext).concat(Object.values(result.rotated)).some((n) => n > 0);
+  if (rewritten) await store.scrubRewrittenSecrets();
   return result;
 }

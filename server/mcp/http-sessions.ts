@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthContext } from '../auth/api-keys.ts';
+import { createSessionEventStore, SSE_RETRY_MS } from './event-store.ts';
 
 export const DEFAULT_IDLE_MS = 15 * 60_000;
 export const DEFAULT_MAX_SESSIONS = 1_000;
@@ -137,6 +138,9 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         active: 0,
         transport: new WebStandardStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
+          // Resumable streams: event ids, a priming event with `retry`, replay on Last-Event-ID.
+          eventStore: createSessionEventStore(),
+          retryInterval: SSE_RETRY_MS,
           onsessioninitialized: (id) => {
             session.id = id;
             pending.delete(session);

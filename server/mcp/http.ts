@@ -25,6 +25,14 @@ export function mcpSessionsOf(services: AppServices): McpSessionRegistry | undef
   return registries.get(services);
 }
 
+/** A POST body that is not JSON: answered -32700 once the request is authenticated. */
+class MalformedJson {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.status(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
@@ -79,13 +87,31 @@ export async function mcpHttpPlugin(
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
 
+  // Malformed JSON is the JSON-RPC parse error -32700, not the REST error body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => (err ? done(null, new MalformedJson(err.message)) : done(null, value)));
+  });
+
   app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request, reply) => {
     const verdict = hostCheck({ host: request.headers.host, origin: request.headers.origin });
     if (!verdict.ok) {
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
-    request.auth = await services.authenticate(presentedKey(request.headers));
+    try {
+      request.auth = await services.authenticate(presentedKey(request.headers));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'unauthorized') throw err;
+      // A JSON-RPC error body: SDK clients put the body text in the error they raise, so the
+      // person reads the cause and the fix (docs/MCP.md, "A wrong API key").
+      void reply.header('www-authenticate', 'Bearer realm="livegate-mcp"');
+      return reply
+        .status(401)
+        .type('application/json')
+        .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Unauthorized: ${err.message} Next step: ${err.hint}`, data: { code: err.code, hint: err.hint } } });
+    }
     // Tool results carry verification URLs (capture tokens) and attestation JWTs.
     void reply.header('cache-control', 'no-store');
   });
@@ -94,6 +120,7 @@ export async function mcpHttpPlugin(
   app.addHook('preClose', async () => registry.closeAll());
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body instanceof MalformedJson) return jsonRpcError(reply, 400, -32700, `Parse error: ${request.body.message}`);
     const auth = request.auth;
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;

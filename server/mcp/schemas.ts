@@ -6,7 +6,7 @@ import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
 import { HealthSchema } from '../routes/health.ts';
-import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusView } from '../sessions/schemas.ts';
+import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
 import { ReviewView, WhoamiView } from './client.ts';
 
@@ -70,14 +70,15 @@ export const input = {
 };
 
 export const output = {
-  health: HealthSchema,
+  health: HealthSchema.extend({ warnings: z.array(z.string()).optional().describe('Problems to fix, e.g. a missing model') }),
   greet: z.object({ greeting: z.string(), language: z.enum(['en', 'es', 'fr', 'de', 'pt']) }),
   verify: SessionCreated.extend({
+    status: SessionStatusEnum.describe('pending when created; the final status in a task result'),
     instructions: z.string().describe('What the agent should do next'),
     url_elicitation: z
       .enum(['accept', 'decline', 'cancel', 'unanswered'])
       .optional()
-      .describe("The person's answer when the URL was also presented by URL-mode elicitation"),
+      .describe("The person's answer to the URL-mode elicitation (unanswered: none within a few seconds)"),
     final_status: SessionStatusView.optional().describe('Set when run as a task: the status the session ended in'),
   }),
   status: SessionStatusView,

@@ -1,5 +1,6 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
+import { BrandingSchema } from './branding.ts';
 import { z } from 'zod';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
@@ -31,6 +32,7 @@ export const PolicyConfigSchema = z.object({
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
   identity: z.enum(IDENTITY_MODES).default('off').describe('Face comparison with the enrolled template of user_identifier (required when not off)'),
+  branding: BrandingSchema.nullable().optional().describe("The tenant's name, logo and accent colour on the page (stored policies only, not per session)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 

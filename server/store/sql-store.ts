@@ -34,6 +34,8 @@ export interface SqlDriver {
   byteLength(column: string): string;
   /** Appended to the row-picking subquery of a claim (PostgreSQL: FOR UPDATE SKIP LOCKED). */
   readonly claimLockClause: string;
+  /** Statements that drop copies of rewritten values the database still keeps (see Store.scrubRewrittenSecrets). */
+  readonly scrubSql: readonly string[];
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -127,6 +129,9 @@ export function createSqlStore(driver: SqlDriver): Store {
     kind: driver.dialect,
 
     migrate: () => driver.migrate(),
+    async scrubRewrittenSecrets() {
+      for (const sql of driver.scrubSql) await all(sql, []);
+    },
     close: () => driver.close(),
 
     // Tenants and API keys

@@ -366,6 +366,13 @@ export interface Store {
   listAllWebhookEndpoints(): Promise<WebhookEndpointRow[]>;
   /** Replaces the stored secret (sealed form). */
   setWebhookSecret(id: string, secret: string): Promise<void>;
+  /**
+   * After secrets were rewritten in place (plaintext sealed, or re-sealed on rotation): drops the
+   * old copies the database itself still holds. SQLite zeroes freed cells (secure_delete) and here
+   * checkpoints and truncates the WAL; PostgreSQL rewrites the two tables (VACUUM FULL), leaving no
+   * dead tuples (its own WAL and earlier backups are outside its reach).
+   */
+  scrubRewrittenSecrets(): Promise<void>;
   /** Also deletes the endpoint's deliveries and their attempt log. False when no such endpoint for the tenant. */
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean>;
   disableWebhookEndpoint(id: string, reason: string): Promise<void>;

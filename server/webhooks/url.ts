@@ -54,11 +54,15 @@ export function forbiddenAddressReason(address: string, policy: AddressPolicy): 
   } catch {
     return 'not an IP address';
   }
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+  let mapped = '';
+  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) {
+    ip = (ip as ipaddr.IPv6).toIPv4Address();
+    mapped = ` (IPv4-mapped ${ip.toString()})`;
+  }
   const range = ip.range();
   if (range === 'unicast') return null;
   if (policy.allowPrivate && PRIVATE_RANGES.has(range)) return null;
-  return `${RANGE_WORDS[range] ?? `special-purpose (${range})`} address`;
+  return `${RANGE_WORDS[range] ?? `special-purpose (${range})`} address${mapped}`;
 }
 
 /** Raised by the guard; `reason` is the stable short form for `details`. */

@@ -29,8 +29,8 @@ interface Backend {
   fresh(): Promise<{ dataDir: string; databaseUrl?: string }>;
   /** Every stored value of the secret-holding tables as text, read around the store. */
   rawRows(target: { dataDir: string; databaseUrl?: string }): Promise<{ privateJwks: string[]; secrets: string[] }>;
-  /** Bytes on disk that could hold a secret (SQLite: the database and its WAL). */
-  rawFiles(target: { dataDir: string }): string;
+  /** Bytes that could hold a secret, dead copies included (SQLite: the database file and its WAL; PostgreSQL: the tables' raw pages). */
+  rawFiles(target: { dataDir: string; databaseUrl?: string }): Promise<string>;
   /** The box the app uses: the key file on SQLite, an explicit LIVEGATE_KEK on PostgreSQL. */
   secrets(target: { dataDir: string; databaseUrl?: string }): SecretBox;
   /** CLI flags and environment selecting this store and key. */
@@ -62,7 +62,7 @@ function sqlite(): Backend {
         db.close();
       }
     },
-    rawFiles({ dataDir }) {
+    async rawFiles({ dataDir }) {
       return ['livegate.db', 'livegate.db-wal']
         .map((f) => path.join(dataDir, f))
         .filter(existsSync)
@@ -104,7 +104,24 @@ function postgres(): Backend {
         await client.end();
       }
     },
-    rawFiles: () => '',
+    async rawFiles({ databaseUrl }) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await client.query('CREATE EXTENSION IF NOT EXISTS pageinspect');
+        let bytes = '';
+        for (const table of ['signing_keys', 'webhook_endpoints']) {
+          const { rows } = await client.query<{ n: string }>(`SELECT pg_relation_size('${table}') / current_setting('block_size')::int AS n`);
+          for (let block = 0; block < Number(rows[0].n); block++) {
+            const page = await client.query<{ p: Buffer }>(`SELECT get_raw_page('${table}', ${block}) AS p`);
+            bytes += page.rows[0].p.toString('latin1');
+          }
+        }
+        return bytes;
+      } finally {
+        await client.end();
+      }
+    },
     secrets: () => loadSecretBox({ dataDir: root, databaseUrl: 'postgres://x' }, { LIVEGATE_KEK: PG_KEK.toString('base64') }).box,
     cli: ({ dataDir, databaseUrl }) => ({ args: ['--data', dataDir, '--database-url', databaseUrl!], env: { LIVEGATE_KEK: PG_KEK.toString('base64') } }),
   };
@@ -148,7 +165,7 @@ describe.each([sqlite(), postgres()])('secrets at rest on $name', (backend) => {
     const [row] = await store.listSigningKeys();
     const d = openPrivateJwk(box, row).d as string;
     expect(d).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const text of [...raw.privateJwks, backend.rawFiles(target)]) {
+    for (const text of [...raw.privateJwks, await backend.rawFiles(target)]) {
       expect(text).not.toContain(d);
       expect(text).not.toContain(secret);
       expect(text).not.toContain(secret.slice('whsec_'.length));
@@ -181,6 +198,10 @@ describe.each([sqlite(), postgres()])('secrets at rest on $name', (backend) => {
     expect(raw.privateJwks).toHaveLength(1);
     expect(raw.privateJwks[0]).not.toContain(privateJwk.d as string);
     expect(raw.secrets[0]).toMatch(/^kek1:/);
+    // Nor does the plaintext linger in freed pages or old WAL frames.
+    const files = await backend.rawFiles(target);
+    expect(files).not.toContain(oldSecret);
+    expect(files).not.toContain(privateJwk.d as string);
     // The same key still signs (same kid in the JWKS) and its signatures verify.
     const { keys } = await built.services.keyring.jwks();
     expect(keys.map((k) => k.kid)).toEqual([kid]);

@@ -3,14 +3,19 @@
 // with the connection made to the checked address (DNS rebinding). LIVEGATE_WEBHOOK_ALLOW_PRIVATE
 // opens private ranges for single-host setups.
 import type { FastifyInstance } from 'fastify';
-import { dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.ts';
 import { createApiKey } from '../../../server/auth/api-keys.ts';
 import { loadConfig } from '../../../server/config.ts';
 import { AppError } from '../../../server/errors.ts';
 import type { Store } from '../../../server/store/types.ts';
-import type { ResolvedAddress } from '../../../server/webhooks/send.ts';
+import { sendWebhook, type ResolvedAddress } from '../../../server/webhooks/send.ts';
 import { createWebhookService, type WebhookService, type WebhookServiceOptions } from '../../../server/webhooks/service.ts';
 import { validateWebhookUrl } from '../../../server/webhooks/url.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
@@ -213,5 +218,43 @@ describe.each(bothBackends())('webhook delivery guard on $name', (backend) => {
     expect(await strict.drain()).toEqual({ attempted: 1, delivered: 0 });
     expect(receiver.received).toHaveLength(0);
     expect((await store.getDelivery(id))!.last_error).toMatch(/refused by the SSRF guard: 127\.0\.0\.1 is a loopback address/);
+  });
+});
+
+describe('https delivery through the guarded lookup', () => {
+  it('connects to the checked address and still verifies the certificate for the host name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livegate-tls-'));
+    const received: string[] = [];
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=hooks.example.com', '-addext', 'subjectAltName=DNS:hooks.example.com'], { stdio: 'ignore' });
+      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+        received.push(req.headers.host ?? '');
+        res.writeHead(204).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const attempt = (allowPrivate: boolean) =>
+        sendWebhook({
+          url: `https://hooks.example.com:${port}/hooks`,
+          secret: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+          msgId: 'msg_tls',
+          body: '{}',
+          timestamp: new Date(),
+          timeoutMs: 5_000,
+          policy: { allowPrivate },
+          resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+        });
+      try {
+        // The TLS handshake happened with the server at the pinned address, and the self-signed
+        // certificate was refused: certificate checks are not bypassed by pinning.
+        expect(await attempt(true)).toEqual({ kind: 'error', error: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT') });
+        expect(await attempt(false)).toEqual({ kind: 'error', error: expect.stringMatching(/^refused by the SSRF guard: hooks\.example\.com resolves to 127\.0\.0\.1/) });
+        expect(received).toEqual([]);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
