@@ -149,7 +149,9 @@ function compactPolicyInput(schema: Json): Json {
     const { description: _d, ...rest } = prop;
     // Types only: ranges and meanings are in the resource, and the server names the allowed values.
     const { minimum: _min, maximum: _max, format: _f, minItems: _mi, ...typed } = rest;
-    props[name] = name === 'thresholds' ? { type: 'object', description: `Partial decision thresholds (${POLICY_REF})` } : typed;
+    if (name === 'thresholds') props[name] = { type: 'object', description: `Partial decision thresholds (${POLICY_REF})` };
+    else if (name === 'branding') props[name] = { type: 'object', description: `Page name, logo_url, accent_color (${POLICY_REF})` };
+    else props[name] = typed;
   }
   return { ...schema, properties: props };
 }

@@ -61,11 +61,11 @@ describe('MCP over HTTP', () => {
     }
   });
 
-  it('an unknown tool: a tool error with code, message and hint (was a bare text)', async () => {
+  it('an unknown tool: the protocol error -32602 naming the tool (was a bare text)', async () => {
     const res = await post({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } });
     const [answer] = messages(res.body);
-    expect(answer.result.isError).toBe(true);
-    expect(answer.result._meta['livegate/error']).toMatchObject({ code: 'invalid_request', hint: expect.stringContaining('tools/list') });
+    expect(answer.result).toBeUndefined();
+    expect(answer.error).toMatchObject({ code: -32602, message: expect.stringContaining('no_such_tool') });
   });
 });
 
