@@ -1,6 +1,6 @@
 // What the capture page needs for the identity check: identity crops in the capture plan, and
 // the notice it shows before the camera starts (a face template is kept, for how long).
-import type { PolicyConfig } from '../policies/defaults.ts';
+import type { IdentityMode, PolicyConfig } from '../policies/defaults.ts';
 
 /** Identity crops per capture, their JPEG side (px) and the face box scale they cover. */
 export const IDENTITY_CAPTURE = { crops: 8, size: 192, scale: 1.6 } as const;
@@ -11,7 +11,7 @@ export function identityPlan(policy: Pick<PolicyConfig, 'identity'>): { identity
 }
 
 export interface IdentityNotice {
-  mode: Exclude<PolicyConfig['identity'], 'off'>;
+  mode: Exclude<IdentityMode, 'off'>;
   /** How long a template is kept, in days (LIVEGATE_IDENTITY_RETENTION). */
   retention_days: number;
 }

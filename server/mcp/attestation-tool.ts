@@ -16,7 +16,6 @@ export const VerifyAttestationInput = z
     nonce: z.string().min(1).max(256).optional().describe('Expected nonce (the one given at session creation)'),
     require_checks: z.array(z.enum(CHECKS)).optional().describe('Checks the verification must have required (e.g. ["light_challenge", "cnn"])'),
     require_risk_level: z.enum(['standard', 'high']).optional().describe('Lowest acceptable risk level'),
-    require_identity: z.literal('matched').optional().describe("'matched': the face must match the user's enrolled template"),
   })
   .strict();
 export type VerifyAttestationArgs = z.infer<typeof VerifyAttestationInput>;
@@ -71,7 +70,7 @@ export async function decideAttestation(client: LivegateClient, args: VerifyAtte
     message,
     claims,
   });
-  const shortfall = attestationShortfall(attestation, { require: { checks: args.require_checks, riskLevel: args.require_risk_level, ...(args.require_identity ? { identity: { status: args.require_identity } } : {}) } });
+  const shortfall = attestationShortfall(attestation, { require: { checks: args.require_checks, riskLevel: args.require_risk_level } });
   if (shortfall) {
     const decision = shortfall.code === 'verdict_not_live' ? `verdict ${String(attestation.verdict)} (signature valid)` : `${shortfall.code} (${shortfall.message})`;
     return refuse(shortfall.code, shortfall.message, decision);

@@ -163,10 +163,10 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('forget_user', {
     title: 'Forget user',
-    description: "Deletes a user's face templates (identity check; audited). Their next identity session enrols again.",
+    description: "Deletes a user's face templates (audited).",
     input: input.forgetUser,
     output: output.forgetUser,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     run: async ({ user_identifier }, extra) => {
       const r = await clientFor(extra).forgetUser(user_identifier);
       return ok(r, `Deleted ${r.templates_deleted} face template(s) of ${JSON.stringify(user_identifier)}.`);

@@ -31,7 +31,7 @@ export const PolicyConfigSchema = z.object({
   capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
-  identity: z.enum(IDENTITY_MODES).default('off').describe('Face comparison with the enrolled template of user_identifier (required when not off)'),
+  identity: z.enum(IDENTITY_MODES).optional().describe('Face comparison with the enrolled template of user_identifier (off by default; otherwise user_identifier is required)'),
   branding: BrandingSchema.nullable().optional().describe("The tenant's name, logo and accent colour on the page (stored policies only, not per session)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;

@@ -215,7 +215,7 @@ export function createSessionService(options: SessionServiceOptions) {
       }
       await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
       const { policy, policyId, policyVersion } = await resolveSessionPolicy(store, auth.tenantId, input);
-      if (policy.identity !== 'off') {
+      if ((policy.identity ?? 'off') !== 'off') {
         if (!input.user_identifier) {
           throw new AppError('user_identifier_required', `The policy's identity mode is "${policy.identity}": send user_identifier, the account whose face template is compared.`);
         }

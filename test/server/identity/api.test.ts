@@ -61,6 +61,16 @@ describe('identity over REST', () => {
     expect(plainStart.json().plan.identity_crops).toBeUndefined();
   });
 
+  it('a stored policy keeps its identity mode when another field changes', async () => {
+    const made = await t.app.inject({ method: 'POST', url: '/v1/policies', headers: auth(t.key), payload: { name: 'step-up', config: { identity: 'match' } } });
+    expect(made.statusCode, made.body).toBe(201);
+    const id = made.json().policy_id;
+    const changed = await t.app.inject({ method: 'PATCH', url: `/v1/policies/${id}`, headers: auth(t.key), payload: { config: { thresholds: { min_score: 75 } } } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().config.identity).toBe('match');
+    expect((await create({ policy: id })).json().error.code).toBe('user_identifier_required');
+  });
+
   it('a tenant floor with identity refuses a session that turns it off, and lifts one that leaves it out', async () => {
     const key = await t.keyWith(['session:write', 'session:read', 'policy:write'], 'ten_floor');
     const set = await t.app.inject({ method: 'PUT', url: '/v1/tenant/policy-floor', headers: auth(key), payload: { identity: 'match' } });
@@ -73,6 +83,10 @@ describe('identity over REST', () => {
     expect(((await t.store.getSession(lifted.json().session_id))!.policy as { identity: string }).identity).toBe('match');
     // The floor raised identity, so user_identifier is required there too.
     expect((await create({}, key)).json().error.code).toBe('user_identifier_required');
+    // An inline policy that does not mention identity is not "turning it off".
+    const inline = await create({ policy: { thresholds: { min_score: 70 } }, user_identifier: 'bob' }, key);
+    expect(inline.statusCode, inline.body).toBe(201);
+    expect(((await t.store.getSession(inline.json().session_id))!.policy as { identity: string }).identity).toBe('match');
   });
 
   it('carries facemesh_comparison and identity in the result and the signed attestation, never a template', async () => {

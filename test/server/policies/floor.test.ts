@@ -109,7 +109,7 @@ describe('floorViolations / assertMeetsFloor', () => {
         const again = liftToFloor(lifted, floor);
         expect(again).toEqual(lifted);
         // Lifting never weakens: the lifted policy meets the original as a floor.
-        const original = { risk_level: policy.risk_level, required_checks: policy.required_checks, frame_count: policy.frame_count, capture_duration_ms: policy.capture_duration_ms, thresholds: policy.thresholds, identity: policy.identity };
+        const original = { risk_level: policy.risk_level, required_checks: policy.required_checks, frame_count: policy.frame_count, capture_duration_ms: policy.capture_duration_ms, thresholds: policy.thresholds, identity: policy.identity ?? 'off' };
         expect(floorViolations(lifted, original)).toEqual([]);
       }),
     );
