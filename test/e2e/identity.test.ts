@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAttestation } from '../../server/attestation/verify.ts';
 import { IDENTITY_THRESHOLDS } from '../../server/identity/decision.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
 import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../helpers/y4m.ts';
 import { cameraMediaFor } from '../eval/lib/pad-media.ts';
@@ -64,6 +65,26 @@ afterAll(async () => server?.close());
 
 describe('identity bound to user_identifier (Chromium, real recordings)', () => {
   const session = (mode: string, user: string) => ({ session: { user_identifier: user, policy: { identity: mode } } });
+
+  it('tells the person before the camera starts that a template is kept, and for how long', async () => {
+    const browser = await launchChromium({ origin: server.origin, grantCamera: false });
+    try {
+      const withIdentity = await server.createSession({ user_identifier: 'user-notice', policy: { identity: 'enroll_or_match' } });
+      const page = await browser.context.newPage();
+      await page.goto(withIdentity.url);
+      const notice = page.getByTestId('identity-notice');
+      await notice.waitFor({ timeout: 30_000 });
+      expect(await notice.textContent()).toMatch(/face template .* this account for up to 365 days/);
+      // Still on the first screen: the camera has not been asked for.
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe('intro');
+      const plain = await server.createSession({});
+      await page.goto(plain.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'intro', null, { timeout: 30_000 });
+      expect(await page.getByTestId('identity-notice').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('enrols on the first live verification, matches the same person in another clip, and the verifier can require it', async () => {
     const first = await runWithCamera(server, await cameraMediaFor(FACES_DIR, item(PERSON)), session('enroll_or_match', 'user-1'));
