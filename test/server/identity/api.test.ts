@@ -160,6 +160,32 @@ describe('forget_user over MCP', () => {
   });
 });
 
+describe('identity in the logs', () => {
+  it('request logs at debug level carry no template, sealed or not', async () => {
+    const lines: string[] = [];
+    const t = await createTestApp({ logLevel: 'debug' }, { analyzer: false, logStream: { write: (line: string) => void lines.push(line) } });
+    try {
+      const created = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth(t.key), payload: { action_description: 'x', user_identifier: 'gina', policy: { identity: 'enroll' } } });
+      const id = created.json().session_id;
+      await t.app.services.templates.enrol({ tenantId: 'default', userIdentifier: 'gina', sessionId: id, model: 'mobilefacenet@b7120c09', embeddings: [unit(7)] });
+      await t.app.services.sessions.completeSession(id, {
+        ...LIVE_EVIDENCE,
+        identity_claims: { identity: { status: 'enrolled', model: 'mobilefacenet@b7120c09' }, facemesh_comparison: { match_found: false, similarity_score: null, comparison_count: 0 } },
+      });
+      const sealed = (await t.store.listIdentityTemplates('default', 'gina'))[0].embedding;
+      await t.app.inject({ method: 'GET', url: `/v1/sessions/${id}/result`, headers: auth(t.key) });
+      await t.app.inject({ method: 'DELETE', url: '/v1/users/gina/templates', headers: auth(t.key) });
+      expect(lines.length).toBeGreaterThan(3);
+      const text = lines.join('');
+      expect(text).not.toContain(sealed.slice(30, 70));
+      expect(text).not.toContain('kek1:');
+      expect(text).not.toMatch(/"embedding"/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('identity without its model', () => {
   let t: TestApp;
   let modelsDir: string;
