@@ -20,6 +20,9 @@ import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
+import { identityModelPresent, IdentityModelMissing } from './identity/embed.ts';
+import { identityRoutes } from './identity/routes.ts';
+import { createTemplateService, type TemplateService } from './identity/templates.ts';
 import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -46,6 +49,8 @@ export interface AppServices {
   webhooks: WebhookService;
   authenticate: ReturnType<typeof createApiKeyAuthenticator>;
   metrics: Metrics;
+  /** Face templates of the identity check (server/identity). */
+  templates: TemplateService;
 }
 
 declare module 'fastify' {
@@ -117,6 +122,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const resealed = await resealSecrets(store, secrets);
   const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
   if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
+  const templates = createTemplateService({ store, secrets, now });
+  const resealedTemplates = await templates.reseal();
+  if (resealedTemplates > 0) app.log.info({ kek_id: secrets.keyId, identity_templates: resealedTemplates }, 'sealed face templates under the current key-encryption key');
   const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
   const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate, onOutcome: metrics.webhookOutcome });
@@ -132,14 +140,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     lockout: { failures: config.lockoutFailures, windowS: config.lockoutWindowS, durationS: config.lockoutDurationS },
     now,
     logger: app.log,
+    identityUnavailable: () => (identityModelPresent(config.modelsDir) ? null : new IdentityModelMissing(config.modelsDir).message),
   });
   const analyzer =
     options.analyzer === false
       ? undefined
-      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true }));
-  const capture = createCaptureService({ store, sessions, analyzer: analyzer && metrics.instrumentAnalyzer(analyzer), now });
+      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true, templates }));
+  const capture = createCaptureService({ store, sessions, analyzer: analyzer && metrics.instrumentAnalyzer(analyzer), now, identityRetentionS: config.identityRetentionS });
   const authenticate = createApiKeyAuthenticator(store, now);
-  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, metrics };
+  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, metrics, templates };
   app.decorate('services', services);
   decorateAuth(app, store);
 
@@ -193,6 +202,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(webhookRoutes, { webhooks });
     await api.register(async (scope) => extraApiRoutes(scope, services));
     await api.register(metricsRoutes, { metrics });
+    await api.register(async (scope) => identityRoutes(scope, services));
   });
 
   // MCP over Streamable HTTP (its own rate limit and auth, see server/mcp/http.ts).
@@ -216,6 +226,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // cancelled sessions included, which never reach the analyzer's purge).
       store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
+      templates.sweep(config.identityRetentionS).catch((err: unknown) => app.log.error({ err }, 'face template retention sweep failed'));
       if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
     }, config.sweepIntervalMs);
     sweeper.unref();

@@ -11,6 +11,7 @@ import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } fr
 import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
+import { forgetUser } from './identity/forget.ts';
 import { openStore } from './store/index.ts';
 import { createPolicyService } from './policies/service.ts';
 import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
@@ -164,6 +165,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerKek(program, { configFrom, openStoreFor });
   registerDoctor(program, { configFrom });
+  registerUsers(program);
   registerMcpCommand(program);
   return program;
 }
@@ -200,6 +202,24 @@ function registerPolicyFloor(program: Command): void {
         throw new AppError('invalid_request', `The floor is not valid JSON: ${(err as Error).message}.`);
       }
       return run(flags, (service, auth) => service.set(auth, value));
+    });
+}
+
+function registerUsers(program: Command): void {
+  const users = program.command('users').description("people known by user_identifier: their face templates (identity check)");
+  users
+    .command('forget <user_identifier>')
+    .description("delete the user's face templates (audited); the next identity session enrols again")
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .option('--json', 'print {"user_identifier","templates_deleted"} as JSON')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (userIdentifier: string, flags: StoreFlags & { tenant?: string; json?: boolean }) => {
+      await withStore(flags, async (store) => {
+        const result = await forgetUser({ store }, { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, by: 'cli' }, userIdentifier);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else process.stdout.write(`Deleted ${result.templates_deleted} face template(s) of ${JSON.stringify(userIdentifier)}.\n`);
+      });
     });
 }
 

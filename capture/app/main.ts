@@ -5,6 +5,7 @@
 import QRCode from 'qrcode';
 import { createCaptureClient, type CaptureClient } from './api.ts';
 import { missingFeatures, openCamera, stopCamera } from './camera.ts';
+import { showIdentityNotice } from './identity-notice.ts';
 import { announce, byId, setProgress, setState, showScreen } from './dom.ts';
 import { localHint, reasonKey, renderFinal, showEnding, type EndingView, type PageFinish, type PageSession } from './endings.ts';
 import { deniedAdviceKey, PAGE_ERRORS, type PageErrorCode } from './errors.ts';
@@ -136,6 +137,7 @@ async function boot(): Promise<void> {
   // Verbatim: the person approves exactly what the agent asked for.
   byId('action').textContent = session.action_description;
   setText('what', 'what_happens', { seconds: 6 });
+  showIdentityNotice(session.identity, byId('what'));
   setText('start', 'start');
   byId('start').onclick = () => void beginCamera();
   setText('cancel', 'cancel');

@@ -7,6 +7,8 @@ import type { CaptureAnalyzer, CaptureOutcome } from '../capture/service.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
+import { identityStep } from '../identity/analysis-step.ts';
+import type { TemplateService } from '../identity/templates.ts';
 import { fuse } from './fusion.ts';
 import type { AnalysisTask, AnalysisTaskResult, WarmupTask } from './worker.ts';
 
@@ -24,6 +26,8 @@ export interface AnalyzerOptions {
    */
   warmup?: boolean;
   now?: () => number;
+  /** Face templates for policies with identity on (server/identity). */
+  templates?: TemplateService;
 }
 
 export interface Analyzer extends CaptureAnalyzer {
@@ -64,8 +68,11 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         modelsDir: options.modelsDir,
         frameCount: session.frame_count,
         thresholds: policy.thresholds,
+        identity: (policy.identity ?? 'off') !== 'off',
       })) as AnalysisTaskResult;
-      const outcome = fuse(result.evidence, result.cnn, policy);
+      const identity = await identityStep(options.templates, session, policy, fuse(result.evidence, result.cnn, policy), result.identity);
+      const outcome = identity.outcome;
+      if (identity.audit) await sessions.recordCaptureEvent(session, 'identity_checked', { attempt_id: attempt.id, ...identity.audit });
       const processingMs = now() - started;
       await store.updateAttempt(attempt.id, {
         status: outcome.kind === 'quality_failed' ? 'quality_failed' : 'analysed',
@@ -92,6 +99,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         processing_ms: processingMs,
         model_used: `livegate-fusion/${result.cnn.per_model ? Object.keys(result.cnn.per_model).join('+') || 'no-cnn' : 'no-cnn'}`,
         failure_reasons: outcome.reasons,
+        ...(identity.claims ? { identity_claims: identity.claims } : {}),
       });
       await purge(session);
       return {

@@ -31,6 +31,7 @@ const Bootstrap = z.object({
   failure_redirect_url: z.string().nullable(),
   light_challenge: z.boolean(),
   branding: BrandingSchema.nullable(),
+  identity: z.object({ mode: z.string(), retention_days: z.number().int() }).optional(),
 });
 
 const StartResult = z.object({

@@ -5,6 +5,7 @@ import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../work
 import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
+import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 
 export const CAPTURE_LIMITS = {
@@ -69,11 +70,13 @@ export interface CaptureServiceOptions {
   sessions: SessionService;
   analyzer?: CaptureAnalyzer;
   now?: () => number;
+  /** Face template retention, for the page's identity notice (LIVEGATE_IDENTITY_RETENTION). */
+  identityRetentionS?: number;
 }
 
 export type CaptureService = ReturnType<typeof createCaptureService>;
 
-export function createCaptureService({ store, sessions, analyzer, now = Date.now }: CaptureServiceOptions) {
+export function createCaptureService({ store, sessions, analyzer, now = Date.now, identityRetentionS = 365 * 86_400 }: CaptureServiceOptions) {
   async function currentAttempt(session: SessionRow, attemptId: string): Promise<AttemptRow> {
     const attempt = await store.getAttempt(attemptId);
     if (!attempt || attempt.session_id !== session.id) throw new AppError('attempt_mismatch', 'Unknown capture attempt for this session.');
@@ -110,6 +113,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         // Lets the page give its photosensitivity notice before the person starts.
         light_challenge: policy.required_checks.includes('light_challenge'),
         branding: policy.branding ?? null,
+        ...identityNotice(policy, identityRetentionS),
       };
     },
 
@@ -133,6 +137,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         max_chunk_bytes: CAPTURE_LIMITS.maxChunkBytes,
         max_total_bytes: CAPTURE_LIMITS.maxTotalBytes,
         max_frames_per_chunk: CAPTURE_LIMITS.maxFramesPerChunk,
+        ...identityPlan(policy),
       };
       const lightChallenge = policy.required_checks.includes('light_challenge')
         ? { schedule: createLightChallengeSchedule(policy.capture_duration_ms) }

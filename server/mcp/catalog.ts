@@ -114,6 +114,7 @@ const INPUT_DESCRIPTIONS: Record<string, Record<string, string>> = {
   update_session_status: { session_id: '', status: '', note: 'Why (audited)' },
   list_session_reviews: { session_id: '' },
   create_session_review: { session_id: '', message: '' },
+  forget_user: { user_identifier: '' },
   verify_attestation: {
     token: 'The signature from get_verification_result',
     action_description: 'The action about to run; must match the token',
@@ -146,6 +147,11 @@ function compactPolicyInput(schema: Json): Json {
   const props = { ...(schema.properties as Record<string, Json>) };
   for (const [name, prop] of Object.entries(props)) {
     if (name === 'name' || name === 'policy_id') continue;
+    // The identity mode is explained (and typed) in the resource, like thresholds and branding.
+    if (name === 'identity') {
+      delete props[name];
+      continue;
+    }
     const { description: _d, ...rest } = prop;
     // Types only: ranges and meanings are in the resource, and the server names the allowed values.
     const { minimum: _min, maximum: _max, format: _f, minItems: _mi, ...typed } = rest;
@@ -178,6 +184,9 @@ export function advertise(tool: Tool): Tool {
     output = replaceProperty(output, 'audit_trail', { type: 'object' });
     output = replaceProperty(output, 'attestation', ATTESTATION_OUTPUT);
     if (tool.name === 'verify_human_presence') output = omitProperties(output, ['action_description', 'model', 'model_version', 'frame_count']);
+    if (tool.name === 'forget_user') output = omitProperties(output, ['user_identifier']);
+    // Their descriptions name the statuses: the output enum repeats them (budget room for forget_user).
+    if (tool.name === 'check_verification_status' || tool.name === 'wait_for_verification') output = replaceProperty(output, 'status', { type: 'string' });
     output = replaceProperty(output, 'final_status', { type: 'object', description: 'Task result only: the final status, as check_verification_status' });
   }
   const { execution, annotations, ...rest } = tool;

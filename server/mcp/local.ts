@@ -2,6 +2,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { AppServices } from '../app.ts';
 import { requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
+import { forgetUser } from '../identity/forget.ts';
 import { listChecks } from '../policies/checks.ts';
 import { createPolicyService, type PolicyService } from '../policies/service.ts';
 import { healthPayload } from '../routes/health.ts';
@@ -68,5 +69,6 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
     async listReviews(id) {
       return (await sessions.listReviews(auth, id)).map(reviewView);
     },
+    forgetUser: (userIdentifier) => forgetUser({ store: services.store }, { tenantId: auth.tenantId, by: `api_key:${auth.keyId}`, auth }, userIdentifier),
   });
 }

@@ -1,6 +1,7 @@
 // Input and output schemas of the MCP tools. Session shapes come from the REST API's schemas so
 // both surfaces describe the same objects.
 import { z } from 'zod';
+import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
@@ -65,6 +66,7 @@ export const input = {
     })
     .strict(),
   comment: z.object({ session_id: sessionId, message: z.string().min(1).max(2000).describe('The review comment') }).strict(),
+  forgetUser: z.object({ user_identifier: UserIdentifierParam }).strict(),
 };
 
 export const output = {
@@ -93,4 +95,5 @@ export const output = {
   whoami: WhoamiView,
   review: ReviewView,
   reviews: z.object({ reviews: z.array(ReviewView) }),
+  forgetUser: ForgetUserResult,
 };

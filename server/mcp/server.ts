@@ -157,7 +157,19 @@ export function createServer(deps: CreateServerDeps): McpServer {
       });
       const a = result.attestation;
       const advice = a.verdict === 'live' ? 'check it with verify_attestation before proceeding' : OUTCOME_GUIDANCE.spoof.replace(/\.$/, '');
-      return ok(result, `Verdict ${a.verdict} (score ${a.score}, risk ${a.risk_level}, checks ${(a.required_checks ?? []).join(', ') || 'unlisted'}, light challenge ${a.light_challenge ? 'ran' : 'not run'}) for "${a.action_description}" — ${advice}.`);
+      return ok(result, `Verdict ${a.verdict} (score ${a.score}, risk ${a.risk_level}, checks ${(a.required_checks ?? []).join(', ') || 'unlisted'}, light challenge ${a.light_challenge ? 'ran' : 'not run'}${a.identity ? `, identity ${a.identity.status}` : ''}) for "${a.action_description}" — ${advice}.`);
+    },
+  });
+
+  tool('forget_user', {
+    title: 'Forget user',
+    description: "Deletes a user's face templates (audited).",
+    input: input.forgetUser,
+    output: output.forgetUser,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    run: async ({ user_identifier }, extra) => {
+      const r = await clientFor(extra).forgetUser(user_identifier);
+      return ok(r, `Deleted ${r.templates_deleted} face template(s) of ${JSON.stringify(user_identifier)}.`);
     },
   });
 

@@ -46,6 +46,8 @@ export interface SessionServiceOptions {
   /** How often a wait re-reads the session when the feed is shared and best effort (ms). */
   sharedWaitPollMs?: number;
   logger?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  /** Why the identity check cannot run here (its model is missing, with the fix), or null. */
+  identityUnavailable?: () => string | null;
 }
 
 const ACTIVE: readonly RowStatus[] = ['pending', 'in_progress'];
@@ -213,6 +215,13 @@ export function createSessionService(options: SessionServiceOptions) {
       }
       await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
       const { policy, policyId, policyVersion } = await resolveSessionPolicy(store, auth.tenantId, input);
+      if ((policy.identity ?? 'off') !== 'off') {
+        if (!input.user_identifier) {
+          throw new AppError('user_identifier_required', `The policy's identity mode is "${policy.identity}": send user_identifier, the account whose face template is compared.`);
+        }
+        const unavailable = options.identityUnavailable?.() ?? null;
+        if (unavailable) throw new AppError('identity_unavailable', `The identity check is unavailable: ${unavailable}`);
+      }
       const at = now();
       const token = randomBytes(24).toString('base64url'); // 192 bits
       const row: SessionRow = {
@@ -475,6 +484,7 @@ export function createSessionService(options: SessionServiceOptions) {
         user_identifier: row.user_identifier,
         checks: evidence.checks,
         ...effectivePolicyClaims(row, evidence.checks, evidence.light_challenge_ran),
+        ...(evidence.identity_claims ?? {}),
       };
       const { token, kid, claims } = await signer.sign({
         iss: publicUrl,

@@ -283,5 +283,28 @@ CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
 `,
 };
 
+/**
+ * Face templates per (tenant, user_identifier) for the identity check (issue 13). `embedding` is
+ * a sealed envelope (server/crypto/kek.ts), never the vector in clear.
+ */
+const identityTemplates: Migration = {
+  version: 6,
+  name: 'identity_templates',
+  sql: (d) => `
+CREATE TABLE identity_templates (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_identifier TEXT NOT NULL,
+  embedding TEXT NOT NULL,
+  model TEXT NOT NULL,
+  frames INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  created_at ${typesFor(d).ms} NOT NULL
+);
+CREATE INDEX identity_templates_user ON identity_templates (tenant_id, user_identifier, created_at);
+CREATE INDEX identity_templates_created ON identity_templates (created_at);
+`,
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, identityTemplates];

@@ -8,6 +8,7 @@ import {
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
 import { probeQueries } from './probe.ts';
+import { identityTemplateQueries } from './identity-templates.ts';
 import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
@@ -414,6 +415,7 @@ export function createSqlStore(driver: SqlDriver): Store {
       ),
     ...rateLimitQueries({ all, run }),
     ...probeQueries({ all }, driver.dialect),
+    ...identityTemplateQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

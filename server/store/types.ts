@@ -133,6 +133,20 @@ export interface AttestationRow {
   revoke_reason: string | null;
 }
 
+export interface IdentityTemplateRow {
+  id: string;
+  tenant_id: string;
+  user_identifier: string;
+  /** Sealed (kek1 envelope) Float32 embedding; opened only in server/identity. */
+  embedding: string;
+  /** Model id and version (e.g. mobilefacenet@b7120c09). */
+  model: string;
+  /** Frames averaged into it. */
+  frames: number;
+  session_id: string;
+  created_at: number;
+}
+
 export interface AuditEventRow {
   id: number; // assigned by the store, increasing
   session_id: string;
@@ -321,6 +335,19 @@ export interface Store {
   retireSigningKey(kid: string, at: number): Promise<void>;
   /** Replaces the stored private key (sealing under the key-encryption key, or re-sealing on rotation). */
   setSigningKeyPrivateJwk(kid: string, privateJwk: Record<string, unknown>): Promise<void>;
+
+  // Identity templates (server/identity): sealed embeddings per (tenant, user_identifier)
+  /** Stores a template and keeps only the user's `keep` newest. */
+  insertIdentityTemplate(row: IdentityTemplateRow, keep: number): Promise<void>;
+  /** The user's templates, newest first. */
+  listIdentityTemplates(tenantId: string, userIdentifier: string): Promise<IdentityTemplateRow[]>;
+  /** Deletes every template of the user; returns how many went. */
+  deleteIdentityTemplates(tenantId: string, userIdentifier: string): Promise<number>;
+  /** Deletes templates created before `before` (retention); returns how many went. */
+  deleteIdentityTemplatesBefore(before: number): Promise<number>;
+  /** Every template (re-sealing under a new key-encryption key). */
+  listAllIdentityTemplates(): Promise<IdentityTemplateRow[]>;
+  setIdentityTemplateEmbedding(id: string, embedding: string): Promise<void>;
 
   // Rate limits shared by the instances on one database
   /**

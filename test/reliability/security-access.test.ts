@@ -60,6 +60,7 @@ const ENDPOINTS: { name: string; scope: Scope | null; method: Method; url: (f: F
   { name: 'list checks', scope: 'session:read', method: 'GET', url: () => '/v1/checks' },
   { name: 'whoami', scope: null, method: 'GET', url: () => '/v1/whoami' },
   { name: 'metrics', scope: 'metrics:read', method: 'GET', url: () => '/metrics' },
+  { name: 'forget user templates', scope: 'session:write', method: 'DELETE', url: () => '/v1/users/someone/templates' },
 ];
 
 describe('scopes x REST endpoints', () => {
@@ -119,6 +120,7 @@ const TOOLS: { tool: string; scope: Scope | null; args: (f: Fixture) => Promise<
   { tool: 'create_session_review', scope: 'session:audit', args: (f) => ({ session_id: f.completed, message: 'ok' }) },
   { tool: 'list_session_reviews', scope: 'session:audit', args: (f) => ({ session_id: f.completed }) },
   { tool: 'whoami', scope: null, args: () => ({}) },
+  { tool: 'forget_user', scope: 'session:write', args: () => ({ user_identifier: 'someone' }) },
 ];
 
 describe('scopes x MCP tools', () => {

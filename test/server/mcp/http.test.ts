@@ -43,7 +43,7 @@ describe('MCP over Streamable HTTP', () => {
     const { client, transport } = await connect(t.url, bearer());
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(17);
+      expect(tools).toHaveLength(18);
       expect((await client.listResources()).resources).toHaveLength(4);
       expect((await client.listResourceTemplates()).resourceTemplates[0].uriTemplate).toBe('livegate://sessions/{session_id}');
 

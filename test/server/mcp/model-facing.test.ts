@@ -71,7 +71,7 @@ describe('MCP for the model that reads it (Streamable HTTP)', () => {
     const listed = await client.listTools();
     const bytes = Buffer.byteLength(JSON.stringify({ tools: listed.tools }));
     expect(bytes).toBeLessThanOrEqual(TOOLS_LIST_BUDGET_BYTES);
-    expect(listed.tools).toHaveLength(17);
+    expect(listed.tools).toHaveLength(18);
     const verify = listed.tools.find((tool) => tool.name === 'verify_human_presence')!;
     // Field names kept; when to choose high is said to the model.
     expect(Object.keys(verify.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['action_description', 'risk_level', 'policy', 'frame_count']));

@@ -69,7 +69,7 @@ describe('livegate mcp (stdio, embedded store)', () => {
     const me = structured<{ tenant: string; key_id: string; scopes: string[] }>(await mcp.client.callTool({ name: 'whoami', arguments: {} }));
     expect(me).toMatchObject({ tenant: 'default', key_id: 'stdio' });
     expect(me.scopes.sort()).toEqual(['metrics:read', 'policy:write', 'session:audit', 'session:read', 'session:write']);
-    expect((await mcp.client.listTools()).tools).toHaveLength(17);
+    expect((await mcp.client.listTools()).tools).toHaveLength(18);
     expect((await mcp.client.listResources()).resources).toHaveLength(4);
   });
 

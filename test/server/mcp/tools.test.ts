@@ -28,6 +28,7 @@ const EXPECTED_TOOLS = [
   'update_session_status',
   'list_session_reviews',
   'create_session_review',
+  'forget_user',
 ];
 
 interface Created {
@@ -70,7 +71,7 @@ describe('MCP tools (in-memory transport)', () => {
       expect(tool.outputSchema?.type, tool.name).toBe('object');
       // Hints equal to the spec defaults are left out (readOnlyHint false, destructiveHint true).
       const a = tool.annotations ?? {};
-      if (!a.readOnlyHint) expect(a.destructiveHint === false || tool.name === 'update_policy' || tool.name === 'revoke_session', tool.name).toBe(true);
+      if (!a.readOnlyHint) expect(a.destructiveHint === false || tool.name === 'update_policy' || tool.name === 'revoke_session' || tool.name === 'forget_user', tool.name).toBe(true);
       if (tool.name === 'verify_human_presence' || tool.name === 'verify_attestation') {
         // The fields a model fills in are described; self-explanatory ids are not.
         for (const [field, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
