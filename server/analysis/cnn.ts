@@ -24,6 +24,8 @@ export interface CnnResult {
   per_model: Record<string, number>;
   frames: number;
   face_detected_ratio: number | null;
+  /** Per context crop: the models' mean real-class probability, and BlazeFace's face score. */
+  per_frame?: { p: number; face: number | null }[];
   reason?: string;
 }
 
@@ -85,6 +87,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
   const blazeInput = new Float32Array(BLAZEFACE_SIZE * BLAZEFACE_SIZE * 3);
   let faces = 0;
   let used = 0;
+  const faceScores: Array<number | null> = [];
   for (const context of contexts) {
     let image: { data: Uint8Array; width: number; height: number };
     try {
@@ -114,7 +117,8 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
         for (let i = 0; i < scores.length; i++) if (scores[i] > best) best = scores[i];
       }
       if (sigmoid(best) >= FACE_SCORE_THRESHOLD) faces++;
-    }
+      faceScores.push(sigmoid(best));
+    } else faceScores.push(null);
     used++;
   }
   if (used === 0) return { available: true, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: 'context_crops_undecodable' };
@@ -131,11 +135,11 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     perModel[model.name] = sum / used;
   }
   // Upstream averages the models' softmax per frame; the capture's score is the mean over frames.
-  let total = 0;
-  for (let i = 0; i < used; i++) total += ensembleRealProbability(logits.map((l) => l.subarray(3 * i, 3 * i + 3)));
+  const perFrame = Array.from({ length: used }, (_, i) => ({ p: ensembleRealProbability(logits.map((l) => l.subarray(3 * i, 3 * i + 3))), face: faceScores[i] }));
   return {
     available: true,
-    live_probability: total / used,
+    live_probability: perFrame.reduce((a, f) => a + f.p, 0) / used,
+    per_frame: perFrame,
     per_model: perModel,
     frames: used,
     face_detected_ratio: models.blazeFace ? faces / used : null,

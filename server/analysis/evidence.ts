@@ -90,6 +90,13 @@ export const PULSE_GRID = 4;
  * little; the policy's z threshold is calibrated with this in place (docs/CALIBRATION.md).
  */
 export const PULSE_METHODS_SERVER: readonly PulseMethod[] = ['pos', 'green'];
+/**
+ * Exposure the checks need, not what looks good: a dim face is a quality signal the fusion weighs
+ * (a weak pulse scores low by itself), and only a face too dark for any check to work is sent
+ * back. Measured on the recordings (docs/CALIBRATION.md): a webcam face at median crop luma 46
+ * still gave pulse z 7.6 and CNN 0.996; the page's guidance keeps its own, stricter coaching.
+ */
+const EXPOSURE_NEEDED_BY_CHECKS: Partial<QualityThresholds> = { minMeanLuma: 25, maxDarkShare: 0.75 };
 /** Upload and request latency between the page's t = 0 and the server's start, and after the last frame. */
 const TIMING_TOLERANCE_MS = 2500;
 const MIN_COVERAGE = 0.6;
@@ -100,7 +107,7 @@ const QUALITY_CROP_STRIDE = 3;
  * browser (jitter CV up to ~0.9 measured on a loaded 2-core machine) is no reason to burn an
  * attempt; long gaps still are.
  */
-export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterCv: 1.0, maxFrameGapMs: 500 };
+export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterCv: 1.0, maxFrameGapMs: 500, ...EXPOSURE_NEEDED_BY_CHECKS };
 
 function frameList(chunks: CaptureChunk[]): FrameRecord[] {
   return [...chunks].sort((a, b) => a.seq - b.seq).flatMap((c) => c.frames);

@@ -47,7 +47,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   cnn_min_live_probability: 0.5,
   light_challenge_min_score: 0.35,
   planarity_max_residual: 0.025,
-  min_face_present_ratio: 0.8,
+  min_face_present_ratio: 0.5,
 };
 
 // Fixed parts of the decision, documented with the thresholds (docs/CALIBRATION.md); not per policy.

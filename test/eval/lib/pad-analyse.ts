@@ -29,6 +29,8 @@ export interface AnalysedRecording {
     cnn: number | null;
     cnn_per_model: Record<string, number>;
     face_ratio: number | null;
+    cnn_frames: Array<{ p: number; face: number | null }>;
+    face_present: number;
     residual: number | null;
     pairs: number;
     light: number | null;
@@ -74,6 +76,8 @@ export async function analyseRecording(dir: string): Promise<AnalysedRecording |
       cnn: r(result.cnn.live_probability),
       cnn_per_model: Object.fromEntries(Object.entries(result.cnn.per_model).map(([k, v]) => [k, r(v) ?? 0])),
       face_ratio: r(result.cnn.face_detected_ratio, 2),
+      cnn_frames: (result.cnn.per_frame ?? []).map((f) => ({ p: r(f.p) ?? 0, face: r(f.face, 2) })),
+      face_present: r(e.quality.metrics.face_present_ratio, 2) ?? 0,
       residual: r(e.motion.planarity_residual, 4),
       pairs: e.motion.informative_pairs,
       light: r(e.light_challenge?.score),

@@ -107,12 +107,14 @@ export function detCurve(bona: readonly number[], attacks: readonly number[]): D
   for (const th of [-Infinity, ...thresholds, Infinity]) {
     points.push({
       threshold: th,
-      bpcer: bona.length ? bona.filter((s) => !(s >= th)).length / bona.length : 0,
-      apcer: attacks.length ? attacks.filter((s) => s >= th).length / attacks.length : 0,
+      bpcer: bona.length ? bona.filter((s) => !accepted(s, th)).length / bona.length : 0,
+      apcer: attacks.length ? attacks.filter((s) => accepted(s, th)).length / attacks.length : 0,
     });
   }
   return points;
 }
+
+const accepted = (s: number, th: number) => Number.isFinite(s) && s >= th;
 
 /** Equal error rate: where APCER and BPCER cross (the mean of the two at the closest point). */
 export function equalErrorRate(points: readonly DetPoint[]): { eer: number; threshold: number } {

@@ -32,6 +32,8 @@ export interface CameraMediaOptions {
   post?: string;
   /** Frame rate of the written clip (default: the source's, rounded). */
   fps?: number;
+  /** Re-encode the source with H.264 at this CRF first (a second lossy compression). */
+  recompress?: number;
 }
 
 /** A rectangle normalised to the source's displayed size. */
@@ -71,8 +73,9 @@ export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraM
 
 /** The y4m for this item plus where the source sits in the webcam frame. */
 export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMediaOptions = {}): Promise<CameraMedia> {
-  const input = resolve(dir, item.file);
-  const st = await stat(input);
+  const original = resolve(dir, item.file);
+  const st = await stat(original);
+  const input = opts.recompress ? await recompressed(original, opts.recompress, item.media === 'still') : original;
   const frame = opts.frame ?? { width: 640, height: 480 };
   const still = item.media === 'still';
   // Native frame rate for videos: resampling 15 fps to 30 would repeat frames (identical crops).
@@ -94,7 +97,7 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   const placed = { x: (frame.width - w) / 2, y: (frame.height - h) / 2, w, h };
   const media = { placed, frame, window: { x: cx / full.width, y: cy / full.height, w: cw / full.width, h: ch / full.height }, source: full };
   const cropped = cw === full.width && ch === full.height ? '' : `crop=${cw}:${ch}:${cx}:${cy},`;
-  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|${cropped}|${opts.post ?? ''}|v6`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`pad|${input}|${opts.fps ?? ''}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|${cropped}|${opts.post ?? ''}|v6`).digest('hex').slice(0, 16);
   await mkdir(Y4M_CACHE_DIR, { recursive: true });
   const out = join(Y4M_CACHE_DIR, `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`);
   if (await exists(out)) return { path: out, ...media };
@@ -123,6 +126,16 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   await run('ffmpeg', args, { maxBuffer: 1 << 20 });
   await rename(`${out}.tmp`, out);
   return { path: out, ...media };
+}
+
+/** The source re-encoded with H.264 (stills: a JPEG at low quality), cached beside the y4m files. */
+async function recompressed(input: string, crf: number, still: boolean): Promise<string> {
+  const out = join(Y4M_CACHE_DIR, `recompressed-${createHash('sha256').update(`${input}|${crf}`).digest('hex').slice(0, 16)}.${still ? 'jpg' : 'mp4'}`);
+  if (await exists(out)) return out;
+  await mkdir(Y4M_CACHE_DIR, { recursive: true });
+  const codec = still ? ['-q:v', String(Math.min(31, Math.round(crf / 2)))] : ['-c:v', 'libx264', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-an'];
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...codec, out], { maxBuffer: 1 << 20 });
+  return out;
 }
 
 /** How far a person moves: the source is cropped at most this much (3x closer). */
