@@ -90,10 +90,11 @@ try {
         media = await cameraMedia(dir, item, { window });
       }
       const subject = subjectOf(item);
-      if (values.record && run.attempts.length > 0) {
+      if (values.record) {
+        // presentation.json alone: the item ran but never reached a capture (counted as refused).
         const to = join(resolve(values.record), item.id);
-        await saveRecordedCapture(to, await readRecordedCapture(server, run.session_id));
-        await savePresentation(to, { id: item.id, set: manifest.name, subject, ...presentation, manifest_label: item.label, media: item.media, reframes, description: item.description ?? '' });
+        await savePresentation(to, { id: item.id, set: manifest.name, subject, ...presentation, manifest_label: item.label, media: item.media, reframes, description: item.description ?? '', page_result: run.page_result });
+        if (run.attempts.length > 0) await saveRecordedCapture(to, await readRecordedCapture(server, run.session_id));
       }
       rows.push({ id: item.id, set: manifest.name, subject, ...presentation, manifest_label: item.label, media: item.media, reframes, run });
       log(`  -> ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} reasons=${[...run.failure_reasons].join(',') || '-'} attempts=${run.attempts.map((a) => `${a.status}${a.reasons.length ? `(${a.reasons.join(',')})` : ''}`).join(' ')} page=${run.page_result} decision=${run.decision_ms} ms processing=${run.processing_ms ?? '-'} ms`);

@@ -3,8 +3,8 @@
 // leave-one-subject-out cross-validated error rates, per-check distributions, DET and EER, and
 // the checks refusing each attack (docs/CALIBRATION.md says how to use it).
 //   npm run eval:pad:calibrate -- <run dir> [<run dir> ...] [--json] [--write] [--report] [--l2 N]
-// A run dir holds <item id>/ recordings; items of the face sets (../shared/data, by manifest
-// kind) with no recording in a run never reached a capture and count as refused.
+// A run dir holds <item id>/ recordings; an item with a presentation.json but no evidence never
+// reached a capture (the page found no usable face) and counts as refused.
 // --write regenerates server/policies/fusion-params.ts from the fit on every recording;
 // --report rewrites the generated part of docs/EVALUATION.md and the SVG plots in docs/.
 import { existsSync } from 'node:fs';
@@ -45,8 +45,10 @@ for (const run of runs) {
   for (const it of items) {
     const dir = join(run, it.item.id);
     const recorded = existsSync(join(dir, 'capture.json'));
+    const presentation = await loadPresentation(dir);
+    // Neither evidence nor presentation: the item was not run in this run (skipped, not refused).
+    if (!recorded && !presentation) continue;
     const analysed: AnalysedRecording | null = recorded ? await analyseRecording(dir) : null;
-    const presentation = recorded ? await loadPresentation(dir) : null;
     const status = !analysed ? 'no_capture' : analysed.hard.length ? 'tampering' : analysed.quality.length ? 'quality' : 'scored';
     rows.push({
       run: run.split('/').slice(-2).join('/'),

@@ -84,8 +84,8 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   const full = await displaySize(input);
   const win = opts.window ?? { x: 0, y: 0, w: 1, h: 1 };
   // The window in source pixels (even sizes for yuv420p).
-  const cw = Math.max(2, Math.round((full.width * win.w) / 2) * 2);
-  const ch = Math.max(2, Math.round((full.height * win.h) / 2) * 2);
+  const cw = opts.window ? Math.max(2, Math.min(Math.floor(full.width / 2), Math.round((full.width * win.w) / 2)) * 2) : full.width;
+  const ch = opts.window ? Math.max(2, Math.min(Math.floor(full.height / 2), Math.round((full.height * win.h) / 2)) * 2) : full.height;
   const cx = Math.max(0, Math.min(full.width - cw, Math.round(full.width * win.x)));
   const cy = Math.max(0, Math.min(full.height - ch, Math.round(full.height * win.y)));
   const size = { width: cw, height: ch };

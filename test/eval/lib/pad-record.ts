@@ -53,9 +53,12 @@ export interface RecordedPresentation {
   media: string;
   reframes: unknown[];
   description: string;
+  /** What the page showed last (e.g. retry(quality:no_face) for a face it never accepted). */
+  page_result?: string;
 }
 
 export async function savePresentation(dir: string, p: RecordedPresentation): Promise<void> {
+  await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'presentation.json'), JSON.stringify(p, null, 2));
 }
 
