@@ -134,16 +134,32 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     for (let i = 0; i < used; i++) sum += ensembleRealProbability([out.subarray(3 * i, 3 * i + 3)]);
     perModel[model.name] = sum / used;
   }
-  // Upstream averages the models' softmax per frame; the capture's score is the mean over frames.
+  // Upstream averages the models' softmax per frame; the capture's score is the face-quality
+  // weighted mean over frames.
   const perFrame = Array.from({ length: used }, (_, i) => ({ p: ensembleRealProbability(logits.map((l) => l.subarray(3 * i, 3 * i + 3))), face: faceScores[i] }));
   return {
     available: true,
-    live_probability: perFrame.reduce((a, f) => a + f.p, 0) / used,
+    live_probability: qualityWeightedMean(perFrame),
     per_frame: perFrame,
     per_model: perModel,
     frames: used,
     face_detected_ratio: models.blazeFace ? faces / used : null,
   };
+}
+
+/**
+ * The capture's CNN score: the per-crop probabilities averaged with BlazeFace's face score as the
+ * weight (a crop where the detector barely finds a face, mid-turn or blurred, counts less); equal
+ * weights without BlazeFace. Upstream scores one frame; over 30 crops the mean is what is stable.
+ */
+export function qualityWeightedMean(frames: ReadonlyArray<{ p: number; face: number | null }>): number {
+  let sum = 0, weights = 0;
+  for (const f of frames) {
+    const w = f.face === null ? 1 : Math.max(f.face, 0.05);
+    sum += w * f.p;
+    weights += w;
+  }
+  return weights > 0 ? sum / weights : Number.NaN;
 }
 
 /** Runs a whole batch when the model has a dynamic batch axis, else frame by frame. */

@@ -29,17 +29,20 @@ describe('fitLogistic', () => {
     expect(fitLogistic(flipped).weights[0]).toBe(0);
   });
 
-  it('balances the classes and counts an item once whatever its recordings', () => {
+  it('balances the classes and the attack types, and counts an item once whatever its recordings', () => {
     const s: Sample[] = [
       { x: [1], y: 1, subject: 'a', item: 'i1' },
       { x: [1], y: 1, subject: 'a', item: 'i1' },
       { x: [1], y: 1, subject: 'b', item: 'i2' },
-      { x: [0], y: 0, subject: 'c', item: 'i3' },
+      { x: [0], y: 0, subject: 'c', item: 'i3', type: 'print' },
+      { x: [0], y: 0, subject: 'd', item: 'i4', type: 'replay' },
+      { x: [0], y: 0, subject: 'e', item: 'i5', type: 'replay' },
     ];
     const w = sampleWeights(s);
     expect(w[0]).toBeCloseTo(w[1]);
     expect(w[0] + w[1]).toBeCloseTo(w[2]);
-    expect(w[0] + w[1] + w[2]).toBeCloseTo(w[3]);
+    expect(w[0] + w[1] + w[2]).toBeCloseTo(w[3] + w[4] + w[5]);
+    expect(w[3]).toBeCloseTo(w[4] + w[5]);
   });
 });
 

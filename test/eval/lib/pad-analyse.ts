@@ -33,6 +33,11 @@ export interface AnalysedRecording {
     face_present: number;
     residual: number | null;
     pairs: number;
+    blinks: number;
+    shape_change: number;
+    landmark_noise: number;
+    motion_energy: number;
+    planarity_ratio: number | null;
     light: number | null;
   };
 }
@@ -80,6 +85,11 @@ export async function analyseRecording(dir: string): Promise<AnalysedRecording |
       face_present: r(e.quality.metrics.face_present_ratio, 2) ?? 0,
       residual: r(e.motion.planarity_residual, 4),
       pairs: e.motion.informative_pairs,
+      blinks: e.motion.blinks,
+      shape_change: r(e.motion.shape_change, 4) ?? 0,
+      landmark_noise: r(e.motion.landmark_noise, 4) ?? 0,
+      motion_energy: r(e.motion.motion_energy, 5) ?? 0,
+      planarity_ratio: r(e.motion.planarity_ratio),
       light: r(e.light_challenge?.score),
     },
   };

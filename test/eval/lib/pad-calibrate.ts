@@ -26,11 +26,19 @@ const { values, positionals } = parseArgs({
     write: { type: 'boolean', default: false },
     report: { type: 'boolean', default: false },
     l2: { type: 'string', default: '1' },
+    'fit-exclude': { type: 'string', default: 'deepfake' },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../../..');
 const runs = (positionals.length ? positionals : ['test/.cache/pad-recordings']).map((p) => resolve(p));
 const l2 = Number(values.l2);
+/**
+ * Attack types the standard checks are not fitted against (still scored and reported): injected
+ * deepfake videos are the light challenge's job at high risk; a fusion taught that a live-looking
+ * CNN means an attack would trade away what the CNN catches (prints, screens). `--fit-exclude ''`
+ * fits on everything.
+ */
+const fitExclude = new Set((values['fit-exclude'] ?? '').split(',').filter(Boolean));
 /** The features the standard checks fit on (the light challenge's weight is set by hand). */
 const FEATURES = ['pulse', 'cnn', 'motion'] as const;
 
@@ -71,9 +79,10 @@ for (const run of runs) {
 process.stderr.write('\n');
 
 const scored = rows.filter((r) => r.status === 'scored');
-const samples: Sample[] = scored.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id }));
-const cv = crossValidate(samples, { l2 });
-const model = fitLogistic(samples, { l2 });
+const samples: Sample[] = scored.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id, type: r.attack_type }));
+const fitted = (s: Sample) => !(s.type && fitExclude.has(s.type));
+const cv = crossValidate(samples, { l2 }, fitted);
+const model = fitLogistic(samples.filter(fitted), { l2 });
 scored.forEach((r, i) => {
   r.cv = Number.isNaN(cv[i]) ? null : Math.round(cv[i] * 1000) / 10;
   r.fitted = Math.round(predict(model, r.x!) * 1000) / 10;
@@ -90,11 +99,11 @@ if (values.write) {
 // over the per-check features of server/analysis/features.ts. Regenerate with
 // \`npm run eval:pad:calibrate -- <recordings dir> --write\` (docs/CALIBRATION.md); the light
 // challenge's weight is set by hand (no recording of a real face under the challenge exists).
-// Fitted ${at} on ${scored.length} scored recordings of ${subjects} subjects (l2 ${l2}).
+// Fitted ${at} on ${samples.filter(fitted).length} scored recordings of ${subjects} subjects (l2 ${l2}${fitExclude.size ? `; not fitted against ${[...fitExclude].join(', ')}` : ''}).
 export const FUSION_PARAMS = {
   bias: ${params.bias},
   weights: { pulse: ${params.weights.pulse}, cnn: ${params.weights.cnn}, motion: ${params.weights.motion}, light_challenge: 3 },
-  fitted: { at: '${at}', items: ${scored.length}, subjects: ${subjects}, l2: ${l2} } as null | { at: string; items: number; subjects: number; l2: number },
+  fitted: { at: '${at}', items: ${samples.filter(fitted).length}, subjects: ${subjects}, l2: ${l2} } as null | { at: string; items: number; subjects: number; l2: number },
 } as const;
 `;
   await writeFile(join(ROOT, 'server/policies/fusion-params.ts'), file);
@@ -102,7 +111,7 @@ export const FUSION_PARAMS = {
 }
 
 if (values.report) {
-  const { markdown, svgs } = renderReport(rows, { params, operating, l2, runs: runs.length });
+  const { markdown, svgs } = renderReport(rows, { params, operating, l2, runs: runs.length, fitExclude: [...fitExclude] });
   for (const [name, svg] of Object.entries(svgs)) await writeFile(join(ROOT, 'docs', name), svg);
   const docPath = join(ROOT, 'docs/EVALUATION.md');
   const doc = await readFile(docPath, 'utf8');

@@ -12,6 +12,8 @@ export interface Sample {
   subject: string;
   /** Item id: several recordings of one item share one item's weight. */
   item: string;
+  /** Attack type (attacks only): each type weighs the same among the attacks. */
+  type?: string | null;
 }
 
 export interface FusionModel {
@@ -34,17 +36,23 @@ export function predict(model: FusionModel, x: readonly number[]): number {
 }
 
 /**
- * Sample weights: each item counts once whatever its number of recordings, and the two classes
- * weigh the same in total (there are fewer attacks than genuine recordings, or the reverse).
+ * Sample weights: each item counts once whatever its number of recordings, the two classes weigh
+ * the same in total, and among the attacks every attack type weighs the same (APCER is reported
+ * per type: a type with many items must not drown a type with few).
  */
 export function sampleWeights(samples: readonly Sample[]): number[] {
   const perItem = new Map<string, number>();
   for (const s of samples) perItem.set(s.item, (perItem.get(s.item) ?? 0) + 1);
   const raw = samples.map((s) => 1 / perItem.get(s.item)!);
-  const total = [0, 0];
-  samples.forEach((s, i) => (total[s.y] += raw[i]));
+  const group = (s: Sample) => (s.y === 1 ? 'bona_fide' : `attack:${s.type ?? ''}`);
+  const totals = new Map<string, number>();
+  samples.forEach((s, i) => totals.set(group(s), (totals.get(group(s)) ?? 0) + raw[i]));
+  const attackTypes = [...totals.keys()].filter((k) => k.startsWith('attack:')).length;
   const n = samples.length;
-  return samples.map((s, i) => (total[s.y] > 0 ? (raw[i] * n) / (2 * total[s.y]) : 0));
+  return samples.map((s, i) => {
+    const share = s.y === 1 ? 0.5 : 0.5 / attackTypes;
+    return (raw[i] * n * share) / totals.get(group(s))!;
+  });
 }
 
 /** Projected Newton-free gradient descent: small data, a few features, always converges. */
@@ -74,12 +82,12 @@ export function fitLogistic(samples: readonly Sample[], opts: FitOptions = {}): 
   return model;
 }
 
-/** Held-out probability of every sample: fitted without the sample's subject. */
-export function crossValidate(samples: readonly Sample[], opts: FitOptions = {}): number[] {
+/** Held-out probability of every sample: fitted without the sample's subject (and only on `fitOn`). */
+export function crossValidate(samples: readonly Sample[], opts: FitOptions = {}, fitOn: (s: Sample) => boolean = () => true): number[] {
   const subjects = [...new Set(samples.map((s) => s.subject))];
   const out = new Array<number>(samples.length).fill(Number.NaN);
   for (const subject of subjects) {
-    const train = samples.filter((s) => s.subject !== subject);
+    const train = samples.filter((s) => s.subject !== subject && fitOn(s));
     // A fold with one class only cannot be fitted; it keeps NaN and the caller reports it.
     if (!train.some((s) => s.y === 1) || !train.some((s) => s.y === 0)) continue;
     const model = fitLogistic(train, opts);
