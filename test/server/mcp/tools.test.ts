@@ -115,7 +115,7 @@ describe('MCP tools (in-memory transport)', () => {
 
   it('drives a session pending -> cancelled', async () => {
     const created = await verify({ action_description: ACTION, action_details: { amount: 50000 } });
-    expect(created).toMatchObject({ status: 'pending', risk_level: 'standard', frame_count: 10 });
+    expect(created).toMatchObject({ status: 'pending', risk_level: 'standard', frame_count: 30 });
     expect(created.action_sha256).toBe(actionSha256(ACTION, { amount: 50000 }));
     expect(created.verification_url).toContain(`/s/${created.session_id}#`);
     expect(created.instructions).toContain(created.verification_url);
@@ -355,7 +355,7 @@ describe('MCP tools (in-memory transport)', () => {
           required_checks: ['pulse', 'cnn', 'light_challenge'],
           success_redirect_url: 'https://example.com/done',
           webhook_url: null,
-          thresholds: { min_score: 60 },
+          thresholds: { min_score: 70 }, // declined: the high level's operating point
         });
         expect(asked).toHaveLength(5);
         expect(asked[0].message).toMatch(/Policy "asked" leaves out .*Override the defaults/);
@@ -374,7 +374,7 @@ describe('MCP tools (in-memory transport)', () => {
       try {
         const policy = structured<{ elicitation: string; config: Record<string, unknown> }>(await call('create_policy', { name: 'declined' }, declined.conn));
         expect(policy.elicitation).toBe('kept_defaults');
-        expect(policy.config).toMatchObject({ risk_level: 'standard', frame_count: 10, max_attempts: 3 });
+        expect(policy.config).toMatchObject({ risk_level: 'standard', frame_count: 30, max_attempts: 3 });
         expect(declined.asked).toHaveLength(1);
       } finally {
         await declined.conn.close();
@@ -499,7 +499,7 @@ describe('MCP tools (in-memory transport)', () => {
       expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['livegate://sessions/{session_id}']);
       const read = async (uri: string) => JSON.parse(((await mcp.client.readResource({ uri })).contents[0] as { text: string }).text);
       expect((await read('livegate://reference/risk-levels')).high.required_checks).toContain('light_challenge');
-      expect((await read('livegate://reference/policy-defaults')).standard).toMatchObject({ risk_level: 'standard', frame_count: 10 });
+      expect((await read('livegate://reference/policy-defaults')).standard).toMatchObject({ risk_level: 'standard', frame_count: 30 });
       expect((await read('livegate://reference/checks')).checks).toHaveLength(4);
     });
 
