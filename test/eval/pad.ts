@@ -40,6 +40,9 @@ if (values.risk !== 'standard' && values.risk !== 'high') {
 }
 /** Re-framings per item (a person moves once or twice, not forever). */
 const MAX_REFRAMES = 2;
+/** Page failures that are not a decision about the face, and how often a person reloads. */
+const PAGE_FAILURE = /^(models_failed|camera_|error)/;
+const MAX_RELOADS = 2;
 /** How long the page may keep asking for the same move before the person makes it. */
 const STUCK_GUIDANCE_MS = 6000;
 
@@ -76,6 +79,7 @@ try {
       const reframes: Row['reframes'] = [];
       let media = await cameraMedia(dir, item);
       let run: PadRun;
+      let reloads = 0;
       for (;;) {
         const canMove = !values['no-reframe'] && reframes.length < MAX_REFRAMES;
         run = await runWithCamera(server, media.path, {
@@ -83,6 +87,13 @@ try {
           stuckGuidanceMs: canMove ? STUCK_GUIDANCE_MS : undefined,
           console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined,
         });
+        // The page failed before any face decision (models not loaded on a loaded machine, a page
+        // error): a person reloads. Not a presentation result.
+        if (!run.stuck && run.attempts.length === 0 && PAGE_FAILURE.test(run.page_result) && reloads < MAX_RELOADS) {
+          reloads++;
+          log(`  page failed (${run.page_result}): reload ${reloads}`);
+          continue;
+        }
         const window = run.stuck ? reframeWindow(media, run.stuck.box) : null;
         if (!run.stuck || !window) break;
         reframes.push({ guide: run.stuck.guide, window });

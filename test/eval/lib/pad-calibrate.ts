@@ -49,6 +49,7 @@ for (const dir of await discoverFaceSets()) {
 }
 
 const rows: CalibratedRow[] = [];
+let pageFailures = 0;
 for (const run of runs) {
   for (const it of items) {
     const dir = join(run, it.item.id);
@@ -56,6 +57,12 @@ for (const run of runs) {
     const presentation = await loadPresentation(dir);
     // Neither evidence nor presentation: the item was not run in this run (skipped, not refused).
     if (!recorded && !presentation) continue;
+    // The page failed before deciding anything about the face (models not loaded, page error):
+    // a harness failure, not a presentation; left out and counted.
+    if (!recorded && /^(models_failed|camera_|error)/.test(presentation?.page_result ?? '')) {
+      pageFailures++;
+      continue;
+    }
     const analysed: AnalysedRecording | null = recorded ? await analyseRecording(dir) : null;
     const status = !analysed ? 'no_capture' : analysed.hard.length ? 'tampering' : analysed.quality.length ? 'quality' : 'scored';
     rows.push({
@@ -76,7 +83,7 @@ for (const run of runs) {
     process.stderr.write('.');
   }
 }
-process.stderr.write('\n');
+process.stderr.write(`\n${pageFailures} item run(s) left out: the page failed before any face decision\n`);
 
 const scored = rows.filter((r) => r.status === 'scored');
 const samples: Sample[] = scored.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id, type: r.attack_type }));
@@ -111,7 +118,7 @@ export const FUSION_PARAMS = {
 }
 
 if (values.report) {
-  const { markdown, svgs } = renderReport(rows, { params, operating, l2, runs: runs.length, fitExclude: [...fitExclude] });
+  const { markdown, svgs } = renderReport(rows, { params, operating, l2, runs: runs.length, fitExclude: [...fitExclude], pageFailures });
   for (const [name, svg] of Object.entries(svgs)) await writeFile(join(ROOT, 'docs', name), svg);
   const docPath = join(ROOT, 'docs/EVALUATION.md');
   const doc = await readFile(docPath, 'utf8');

@@ -30,6 +30,8 @@ interface ReportContext {
   l2: number;
   runs: number;
   fitExclude: string[];
+  /** Item runs left out because the page failed before any face decision. */
+  pageFailures: number;
 }
 
 const CHECKS = ['pulse', 'cnn', 'motion'] as const;
@@ -83,7 +85,7 @@ export function renderReport(rows: CalibratedRow[], ctx: ReportContext): { markd
   md.push(line(`high, score ≥ ${ctx.operating.high} (without the light challenge)`, high));
   md.push(line(`*standard, fitted on everything (optimistic)*`, stdFit));
   md.push('');
-  md.push(`Counts in brackets are presentations. EER (cross-validated): **${pct(eerAll.eer)}** over all attacks, **${pct(eerPad.eer)}** over attacks that are not deepfake videos. Presentations refused before any score: ${rows.filter((r) => r.status === 'no_capture').length} never reached a capture (the page found no usable face), ${rows.filter((r) => r.status === 'quality').length} failed the quality gate, ${rows.filter((r) => r.status === 'tampering').length} were refused as tampering. Re-framed after the page asked to move: ${rows.filter((r) => r.reframes > 0).length} of ${rows.length}.`);
+  md.push(`Counts in brackets are presentations. EER (cross-validated): **${pct(eerAll.eer)}** over all attacks, **${pct(eerPad.eer)}** over attacks that are not deepfake videos. Presentations refused before any score: ${rows.filter((r) => r.status === 'no_capture').length} never reached a capture (the page found no usable face), ${rows.filter((r) => r.status === 'quality').length} failed the quality gate, ${rows.filter((r) => r.status === 'tampering').length} were refused as tampering. Re-framed after the page asked to move: ${rows.filter((r) => r.reframes > 0).length} of ${rows.length}. Left out: ${ctx.pageFailures} item run(s) where the page failed before any decision about the face (models not loaded on the overloaded machine; re-recorded where time allowed).`);
   md.push('');
   md.push('![DET curve](pad-det.svg)');
   md.push('');

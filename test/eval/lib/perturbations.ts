@@ -11,8 +11,8 @@ export interface Perturbation {
 }
 
 export const PERTURBATIONS: readonly Perturbation[] = [
-  { name: 'letterbox', description: 'black bars above and below (16:9 picture in a 4:3 frame)', options: { post: 'scale=640:360,pad=640:480:0:60:black' } },
-  { name: 'pillarbox', description: 'black bars left and right (square picture in a 4:3 frame)', options: { post: 'scale=480:480,pad=640:480:80:0:black' } },
+  { name: 'letterbox', description: 'black bars above and below (a 16:9 picture in a 4:3 frame)', options: { post: 'crop=640:360,pad=640:480:0:60:black' } },
+  { name: 'pillarbox', description: 'black bars left and right (a square picture in a 4:3 frame)', options: { post: 'crop=480:480,pad=640:480:80:0:black' } },
   { name: 'near', description: 'face nearer: the centre 75 % of the frame, scaled up', options: { post: 'crop=iw*0.75:ih*0.75,scale=640:480' } },
   { name: 'far', description: 'face farther: the frame at 80 % in a grey surround', options: { post: 'scale=512:384,pad=640:480:64:48:0x808080' } },
   { name: 'dim', description: 'brightness -40 %', options: { post: 'lutrgb=r=val*0.6:g=val*0.6:b=val*0.6' } },
