@@ -11,8 +11,8 @@ export type CheckFeatures = Record<CheckName, number | null>;
 
 const clamp = (v: number, lo: number, hi: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v > 0 ? hi : lo);
 const logit = (p: number) => Math.log(p / (1 - p));
-/** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.999. */
-const P_EPS = 1e-3;
+/** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.9999. */
+const P_EPS = 1e-4;
 /** Informative landmark pairs at which the planarity residual counts fully. */
 export const MOTION_FULL_PAIRS = 20;
 /** Share of CNN crops with a face under which the CNN's answer is not about a face. */
@@ -28,13 +28,15 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   // Pulse: z above white noise, in units of 4 sigma from the threshold; no estimate at all
   // (too few frames with a face) counts as a clear absence.
   const pulseF = Number.isFinite(pulse.snr_z) ? clamp((pulse.snr_z - t.pulse_min_snr_z) / 4, -1, 2) : -1;
-  // CNN: log-odds from the threshold's log-odds, 3 nats a unit. Crops with no face found in them
-  // say nothing about a face: the strongest evidence against.
+  // CNN: log-odds from the threshold's log-odds, 3 nats a unit, down to -3: a screen or a print
+  // reads p < 0.001 (measured 0-0.03), which is stronger evidence than anything a genuine face
+  // gave (lowest 0.27), so the CNN's veto reaches further than its support. Crops with no face
+  // found in them say nothing about a face: the strongest evidence against.
   let cnnF: number | null = null;
   if (cnn.available && cnn.live_probability !== null) {
     const p = clamp(cnn.live_probability, P_EPS, 1 - P_EPS);
     const th = clamp(t.cnn_min_live_probability, P_EPS, 1 - P_EPS);
-    cnnF = cnn.face_detected_ratio !== null && cnn.face_detected_ratio < CNN_MIN_FACE_RATIO ? -2 : clamp((logit(p) - logit(th)) / 3, -2, 2);
+    cnnF = cnn.face_detected_ratio !== null && cnn.face_detected_ratio < CNN_MIN_FACE_RATIO ? -3 : clamp((logit(p) - logit(th)) / 3, -3, 2);
   }
   // Motion: log2 of the planarity residual over its threshold, weighted by how many informative
   // pairs it rests on; a still head (too few pairs) says nothing either way. The landmark-ratio

@@ -30,11 +30,11 @@ describe('checkFeatures', () => {
 
   it('is bounded, so no single check can outvote the others by an extreme value', () => {
     expect(checkFeatures(ev(1e6), cnn(1), t)).toMatchObject({ pulse: 2, cnn: 2 });
-    expect(checkFeatures(ev(-Infinity), cnn(0), t)).toMatchObject({ pulse: -1, cnn: -2 });
+    expect(checkFeatures(ev(-Infinity), cnn(0), t)).toMatchObject({ pulse: -1, cnn: -3 });
   });
 
   it('reads crops without a face as the strongest evidence against, a missing CNN as no evidence', () => {
-    expect(checkFeatures(ev(3), cnn(0.99, 0.2), t).cnn).toBe(-2);
+    expect(checkFeatures(ev(3), cnn(0.99, 0.2), t).cnn).toBe(-3);
     expect(checkFeatures(ev(3), { available: false, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null }, t).cnn).toBeNull();
   });
 
