@@ -40,12 +40,14 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   }
   // Motion: log2 of the planarity residual over its threshold, weighted by how many informative
   // pairs it rests on; a still head (too few pairs) says nothing either way. The landmark-ratio
-  // rule's `planar` is the strongest evidence against.
+  // rule's `planar` is the strongest evidence against. Asymmetric: a rigid plane is evidence of a
+  // photo (down to -2), but a non-planar motion only says "not a photo", which a replayed video of
+  // a real head is too (a monitor replay measured residuals 0.07-0.11, above live heads): at most +1.
   let motionF = 0;
   if (motion.planarity_evidence === 'planar') motionF = -2;
   else if (motion.informative_pairs >= MOTION_MIN_PAIRS && motion.planarity_residual !== null && motion.planarity_residual > 0) {
     const confidence = Math.min(1, motion.informative_pairs / MOTION_FULL_PAIRS);
-    motionF = confidence * clamp(Math.log2(motion.planarity_residual / t.planarity_max_residual), -2, 2);
+    motionF = confidence * clamp(Math.log2(motion.planarity_residual / t.planarity_max_residual), -2, 1);
   }
   // Light challenge (high risk): its response score from the threshold, 0.35 a unit; a challenge
   // the signal core refused (no correlation at a plausible lag) counts as a clear absence.
