@@ -59,7 +59,7 @@ function sigmoid(x: number): number {
 }
 
 /** The face box (FrameRecord.box) of the frame a context crop came from, in the crop's pixels. */
-function faceInCrop(context: ContextCrop, frame: FrameRecord | undefined, size: number) {
+export function faceInCrop(context: ContextCrop, frame: FrameRecord | undefined, size: number) {
   const [cx, cy, cw, ch] = context.box;
   const box = frame?.box;
   if (!box || !(box[2] > 0) || !(cw > 0)) {
