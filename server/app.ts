@@ -13,14 +13,21 @@ import { pageRoutes } from './capture/page.ts';
 import { captureRoutes } from './capture/routes.ts';
 import { createCaptureService, type CaptureAnalyzer, type CaptureService } from './capture/service.ts';
 import type { Config } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
+import { resealSecrets } from './crypto/kek-store.ts';
+import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
-import { installErrorHandling } from './http/errors.ts';
+import { frameworkErrors, installErrorHandling } from './http/errors.ts';
+import { installInputGuard } from './http/input-hooks.ts';
+import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { createLocalSessionChanges, createPostgresSessionChanges } from './sessions/changes.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
+import { supportsNotifications } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -53,6 +60,8 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Start background loops (sweeper, webhook delivery) and warm the analysis worker. Off in most tests. */
   background?: boolean;
+  /** The key-encryption key; default: loaded for `config` (LIVEGATE_KEK, LIVEGATE_KEK_FILE or <data>/kek.key). */
+  secrets?: SecretBox;
 }
 
 /** Secrets never reach the logs, wherever a serializer or a log call puts them. */
@@ -84,16 +93,27 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installInputGuard(app);
 
-  const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
+  const secrets = options.secrets ?? loadSecretBox(config).box;
+  // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
+  // before anything reads them.
+  const resealed = await resealSecrets(store, secrets);
+  const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
+  if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
+  const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, now });
+  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
+  // Several instances may share a PostgreSQL database: their waits hear each other's changes.
+  const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
   const sessions = createSessionService({
+    changes,
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
     publicUrl: config.publicUrl,
@@ -127,22 +147,36 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The plugin's own CSP (hashes of its inline scripts), framed by nobody; plain http stays usable locally.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header: string) =>
+      header.replace(/frame-ancestors [^;]*;/, "frame-ancestors 'none';").replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
 
-  const rateLimited = (max: number) => ({
+  // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
+  const sharedLimits = store.kind === 'postgres';
+  const rateLimited = (max: number, namespace: string) => ({
     max,
     timeWindow: 60_000,
+    ...(sharedLimits ? { store: sharedRateLimitStore(store, namespace, now), skipOnError: true } : {}),
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
       new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
   });
 
   // API: per-IP rate limit first (onRequest, registered before auth), then the API key.
   await app.register(async (api) => {
-    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin));
+    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin, 'api'));
     api.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+    // API answers carry capture tokens (verification_url), attestation JWTs and webhook secrets:
+    // never kept by a browser or a shared cache.
+    api.addHook('onSend', async (_request, reply) => {
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    });
     installApiKeyAuth(api, authenticate);
     await api.register(sessionRoutes, { sessions });
     await api.register(webhookRoutes, { webhooks });
@@ -154,7 +188,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Capture: the page's endpoints, authenticated by the capture token.
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin));
+    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin, 'capture'));
     await scope.register(captureRoutes, { capture });
   });
 
@@ -170,12 +204,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // cancelled sessions included, which never reach the analyzer's purge).
       store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
+      if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
     }, config.sweepIntervalMs);
     sweeper.unref();
   }
   app.addHook('onClose', async () => {
     if (sweeper) clearInterval(sweeper);
     await webhooks.close();
+    await changes.close();
     if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;

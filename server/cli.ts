@@ -1,14 +1,19 @@
 // The `livegate` command line. Every command validates its settings through config.ts.
 import { Command, Option } from 'commander';
-import { createApiKey, parseScopes } from './auth/api-keys.ts';
+import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
+import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
-import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
+import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { openStore } from './store/index.ts';
-import type { Store } from './store/types.ts';
+import { createPolicyService } from './policies/service.ts';
+import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
+import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 
 interface StoreFlags {
@@ -24,14 +29,27 @@ function configFrom(flags: StoreFlags & ConfigInput): Config {
   return loadConfig({ ...rest, dataDir: data, databaseUrl } as ConfigInput);
 }
 
+const notice = (message: string) => process.stderr.write(`livegate: ${message}\n`);
+
+function openStoreFor(config: Config): Promise<Store> {
+  return openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
+}
+
 async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = configFrom(flags);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStoreFor(config);
   try {
     return await fn(store, config);
   } finally {
     await store.close();
   }
+}
+
+/** withStore for commands that read or write sealed secrets: the key-encryption key is loaded first. */
+async function withSecrets<T>(flags: StoreFlags, fn: (store: Store, config: Config, secrets: SecretBox) => Promise<T>): Promise<T> {
+  const config = configFrom(flags);
+  const { box } = loadSecretBox(config, undefined, notice);
+  return withStore(flags, (store) => fn(store, config, box));
 }
 
 export function buildProgram(): Command {
@@ -64,7 +82,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API key (shown once)')
     .requiredOption('--name <name>', 'a label for the key')
-    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit (default: all)')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write (default: all)')
     .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
     .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
     .addOption(dataOption())
@@ -124,8 +142,8 @@ export function buildProgram(): Command {
     .addOption(dataOption())
     .addOption(databaseOption())
     .action(async (flags: StoreFlags & { activateIn?: string }) => {
-      await withStore(flags, async (store, config) => {
-        const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS });
+      await withSecrets(flags, async (store, config, secrets) => {
+        const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS });
         await keyring.ensureKey();
         const activateInS = flags.activateIn === undefined ? undefined : Number(flags.activateIn);
         if (activateInS !== undefined && !(Number.isInteger(activateInS) && activateInS >= 0)) {
@@ -136,10 +154,71 @@ export function buildProgram(): Command {
       });
     });
 
+  registerPolicyFloor(program);
+  registerBranding(program);
   registerVerifyToken(program);
   registerModels(program);
+  registerKek(program, { configFrom, openStoreFor });
   registerMcpCommand(program);
   return program;
+}
+
+function registerPolicyFloor(program: Command): void {
+  const floor = program.command('policy-floor').description("a tenant's policy floor: minimums every session's policy must meet");
+  const run = async (flags: StoreFlags & { tenant?: string }, fn: (service: TenantFloorService, auth: AuthContext) => Promise<unknown>) =>
+    withStore(flags, async (store) => {
+      const tenantId = flags.tenant ?? DEFAULT_TENANT_ID;
+      if (!(await store.getTenant(tenantId))) throw new AppError('invalid_request', `Tenant "${tenantId}" does not exist.`);
+      // The operator at the shell acts as the tenant with every scope (like `keys create`).
+      const view = await fn(createTenantFloorService({ store }), { tenantId, keyId: 'cli', scopes: ALL_SCOPES });
+      process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    });
+  floor
+    .command('show')
+    .description('print the floor and what it means per risk level (JSON)')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((flags: StoreFlags & { tenant?: string }) => run(flags, (service, auth) => service.get(auth)));
+  floor
+    .command('set')
+    .description('replace the floor, e.g. \'{"risk_level":"high","thresholds":{"min_score":70}}\' ({} clears it)')
+    .argument('<json>', 'the floor as JSON: risk_level, required_checks, frame_count, capture_duration_ms, thresholds')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((json: string, flags: StoreFlags & { tenant?: string }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch (err) {
+        throw new AppError('invalid_request', `The floor is not valid JSON: ${(err as Error).message}.`);
+      }
+      return run(flags, (service, auth) => service.set(auth, value));
+    });
+}
+
+function registerBranding(program: Command): void {
+  type Flags = StoreFlags & { tenant?: string; name?: string; logo?: string; accent?: string; clear?: boolean };
+  program
+    .command('branding')
+    .description("set a stored policy's branding on the verification page: name, logo, accent colour (prints the policy)")
+    .argument('<policy_id>', 'the stored policy (pol_…) whose sessions show this branding')
+    .option('--name <text>', 'display name')
+    .option('--logo <url>', 'logo: a base64 data:image URL or an http(s) URL on the Livegate origin')
+    .option('--accent <hex>', 'accent colour, #rgb or #rrggbb')
+    .option('--clear', 'remove the branding')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((policyId: string, flags: Flags) =>
+      withStore(flags, async (store) => {
+        const branding = flags.clear ? null : { name: flags.name ?? null, logo_url: flags.logo ?? null, accent_color: flags.accent ?? null };
+        const auth: AuthContext = { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, keyId: 'cli', scopes: ALL_SCOPES };
+        const view = await createPolicyService({ store }).update(auth, policyId, { config: { branding } });
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      }),
+    );
 }
 
 function registerMcpCommand(program: Command): void {
@@ -153,13 +232,16 @@ function registerMcpCommand(program: Command): void {
     .option('--port <port>', 'with --serve: port [env LIVEGATE_PORT, default 8787]')
     .option('--host <host>', 'with --serve: interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
     .option('--public-url <url>', 'URL people reach the page at [env LIVEGATE_PUBLIC_URL]')
-    .option('--models <dir>', 'with --serve: model directory [env LIVEGATE_MODELS, default ./models]')
+    .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default: the models/ of this installation]')
     .action(async (flags: StoreFlags & { url?: string; serve?: boolean; port?: string; host?: string; publicUrl?: string; models?: string }) => {
       if (flags.url && flags.serve) throw new AppError('invalid_request', '--serve runs an embedded server; it cannot be combined with --url.', { hint: 'Drop --url to serve from the local store, or drop --serve to drive the remote server.' });
-      const { runStdio } = await import('./mcp/stdio.ts');
+      const { installedModelsDir, runStdio } = await import('./mcp/stdio.ts');
       const { url, serve, models, ...rest } = flags;
+      // Models of the installation unless named: clients start this from any directory.
+      const modelsDir = models ?? envSetting('modelsDir') ?? installedModelsDir();
+      const publicUrlExplicit = Boolean(flags.publicUrl ?? envSetting('publicUrl'));
       // Logs stay off: stdout carries only JSON-RPC.
-      await runStdio({ url, serve, config: configFrom({ ...rest, modelsDir: models, logLevel: 'silent' }) });
+      await runStdio({ url, serve, publicUrlExplicit, config: configFrom({ ...rest, modelsDir, logLevel: 'silent' }) });
     });
 }
 
@@ -174,7 +256,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as { code?: string }).code;
-    if (code === 'unavailable' || code === 'migration_failed') {
+    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || (typeof code === 'string' && code.startsWith('kek_'))) {
       process.stderr.write(`livegate: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

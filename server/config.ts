@@ -25,6 +25,8 @@ export const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     apiRateLimitPerMin: z.coerce.number().int().positive(),
     mcpRateLimitPerMin: z.coerce.number().int().positive(),
+    mcpMaxSessionsPerKey: z.coerce.number().int().positive(),
+    mcpMaxSessionsPerTenant: z.coerce.number().int().positive(),
     captureRateLimitPerMin: z.coerce.number().int().positive(),
     sweepIntervalMs: z.coerce.number().int().positive(),
     attestationTtlS: z.coerce.number().int().min(60).max(30 * 24 * 3600),
@@ -38,11 +40,14 @@ export const ConfigSchema = z
     lab: bool,
     trustProxy: bool,
     allowedHosts: z.array(z.string()).optional(),
+    webhookAllowPrivate: bool,
+    kekFile: z.string().min(1).optional().describe('File holding the key-encryption key (base64, one per line, newest first)'),
   })
   .transform((c) => ({
     ...c,
     dataDir: path.resolve(c.dataDir),
     modelsDir: path.resolve(c.modelsDir),
+    kekFile: c.kekFile === undefined ? undefined : path.resolve(c.kekFile),
     publicUrl: c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
   }));
 
@@ -57,6 +62,8 @@ export const DEFAULTS = {
   logLevel: 'info',
   apiRateLimitPerMin: 6000,
   mcpRateLimitPerMin: 60,
+  mcpMaxSessionsPerKey: 50,
+  mcpMaxSessionsPerTenant: 200,
   captureRateLimitPerMin: 1200,
   sweepIntervalMs: 5000,
   attestationTtlS: 3600,
@@ -69,10 +76,11 @@ export const DEFAULTS = {
   lockoutDurationS: 1800,
   lab: false,
   trustProxy: false,
+  webhookAllowPrivate: false,
 } as const satisfies ConfigInput;
 
 /** Environment variable for each setting. */
-const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts', string> = {
+const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile', string> = {
   dataDir: 'LIVEGATE_DATA',
   port: 'LIVEGATE_PORT',
   host: 'LIVEGATE_HOST',
@@ -82,6 +90,8 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   logLevel: 'LIVEGATE_LOG_LEVEL',
   apiRateLimitPerMin: 'LIVEGATE_API_RATE_LIMIT',
   mcpRateLimitPerMin: 'LIVEGATE_MCP_RATE_LIMIT',
+  mcpMaxSessionsPerKey: 'LIVEGATE_MCP_MAX_SESSIONS_PER_KEY',
+  mcpMaxSessionsPerTenant: 'LIVEGATE_MCP_MAX_SESSIONS_PER_TENANT',
   captureRateLimitPerMin: 'LIVEGATE_CAPTURE_RATE_LIMIT',
   sweepIntervalMs: 'LIVEGATE_SWEEP_INTERVAL_MS',
   attestationTtlS: 'LIVEGATE_ATTESTATION_TTL',
@@ -95,6 +105,8 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   lab: 'LIVEGATE_LAB',
   trustProxy: 'LIVEGATE_TRUST_PROXY',
   allowedHosts: 'LIVEGATE_ALLOWED_HOSTS',
+  webhookAllowPrivate: 'LIVEGATE_WEBHOOK_ALLOW_PRIVATE',
+  kekFile: 'LIVEGATE_KEK_FILE',
 };
 
 export class ConfigError extends Error {
@@ -131,8 +143,17 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   return parsed.data;
 }
 
-/** Reads one environment value for tools that run before a Config exists (API key for `mcp --url`). */
-export function readEnvSecret(name: 'LIVEGATE_API_KEY', env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** The environment's value of one setting, when set (to tell it from a default). */
+export function envSetting(key: 'modelsDir' | 'publicUrl', env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENV_NAMES[key]];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Reads one secret from the environment, kept out of Config so it is never passed around or
+ * printed with it: the API key for `mcp --url`, the key-encryption keys (server/crypto/kek-source.ts).
+ */
+export function readEnvSecret(name: 'LIVEGATE_API_KEY' | 'LIVEGATE_KEK' | 'LIVEGATE_KEK_PREVIOUS', env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.ts';
 import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
+import { sharedRateLimitStore } from '../http/rate-limit-store.ts';
 import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
@@ -24,8 +25,26 @@ export function mcpSessionsOf(services: AppServices): McpSessionRegistry | undef
   return registries.get(services);
 }
 
+/** A POST body that is not JSON: answered -32700 once the request is authenticated. */
+class MalformedJson {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
   return reply.status(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** Whether a POST body holds a JSON-RPC request (method and id) other than initialize. */
+function carriesCall(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    if (m === null || typeof m !== 'object') return false;
+    const msg = m as { method?: unknown; id?: unknown };
+    return typeof msg.method === 'string' && msg.method !== 'initialize' && msg.id !== undefined && msg.id !== null;
+  });
 }
 
 /** The caller of a tool call, as put on the raw request by the route below. */
@@ -38,7 +57,7 @@ export function authOf(extra: Pick<ToolExtra, 'authInfo'>): AuthContext {
 export async function mcpHttpPlugin(
   app: FastifyInstance,
   services: AppServices,
-  options: Pick<McpSessionRegistryOptions, 'idleMs' | 'maxSessions'> = {},
+  options: Pick<McpSessionRegistryOptions, 'idleMs' | 'unusedMs' | 'maxSessions' | 'revalidateMs'> = {},
 ): Promise<void> {
   const { config } = services;
   // global: false + an explicit instance hook, so the limit runs before the host check and the
@@ -47,17 +66,33 @@ export async function mcpHttpPlugin(
     global: false,
     max: config.mcpRateLimitPerMin,
     timeWindow: 60_000,
+    // Shared by every instance on one PostgreSQL (see server/http/rate-limit-store.ts).
+    ...(services.store.kind === 'postgres' ? { store: sharedRateLimitStore(services.store, 'mcp'), skipOnError: true } : {}),
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
       new AppError('rate_limited', `MCP rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
   });
 
   const clientFor = createLocalClientFactory(services);
   const registry = createMcpSessionRegistry({
+    maxSessionsPerKey: config.mcpMaxSessionsPerKey,
+    maxSessionsPerTenant: config.mcpMaxSessionsPerTenant,
+    // A key revoked (here or from the CLI of another process) ends its sessions and streams.
+    isKeyActive: async (keyId) => {
+      const row = await services.store.getApiKey(keyId);
+      return row !== null && row.revoked_at === null;
+    },
     ...options,
     createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }),
   });
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
+
+  // Malformed JSON is the JSON-RPC parse error -32700, not the REST error body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => (err ? done(null, new MalformedJson(err.message)) : done(null, value)));
+  });
 
   app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request, reply) => {
@@ -65,13 +100,27 @@ export async function mcpHttpPlugin(
     if (!verdict.ok) {
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
-    request.auth = await services.authenticate(presentedKey(request.headers));
+    try {
+      request.auth = await services.authenticate(presentedKey(request.headers));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'unauthorized') throw err;
+      // A JSON-RPC error body: SDK clients put the body text in the error they raise, so the
+      // person reads the cause and the fix (docs/MCP.md, "A wrong API key").
+      void reply.header('www-authenticate', 'Bearer realm="livegate-mcp"');
+      return reply
+        .status(401)
+        .type('application/json')
+        .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Unauthorized: ${err.message} Next step: ${err.hint}`, data: { code: err.code, hint: err.hint } } });
+    }
+    // Tool results carry verification URLs (capture tokens) and attestation JWTs.
+    void reply.header('cache-control', 'no-store');
   });
 
   // preClose: open SSE streams would otherwise keep the HTTP server from closing.
   app.addHook('preClose', async () => registry.closeAll());
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body instanceof MalformedJson) return jsonRpcError(reply, 400, -32700, `Parse error: ${request.body.message}`);
     const auth = request.auth;
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;
@@ -81,8 +130,15 @@ export async function mcpHttpPlugin(
       // Another key's session is indistinguishable from a missing one.
       if (!session || session.keyId !== auth.keyId) return jsonRpcError(reply, 404, -32001, 'Session not found; initialize a new session.');
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
-      if (!registry.canOpen()) {
+      const cap = registry.capReached(auth);
+      if (cap === 'process') {
         throw new AppError('service_unavailable', 'Too many open MCP sessions.', { hint: 'Close unused sessions (DELETE /mcp) or retry later.' });
+      }
+      if (cap !== null) {
+        const max = cap === 'key' ? registry.limits.maxPerKey : registry.limits.maxPerTenant;
+        throw new AppError('too_many_mcp_sessions', `This ${cap === 'key' ? 'API key' : 'tenant'} already holds ${max} open MCP sessions.`, {
+          details: { per: cap, max },
+        });
       }
       session = await registry.open(auth);
     } else {
@@ -93,6 +149,7 @@ export async function mcpHttpPlugin(
     // Headers set by earlier hooks (rate-limit counters) would be lost once the reply is hijacked.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
+    if (sessionId && request.method === 'POST' && carriesCall(request.body)) registry.markUsed(session);
     session.active += 1;
     registry.touch(session);
     try {

@@ -48,9 +48,7 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
     waitForTerminal: (id, timeoutMs, onChange, signal) => sessions.waitForTerminal(auth, id, timeoutMs, onChange, signal),
     async watchSession(id, onChange) {
       await sessions.getStatus(auth, id); // scope and tenant check; throws session_not_found
-      const listener = (change: SessionChange) => onChange(change.status);
-      sessions.changes.on(`change:${id}`, listener);
-      return () => void sessions.changes.off(`change:${id}`, listener);
+      return sessions.changes.subscribe(id, (change: SessionChange) => onChange(change.status));
     },
     listPolicies: () => policies.list(auth),
     getPolicy: (id) => policies.get(auth, id),
@@ -60,6 +58,7 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
       requireScopeOf(auth, 'session:read');
       return listChecks(config.modelsDir);
     },
+    attestationStatus: (jti) => sessions.attestationStatus(auth, jti),
     async jwks() {
       return (await keyring.jwks()) as JSONWebKeySet;
     },

@@ -1,5 +1,6 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
+import { BrandingSchema } from './branding.ts';
 import { z } from 'zod';
 import { FUSION_PARAMS } from './fusion-params.ts';
 
@@ -26,9 +27,9 @@ export const PolicyConfigSchema = z.object({
   max_attempts: z.number().int().min(1).max(10).describe('Captures allowed per session; a failed quality gate uses one'),
   timeout_s: z.number().int().min(30).max(600).describe('Seconds before a pending or in-progress session expires'),
   capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
-  webhook_url: z.string().url().nullable().describe('Extra webhook target for sessions under this policy (null: none)'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
+  branding: BrandingSchema.nullable().optional().describe("The tenant's name, logo and accent colour on the page (stored policies only, not per session)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
@@ -79,7 +80,7 @@ export const MOTION_MIN_PAIRS = 5;
 export const RISK_LEVELS = {
   standard: {
     description: 'Everyday approvals: pulse, CNN anti-spoofing and motion/planarity, fused into one calibrated score.',
-    frame_count: 30,
+    frame_count: 10,
     min_score: 50,
     required_checks: ['pulse', 'cnn', 'motion'],
   },
@@ -101,7 +102,6 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
     max_attempts: 3,
     timeout_s: 300,
     capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
-    webhook_url: null,
     success_redirect_url: null,
     failure_redirect_url: null,
   };

@@ -1,13 +1,14 @@
 // The session service owns every state change of a verification session. REST, MCP and the
 // capture endpoints call it; nothing else writes sessions. Every transition is an audit event.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { actionSha256 } from '../attestation/action-hash.ts';
 import type { AttestationInput, SignedAttestation } from '../attestation/sign.ts';
 import { AppError } from '../errors.ts';
-import { defaultPolicy, resolvePolicy, type PolicyConfig, type PolicyOverrides } from '../policies/defaults.ts';
+import { effectivePolicyClaims } from '../policies/claims.ts';
+import { resolveSessionPolicy } from '../policies/resolve.ts';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
+import { createLocalSessionChanges, type SessionChange, type SessionChanges } from './changes.ts';
 import { assertNotLockedOut, type LockoutRule } from './lockout.ts';
 import { StoreError, TERMINAL_STATUSES, type AuditEventRow, type ReviewRow, type SessionRow, type SessionStatusRow, type SessionStatus as RowStatus, type Store } from '../store/types.ts';
 import type {
@@ -29,12 +30,7 @@ export interface WebhookEmitter {
   emit(tenantId: string, eventType: string, data: Record<string, unknown>, options?: { key?: string }): Promise<unknown>;
 }
 
-export interface SessionChange {
-  session_id: string;
-  tenant_id: string;
-  status: RowStatus;
-  previous: RowStatus;
-}
+export type { SessionChange, SessionChanges } from './changes.ts';
 
 export interface SessionServiceOptions {
   store: Store;
@@ -45,6 +41,10 @@ export interface SessionServiceOptions {
   /** Per-user lockout after repeated failures (default 5 in 180 s lock 1800 s). */
   lockout?: LockoutRule;
   now?: () => number;
+  /** Where status changes are published and waits subscribe (default: this process only). */
+  changes?: SessionChanges;
+  /** How often a wait re-reads the session when the feed is shared and best effort (ms). */
+  sharedWaitPollMs?: number;
   logger?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
 }
 
@@ -77,8 +77,8 @@ export function createSessionService(options: SessionServiceOptions) {
   const { store, signer, publicUrl, attestationTtlS, webhooks } = options;
   const now = options.now ?? Date.now;
   const lockout = options.lockout ?? { failures: 5, windowS: 180, durationS: 1800 };
-  const changes = new EventEmitter();
-  changes.setMaxListeners(0);
+  const changes = options.changes ?? createLocalSessionChanges();
+  const sharedWaitPollMs = options.sharedWaitPollMs ?? 5_000;
 
   async function audit(row: SessionRow, type: string, data: Record<string, unknown> | null = null): Promise<AuditEventRow> {
     return store.appendAudit({ session_id: row.id, tenant_id: row.tenant_id, type, at: now(), data });
@@ -86,8 +86,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   function announce(row: SessionRow, previous: RowStatus): void {
     const change: SessionChange = { session_id: row.id, tenant_id: row.tenant_id, status: row.status, previous };
-    changes.emit('change', change);
-    changes.emit(`change:${row.id}`, change);
+    changes.publish(change);
   }
 
   async function notifyTerminal(row: SessionRow): Promise<void> {
@@ -151,25 +150,6 @@ export function createSessionService(options: SessionServiceOptions) {
     return applyExpiry(row);
   }
 
-  async function resolveSessionPolicy(tenantId: string, input: CreateSessionInput): Promise<{ policy: PolicyConfig; policyId: string | null }> {
-    let base = defaultPolicy(input.risk_level ?? 'standard');
-    let policyId: string | null = null;
-    let inline: PolicyOverrides = {};
-    if (typeof input.policy === 'string') {
-      const stored = await store.getPolicy(tenantId, input.policy);
-      if (!stored) throw new AppError('policy_not_found', `No policy "${input.policy}".`);
-      base = resolvePolicy(defaultPolicy((stored.config.risk_level as 'standard' | 'high') ?? 'standard'), stored.config as PolicyOverrides);
-      policyId = stored.id;
-    } else if (input.policy) {
-      inline = input.policy;
-    }
-    const explicit: PolicyOverrides = {};
-    if (input.risk_level) explicit.risk_level = input.risk_level;
-    if (input.frame_count) explicit.frame_count = input.frame_count as PolicyConfig['frame_count'];
-    if (input.timeout) explicit.timeout_s = input.timeout;
-    return { policy: resolvePolicy(resolvePolicy(base, inline), explicit), policyId };
-  }
-
   function createdView(row: SessionRow, token: string | null): SessionCreatedView {
     return {
       session_id: row.id,
@@ -193,6 +173,17 @@ export function createSessionService(options: SessionServiceOptions) {
       ...(row.completed_at !== null ? { completed_at: iso(row.completed_at) } : {}),
       ...(row.failure_reasons ? { failure_reasons: row.failure_reasons } : {}),
       expires_at: iso(row.expires_at),
+    };
+  }
+
+  async function attestationStatusOf(auth: AuthContext, jti: string) {
+    const row = isUuid(jti) ? await store.getAttestation(jti) : null;
+    if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
+    return {
+      jti,
+      status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
+      expired: row.expires_at <= now(),
+      ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
     };
   }
 
@@ -221,7 +212,7 @@ export function createSessionService(options: SessionServiceOptions) {
         if (existing) return replayIdempotent(existing, bodyHash);
       }
       await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
-      const { policy, policyId } = await resolveSessionPolicy(auth.tenantId, input);
+      const { policy, policyId, policyVersion } = await resolveSessionPolicy(store, auth.tenantId, input);
       const at = now();
       const token = randomBytes(24).toString('base64url'); // 192 bits
       const row: SessionRow = {
@@ -240,7 +231,7 @@ export function createSessionService(options: SessionServiceOptions) {
         audience: input.audience ?? null,
         nonce: input.nonce ?? null,
         policy_id: policyId,
-        policy: policy as unknown as Record<string, unknown>,
+        policy: { ...policy, policy_version: policyVersion } as unknown as Record<string, unknown>,
         metadata: input.metadata ?? null,
         capture_token_hash: hashToken(token),
         idempotency_key: idempotencyKey ?? null,
@@ -316,14 +307,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
     async attestationStatus(auth: AuthContext, jti: string) {
       requireScopeOf(auth, 'session:read');
-      const row = isUuid(jti) ? await store.getAttestation(jti) : null;
-      if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
-      return {
-        jti,
-        status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
-        expired: row.expires_at <= now(),
-        ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
-      };
+      return attestationStatusOf(auth, jti);
     },
 
     async revokeAttestation(auth: AuthContext, jti: string, reason?: string) {
@@ -335,7 +319,8 @@ export function createSessionService(options: SessionServiceOptions) {
         const session = await store.getSession(row.session_id);
         if (session) await audit(session, 'attestation_revoked', { reason: reason ?? null, api_key: auth.keyId });
       }
-      return service.attestationStatus(auth, jti);
+      // The answer to the write itself: a key with session:write alone gets it too.
+      return attestationStatusOf(auth, jti);
     },
 
     /**
@@ -407,15 +392,24 @@ export function createSessionService(options: SessionServiceOptions) {
             reject(err);
           }
         };
-        const listener = async (change: SessionChange) => {
+        let seen = row.status;
+        const listener = async (change?: SessionChange) => {
           try {
             const current = await load(auth, id);
+            // A poll that finds nothing new stays quiet; a published change is always reported.
+            if (!change && current.status === seen) return;
+            seen = current.status;
+            if (settled) return;
             await onChange?.(statusView(current));
-            if (isTerminal(change.status)) void finish(false);
+            if (isTerminal(current.status) || (change && isTerminal(change.status))) void finish(false);
           } catch {
             /* a failed progress notification must not end the wait */
           }
         };
+        const unsubscribe = changes.subscribe(id, (change) => void listener(change));
+        // A shared feed is best effort (a notification sent while the listener reconnects is
+        // lost): re-read the session now and then so such a wait still ends.
+        const poll = changes.shared ? setInterval(() => void listener(), sharedWaitPollMs) : undefined;
         // Expiry has no event of its own: wake at the session's expiry too when it comes first.
         const untilExpiry = row.expires_at - now() + 5;
         const expiryTimer = untilExpiry < timeoutMs ? setTimeout(() => void finish(false), Math.max(0, untilExpiry)) : undefined;
@@ -424,11 +418,13 @@ export function createSessionService(options: SessionServiceOptions) {
         const cleanup = () => {
           clearTimeout(timer);
           clearTimeout(expiryTimer);
-          changes.off(`change:${id}`, listener);
+          clearInterval(poll);
+          unsubscribe();
           signal?.removeEventListener('abort', onAbort);
         };
-        changes.on(`change:${id}`, listener);
         signal?.addEventListener('abort', onAbort, { once: true });
+        // A change between the first read and the subscription would otherwise go unseen.
+        void listener();
       });
     },
 
@@ -478,6 +474,7 @@ export function createSessionService(options: SessionServiceOptions) {
         expires_at: iso(expiresAt),
         user_identifier: row.user_identifier,
         checks: evidence.checks,
+        ...effectivePolicyClaims(row, evidence.checks, evidence.light_challenge_ran),
       };
       const { token, kid, claims } = await signer.sign({
         iss: publicUrl,
@@ -545,13 +542,23 @@ export function createSessionService(options: SessionServiceOptions) {
       return updated ?? row;
     },
 
-    /** pending -> in_progress on the first capture start; later starts keep in_progress. */
+    /**
+     * pending -> in_progress on the first capture start; later starts keep in_progress. Takes the
+     * next attempt atomically (store.reserveAttempt): the returned row's attempts_used is the new
+     * attempt's number. Nothing changes when no attempt is left.
+     */
     async beginCapture(row: SessionRow, data: Record<string, unknown>): Promise<SessionRow> {
+      const exhausted = () => new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
       if (isTerminal(row.status)) throw terminalError(row);
-      if (row.attempts_used >= row.max_attempts) throw new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
+      if (row.attempts_used >= row.max_attempts) throw exhausted();
       await assertNotLockedOut(store, row.tenant_id, row.user_identifier, lockout, now());
-      const moved = await transition(row, [row.status], 'in_progress', 'capture_started', data, { attempts_used: row.attempts_used + 1 });
-      if (!moved) throw new AppError('session_terminal', 'The session changed while the capture was starting; reload the page.');
+      const moved = await store.reserveAttempt(row.id, now());
+      if (!moved) {
+        const current = (await store.getSession(row.id)) ?? row;
+        throw isTerminal(current.status) ? terminalError(current) : exhausted();
+      }
+      await audit(moved, 'capture_started', { ...data, attempt_number: moved.attempts_used });
+      if (moved.status !== row.status) announce(moved, row.status);
       return moved;
     },
 

@@ -1,8 +1,8 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 
-export type Scope = 'session:write' | 'session:read' | 'session:audit';
-export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit'];
+export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
 
 export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
@@ -31,7 +31,16 @@ export interface PolicyRow {
   tenant_id: string;
   name: string;
   config: Record<string, unknown>; // validated by the policy module, stored as JSON
+  /** 1 at creation, +1 on every update (carried in attestations as policy_version). */
+  version: number;
   created_at: number;
+  updated_at: number;
+}
+
+/** A tenant's policy floor (server/policies/floor.ts TenantFloorSchema), one row per tenant. */
+export interface TenantPolicyFloorRow {
+  tenant_id: string;
+  floor: Record<string, unknown>;
   updated_at: number;
 }
 
@@ -146,6 +155,7 @@ export interface ReviewRow {
 export interface SigningKeyRow {
   kid: string;
   alg: 'ES256';
+  /** `{ sealed: "kek1:..." }` (the JWK encrypted with the key-encryption key, server/crypto/kek.ts); a plain JWK only in rows from before encryption, sealed on the next start. */
   private_jwk: Record<string, unknown>;
   public_jwk: Record<string, unknown>;
   created_at: number;
@@ -157,7 +167,7 @@ export interface WebhookEndpointRow {
   id: string;
   tenant_id: string;
   url: string;
-  secret: string; // whsec_..., needed in clear to sign deliveries (HMAC); never returned after creation
+  secret: string; // "kek1:..." sealing whsec_... (needed in clear to sign deliveries, so encrypted, not hashed); never returned after creation
   events: string[]; // empty = all
   enabled: boolean;
   disabled_reason: string | null;
@@ -227,7 +237,11 @@ export interface Store {
   insertPolicy(row: PolicyRow): Promise<void>;
   getPolicy(tenantId: string, id: string): Promise<PolicyRow | null>;
   listPolicies(tenantId: string): Promise<PolicyRow[]>;
+  /** Also increments the version. */
   updatePolicy(tenantId: string, id: string, config: Record<string, unknown>, name: string, at: number): Promise<PolicyRow | null>;
+  getTenantPolicyFloor(tenantId: string): Promise<TenantPolicyFloorRow | null>;
+  /** Inserts or replaces the tenant's floor. */
+  setTenantPolicyFloor(row: TenantPolicyFloorRow): Promise<void>;
 
   // Sessions
   /** Throws StoreError('conflict') when (tenant_id, idempotency_key) already exists. */
@@ -253,16 +267,31 @@ export interface Store {
   /** When those failures happened (completed_at), oldest first: the lockout rule needs the times. */
   listRecentFailureTimes(tenantId: string, userIdentifier: string, since: number): Promise<number[]>;
 
+  /**
+   * Takes the session's next capture attempt in one statement: attempts_used + 1 and status
+   * in_progress, only while the session is pending or in progress and attempts_used < max_attempts.
+   * Returns the updated row (its attempts_used is the new attempt's number), or null when no
+   * attempt is left or the session ended. Parallel callers each get a different number.
+   */
+  reserveAttempt(sessionId: string, at: number): Promise<SessionRow | null>;
+
   // Attempts and evidence
   insertAttempt(row: AttemptRow): Promise<void>;
+  /**
+   * Marks the session's capturing attempts superseded, all but the highest-numbered one: run after
+   * inserting an attempt, so that of parallel starts only the newest stays live. Returns how many changed.
+   */
+  supersedeOlderAttempts(sessionId: string, at: number): Promise<number>;
   getAttempt(id: string): Promise<AttemptRow | null>;
   listAttempts(sessionId: string): Promise<AttemptRow[]>;
   updateAttempt(id: string, patch: Partial<Pick<AttemptRow, 'status' | 'client_summary' | 'result' | 'finished_at'>>): Promise<void>;
   /**
    * Stores a chunk once. Returns 'stored', 'duplicate' (same seq, same sha256) or 'conflict'
-   * (same seq, other bytes); never overwrites.
+   * (same seq, other bytes); never overwrites. With `maxAttemptBytes`, 'too_large' when the
+   * attempt's received bytes would pass it: checked and counted in one statement, so parallel
+   * chunks cannot pass the limit together. StoreError('not_found') for an unknown attempt.
    */
-  putEvidenceChunk(row: EvidenceChunkRow): Promise<'stored' | 'duplicate' | 'conflict'>;
+  putEvidenceChunk(row: EvidenceChunkRow, limits?: { maxAttemptBytes?: number }): Promise<'stored' | 'duplicate' | 'conflict' | 'too_large'>;
   listEvidenceChunks(attemptId: string): Promise<EvidenceChunkRow[]>;
   evidenceBytes(attemptId: string): Promise<number>;
   /** Deletes the chunks of every attempt of the session (attempts stay); returns how many chunks went. */
@@ -290,11 +319,33 @@ export interface Store {
   listSigningKeys(): Promise<SigningKeyRow[]>;
   /** Sets retired_at once (a later call keeps the first time); StoreError('not_found') for an unknown kid. */
   retireSigningKey(kid: string, at: number): Promise<void>;
+  /** Replaces the stored private key (sealing under the key-encryption key, or re-sealing on rotation). */
+  setSigningKeyPrivateJwk(kid: string, privateJwk: Record<string, unknown>): Promise<void>;
+
+  // Rate limits shared by the instances on one database
+  /**
+   * Counts one hit on `key` in its fixed window (a new window of `windowMs` starts when the last
+   * one ended by `now`); returns the count so far in the window and when it ends. Atomic.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  /** Deletes the counters whose window ended by `now`; returns how many went. */
+  pruneRateLimits(now: number): Promise<number>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]>;
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null>;
+  /** Every tenant's endpoints (sealing and re-sealing secrets). */
+  listAllWebhookEndpoints(): Promise<WebhookEndpointRow[]>;
+  /** Replaces the stored secret (sealed form). */
+  setWebhookSecret(id: string, secret: string): Promise<void>;
+  /**
+   * After secrets were rewritten in place (plaintext sealed, or re-sealed on rotation): drops the
+   * old copies the database itself still holds. SQLite zeroes freed cells (secure_delete) and here
+   * checkpoints and truncates the WAL; PostgreSQL rewrites the two tables (VACUUM FULL), leaving no
+   * dead tuples (its own WAL and earlier backups are outside its reach).
+   */
+  scrubRewrittenSecrets(): Promise<void>;
   /** Also deletes the endpoint's deliveries and their attempt log. False when no such endpoint for the tenant. */
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean>;
   disableWebhookEndpoint(id: string, reason: string): Promise<void>;

@@ -28,9 +28,9 @@ describe('REST API v1', () => {
       status: 'pending',
       action_description: ACTION,
       risk_level: 'standard',
-      model: '30',
+      model: '10',
       model_version: 'latest',
-      frame_count: 30,
+      frame_count: 10,
     });
     expect(body.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.action_sha256).toBe(actionSha256(ACTION, { amount: 50000, currency: 'USD' }));

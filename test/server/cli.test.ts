@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring } from '../../server/attestation/keyring.ts';
+import { loadSecretBox } from '../../server/crypto/kek-source.ts';
 import { signAttestation } from '../../server/attestation/sign.ts';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
+import { createPolicyService } from '../../server/policies/service.ts';
+import { openStore } from '../../server/store/index.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
 import { CLI, livegate } from '../helpers/cli.ts';
+import { ALL_SCOPES } from '../../server/store/types.ts';
 
 
 /** Starts `livegate start` and resolves once it prints its URL. */
@@ -104,6 +108,47 @@ describe('livegate keys', () => {
   });
 });
 
+describe('livegate policy-floor', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-cli-floor-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('sets, shows and clears the tenant floor; refuses a bad floor', async () => {
+    expect((await livegate(['keys', 'create', '--name', 'first', '--data', dataDir])).code).toBe(0); // creates the default tenant
+    const set = await livegate(['policy-floor', 'set', '{"risk_level":"high","thresholds":{"min_score":70}}', '--data', dataDir]);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ floor: { risk_level: 'high', thresholds: { min_score: 70 } }, effective: { standard: { thresholds: { min_score: 70 } } } });
+    const shown = JSON.parse((await livegate(['policy-floor', 'show', '--data', dataDir])).stdout);
+    expect(shown.floor).toEqual({ risk_level: 'high', thresholds: { min_score: 70 } });
+    const bad = await livegate(['policy-floor', 'set', '{"thresholds":{"min_score":"high"}}', '--data', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('thresholds.min_score');
+    expect((await livegate(['policy-floor', 'set', 'not json', '--data', dataDir])).stderr).toContain('not valid JSON');
+    expect(JSON.parse((await livegate(['policy-floor', 'set', '{}', '--data', dataDir])).stdout).floor).toEqual({});
+  });
+});
+
+describe('livegate branding', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-cli-branding-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("sets a stored policy's branding, refuses a bad colour, clears it", async () => {
+    expect((await livegate(['keys', 'create', '--name', 'first', '--data', dataDir])).code).toBe(0);
+    const store = await openStore({ dataDir });
+    // The policy itself comes from the API's service (the CLI only brands it).
+    const auth = { tenantId: 'default', keyId: 'test', scopes: ALL_SCOPES };
+    const created = await createPolicyService({ store }).create(auth, { name: 'branded' });
+    await store.close();
+    const set = await livegate(['branding', created.policy_id, '--name', 'Acme Bank', '--accent', '#0f766e', '--data', dataDir]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout).config.branding).toEqual({ name: 'Acme Bank', logo_url: null, accent_color: '#0f766e' });
+    const bad = await livegate(['branding', created.policy_id, '--accent', 'teal', '--data', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('branding.accent_color');
+    const cleared = await livegate(['branding', created.policy_id, '--clear', '--data', dataDir]);
+    expect(JSON.parse(cleared.stdout).config.branding).toBeNull();
+  });
+});
+
 describe('livegate verify-token against a running server', () => {
   let t: TestApp;
   let jwksUrl: string;
@@ -165,7 +210,7 @@ describe('livegate verify-token against a running server', () => {
   });
 
   it('rejects an expired attestation', async () => {
-    const keyring = createKeyring(t.store, { tokenTtlS: 3600 });
+    const keyring = createKeyring(t.store, { secrets: loadSecretBox({ dataDir: t.dataDir }, {}).box, tokenTtlS: 3600 });
     const past = Math.floor(Date.now() / 1000) - 7200;
     const signed = await signAttestation(keyring, {
       iss: t.app.services.config.publicUrl,

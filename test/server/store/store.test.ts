@@ -223,7 +223,7 @@ describe.each(factories)('Store on $name', (factory) => {
 
   describe('policies', () => {
     it('are scoped to their tenant and update in place', async () => {
-      const p = { id: 'pol_1', tenant_id: 'ten_a', name: 'strict', config: { min: 0.9, checks: ['rppg'] }, created_at: T0, updated_at: T0 };
+      const p = { id: 'pol_1', tenant_id: 'ten_a', name: 'strict', config: { min: 0.9, checks: ['rppg'] }, version: 1, created_at: T0, updated_at: T0 };
       await store.insertPolicy(p);
       await store.insertPolicy({ ...p, id: 'pol_2', name: 'lax', created_at: T0 + 1 });
       expect(await store.getPolicy('ten_a', 'pol_1')).toEqual(p);
@@ -232,9 +232,20 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.listPolicies('ten_b')).toEqual([]);
 
       const updated = await store.updatePolicy('ten_a', 'pol_1', { min: 0.95 }, 'stricter', T0 + 10);
-      expect(updated).toEqual({ ...p, name: 'stricter', config: { min: 0.95 }, updated_at: T0 + 10 });
+      expect(updated).toEqual({ ...p, name: 'stricter', config: { min: 0.95 }, version: 2, updated_at: T0 + 10 });
       expect(await store.getPolicy('ten_a', 'pol_1')).toEqual(updated);
       expect(await store.updatePolicy('ten_b', 'pol_1', {}, 'x', T0)).toBeNull();
+      expect((await store.updatePolicy('ten_a', 'pol_1', { min: 0.99 }, 'stricter', T0 + 20))?.version).toBe(3);
+    });
+
+    it('keep one policy floor per tenant, replaced on set', async () => {
+      expect(await store.getTenantPolicyFloor('ten_a')).toBeNull();
+      await store.setTenantPolicyFloor({ tenant_id: 'ten_a', floor: { risk_level: 'high', thresholds: { min_score: 70 } }, updated_at: T0 });
+      expect(await store.getTenantPolicyFloor('ten_a')).toEqual({ tenant_id: 'ten_a', floor: { risk_level: 'high', thresholds: { min_score: 70 } }, updated_at: T0 });
+      await store.setTenantPolicyFloor({ tenant_id: 'ten_a', floor: { capture_duration_ms: 8000 }, updated_at: T0 + 5 });
+      expect(await store.getTenantPolicyFloor('ten_a')).toEqual({ tenant_id: 'ten_a', floor: { capture_duration_ms: 8000 }, updated_at: T0 + 5 });
+      expect(await store.getTenantPolicyFloor('ten_b')).toBeNull();
+      await expectStoreError(store.setTenantPolicyFloor({ tenant_id: 'ten_ghost', floor: {}, updated_at: T0 }), 'not_found');
     });
   });
 
