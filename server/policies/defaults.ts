@@ -40,7 +40,7 @@ export const PolicyOverridesSchema = PolicyConfigSchema.omit({ thresholds: true 
   .strict();
 export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 
-// Thresholds are calibrated on ../shared/data/faces (docs/CALIBRATION.md says how and on what);
+// Thresholds and the fusion are calibrated on every face set of ../shared/data (docs/CALIBRATION.md says how and on what);
 // change them here only.
 export const DEFAULT_THRESHOLDS: Thresholds = {
   min_score: 50,
