@@ -201,6 +201,7 @@ const steadiness = createSteadiness(STEADY_MS);
 function onStatus(s: PipelineStatus): void {
   // Face size as a share of the frame height, for tests and support (no pixels, no identity).
   document.body.dataset.faceHeight = s.box ? s.box[3].toFixed(2) : '0';
+  document.body.dataset.faceBox = s.box ? s.box.map((v) => v.toFixed(3)).join(',') : '';
   if (phase === 'guidance') {
     const key = guidanceFor(s);
     if (fill.update(key, performance.now()) === 'give_up') {

@@ -24,6 +24,8 @@ export interface CnnResult {
   per_model: Record<string, number>;
   frames: number;
   face_detected_ratio: number | null;
+  /** Per context crop: the models' mean real-class probability, and BlazeFace's face score. */
+  per_frame?: { p: number; face: number | null }[];
   reason?: string;
 }
 
@@ -57,7 +59,7 @@ function sigmoid(x: number): number {
 }
 
 /** The face box (FrameRecord.box) of the frame a context crop came from, in the crop's pixels. */
-function faceInCrop(context: ContextCrop, frame: FrameRecord | undefined, size: number) {
+export function faceInCrop(context: ContextCrop, frame: FrameRecord | undefined, size: number) {
   const [cx, cy, cw, ch] = context.box;
   const box = frame?.box;
   if (!box || !(box[2] > 0) || !(cw > 0)) {
@@ -85,6 +87,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
   const blazeInput = new Float32Array(BLAZEFACE_SIZE * BLAZEFACE_SIZE * 3);
   let faces = 0;
   let used = 0;
+  const faceScores: Array<number | null> = [];
   for (const context of contexts) {
     let image: { data: Uint8Array; width: number; height: number };
     try {
@@ -114,7 +117,8 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
         for (let i = 0; i < scores.length; i++) if (scores[i] > best) best = scores[i];
       }
       if (sigmoid(best) >= FACE_SCORE_THRESHOLD) faces++;
-    }
+      faceScores.push(sigmoid(best));
+    } else faceScores.push(null);
     used++;
   }
   if (used === 0) return { available: true, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: 'context_crops_undecodable' };
@@ -130,16 +134,32 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     for (let i = 0; i < used; i++) sum += ensembleRealProbability([out.subarray(3 * i, 3 * i + 3)]);
     perModel[model.name] = sum / used;
   }
-  // Upstream averages the models' softmax per frame; the capture's score is the mean over frames.
-  let total = 0;
-  for (let i = 0; i < used; i++) total += ensembleRealProbability(logits.map((l) => l.subarray(3 * i, 3 * i + 3)));
+  // Upstream averages the models' softmax per frame; the capture's score is the face-quality
+  // weighted mean over frames.
+  const perFrame = Array.from({ length: used }, (_, i) => ({ p: ensembleRealProbability(logits.map((l) => l.subarray(3 * i, 3 * i + 3))), face: faceScores[i] }));
   return {
     available: true,
-    live_probability: total / used,
+    live_probability: qualityWeightedMean(perFrame),
+    per_frame: perFrame,
     per_model: perModel,
     frames: used,
     face_detected_ratio: models.blazeFace ? faces / used : null,
   };
+}
+
+/**
+ * The capture's CNN score: the per-crop probabilities averaged with BlazeFace's face score as the
+ * weight (a crop where the detector barely finds a face, mid-turn or blurred, counts less); equal
+ * weights without BlazeFace. Upstream scores one frame; over 30 crops the mean is what is stable.
+ */
+export function qualityWeightedMean(frames: ReadonlyArray<{ p: number; face: number | null }>): number {
+  let sum = 0, weights = 0;
+  for (const f of frames) {
+    const w = f.face === null ? 1 : Math.max(f.face, 0.05);
+    sum += w * f.p;
+    weights += w;
+  }
+  return weights > 0 ? sum / weights : Number.NaN;
 }
 
 /** Runs a whole batch when the model has a dynamic batch axis, else frame by frame. */

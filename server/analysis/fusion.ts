@@ -1,8 +1,13 @@
-// Fusion: per-check results and the policy's thresholds -> score 0-100, confidence, verdict.
-// Pure and synchronous; every threshold comes from the policy (server/policies/defaults.ts).
-import { AGREEMENT, CHECK_WEIGHTS, MOTION_MIN_PAIRS, type PolicyConfig } from '../policies/defaults.ts';
+// Fusion: per-check features -> one calibrated score 0-100 (a logistic regression fitted with
+// leave-one-subject-out cross-validation, docs/CALIBRATION.md) -> verdict at the risk level's
+// operating point (`min_score`). No single check decides alone, except proof of tampering:
+// failed integrity (nonce, attempt, sequence, timing, frozen or replayed frames) and a client
+// whose numbers do not describe its own pixels. Pure and synchronous; every threshold comes from
+// the policy (server/policies/defaults.ts).
+import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
+import { checkFeatures } from './features.ts';
 
 export type Outcome =
   | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Record<string, unknown>; reasons: string[] }
@@ -14,15 +19,16 @@ export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
   return pulse.trace_correlation >= AGREEMENT.min_correlation && pulse.level_gap <= AGREEMENT.max_level_gap;
 }
 
-const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 const round = (v: number, digits = 3) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-interface CheckOutcome {
-  passed: boolean;
-  /** 0..1 contribution to the score. */
-  strength: number;
-  reason?: string;
-}
+/** Why a check spoke against a live face (its feature below its own threshold). */
+const AGAINST: Record<CheckName, string> = {
+  pulse: 'pulse:not_detected',
+  cnn: 'cnn:presentation_attack',
+  motion: 'motion:planar',
+  light_challenge: 'light_challenge:weak_response',
+};
 
 export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConfig): Outcome {
   const t = policy.thresholds;
@@ -30,7 +36,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const agreement = clientAgreement(pulse);
 
   const checks: Record<string, unknown> = {
-    integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1) },
+    integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [] },
     quality: { passed: quality.passed, reasons: quality.reasons, face_present_ratio: round(quality.metrics.face_present_ratio), face_size: round(quality.metrics.face_size ?? NaN) },
     pulse: {
       heart_rate_bpm: round(pulse.heart_rate_bpm ?? NaN, 1),
@@ -59,49 +65,34 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   }
   if (!quality.passed) return { kind: 'quality_failed', reasons: quality.reasons.map((r) => `quality:${r}`), checks };
 
-  const results: Record<keyof typeof CHECK_WEIGHTS, CheckOutcome> = {
-    pulse: (() => {
-      // Numbers the client made up (or edited) are tampering whatever the pulse looks like.
-      if (agreement === false) return { passed: false, strength: 0, reason: 'pulse:client_disagrees' };
-      // Strength: 0.5 at the threshold, 1 three standard deviations above it.
-      const strength = clamp01(0.5 + (pulse.snr_z - t.pulse_min_snr_z) / 6);
-      if (!(pulse.snr_z >= t.pulse_min_snr_z)) return { passed: false, strength: Math.min(strength, 0.45), reason: 'pulse:not_detected' };
-      return { passed: true, strength };
-    })(),
-    cnn: (() => {
-      if (!cnn.available || cnn.live_probability === null) return { passed: false, strength: 0, reason: `cnn:${cnn.reason ?? 'unavailable'}` };
-      if (cnn.face_detected_ratio !== null && cnn.face_detected_ratio < 0.5) return { passed: false, strength: 0, reason: 'cnn:no_face_in_crops' };
-      const p = cnn.live_probability;
-      return p >= t.cnn_min_live_probability ? { passed: true, strength: p } : { passed: false, strength: p, reason: 'cnn:presentation_attack' };
-    })(),
-    motion: (() => {
-      // Only clear evidence fails: a photo moved by hand keeps a small homography residual over
-      // many informative pairs (0.010-0.014 measured, live heads 0.054-0.063); a still head gives
-      // too little motion to judge either way (docs/CALIBRATION.md).
-      const rigid = motion.informative_pairs >= MOTION_MIN_PAIRS && motion.planarity_residual !== null && motion.planarity_residual < t.planarity_max_residual;
-      if (motion.planarity_evidence === 'planar' || rigid) return { passed: false, strength: 0, reason: 'motion:planar' };
-      return { passed: true, strength: motion.planarity_evidence === 'non_planar' ? 1 : 0.6 };
-    })(),
-    light_challenge: (() => {
-      if (!light) return { passed: false, strength: 0, reason: 'light_challenge:not_run' };
-      const passed = light.passed && light.score >= t.light_challenge_min_score;
-      return passed ? { passed: true, strength: Math.min(1, light.score / 0.7) } : { passed: false, strength: light.score * 0.5, reason: `light_challenge:${light.reason ?? 'weak_response'}` };
-    })(),
-  };
+  // Numbers the client made up (or edited) are tampering whatever the pulse looks like.
+  if (agreement === false) return { kind: 'verdict', verdict: 'spoof', score: 0, confidence: 1, checks, reasons: ['pulse:client_disagrees'] };
 
-  let weighted = 0;
-  let weights = 0;
+  const features = checkFeatures(evidence, cnn, t);
   const reasons: string[] = [];
+  let z = FUSION_BIAS;
+  const perCheck: Record<string, unknown> = {};
   for (const check of policy.required_checks) {
-    const result = results[check];
-    weighted += CHECK_WEIGHTS[check] * result.strength;
-    weights += CHECK_WEIGHTS[check];
-    if (!result.passed && result.reason) reasons.push(result.reason);
+    const f = features[check];
+    if (f === null) {
+      // A required check that could not run (model missing, no challenge) cannot vouch for a
+      // live face: refused, with its reason.
+      reasons.push(check === 'cnn' ? `cnn:${cnn.reason ?? 'unavailable'}` : `${check}:not_run`);
+      z -= CHECK_WEIGHTS[check] * 2;
+      continue;
+    }
+    z += CHECK_WEIGHTS[check] * f;
+    perCheck[check] = { feature: round(f), passed: f >= 0 };
+    if (f < 0) reasons.push(check === 'cnn' && cnn.face_detected_ratio !== null && cnn.face_detected_ratio < 0.5 ? 'cnn:no_face_in_crops' : check === 'light_challenge' && light?.reason ? `light_challenge:${light.reason}` : AGAINST[check]);
   }
-  const score = Math.round((weights ? weighted / weights : 0) * 100);
-  const live = reasons.length === 0 && score >= t.min_score;
+  const missing = policy.required_checks.some((c) => features[c] === null);
+  const score = Math.round(sigmoid(z) * 100);
+  const live = !missing && score >= t.min_score;
+  checks.fusion = { log_odds: round(z), features: perCheck, min_score: t.min_score };
+  for (const [check, v] of Object.entries(perCheck)) if (checks[check] && typeof checks[check] === 'object') Object.assign(checks[check] as object, v);
   if (!live && reasons.length === 0) reasons.push('score:below_threshold');
-  // Confidence grows with the distance from the decision threshold (0.5 at the threshold).
+  // Confidence grows with the distance from the operating point (0.5 at it).
   const confidence = Math.round((0.5 + 0.5 * Math.min(1, Math.abs(score - t.min_score) / 40)) * 100) / 100;
-  return { kind: 'verdict', verdict: live ? 'live' : 'spoof', score, confidence, checks, reasons };
+  // A live verdict carries no reasons; the checks that spoke against it stay in `checks`.
+  return { kind: 'verdict', verdict: live ? 'live' : 'spoof', score, confidence, checks, reasons: live ? [] : reasons };
 }

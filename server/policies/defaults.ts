@@ -2,6 +2,7 @@
 // A tenant's stored policy or a session's inline overrides are merged over these.
 import { BrandingSchema } from './branding.ts';
 import { z } from 'zod';
+import { FUSION_PARAMS } from './fusion-params.ts';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -12,7 +13,7 @@ export const IDENTITY_MODES = ['off', 'enroll', 'enroll_or_match', 'match'] as c
 export type IdentityMode = (typeof IDENTITY_MODES)[number];
 
 export const ThresholdsSchema = z.object({
-  min_score: z.number().min(0).max(100).describe('Fused score (0-100) at or above which the verdict is live'),
+  min_score: z.number().min(0).max(100).describe('Fused score (0-100, the calibrated probability of a live face x 100) at or above which the verdict is live: the risk level\'s operating point'),
   pulse_min_snr_z: z.number().min(0).max(20).describe('Pulse SNR, in standard deviations above white noise fused the same way, at or above which a pulse counts as present'),
   cnn_min_live_probability: z.number().min(0).max(1).describe('MiniFASNet live probability at or above which the CNN check passes'),
   light_challenge_min_score: z.number().min(0).max(1).describe('Light-challenge response score at or above which the challenge passes'),
@@ -43,21 +44,26 @@ export const PolicyOverridesSchema = PolicyConfigSchema.omit({ thresholds: true 
   .strict();
 export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 
-// Thresholds are calibrated on ../shared/data/faces (docs/CALIBRATION.md says how and on what);
+// Thresholds and the fusion are calibrated on every face set of ../shared/data (docs/CALIBRATION.md says how and on what);
 // change them here only.
 export const DEFAULT_THRESHOLDS: Thresholds = {
-  min_score: 60,
+  min_score: 50,
   pulse_min_snr_z: 2,
   cnn_min_live_probability: 0.5,
   light_challenge_min_score: 0.35,
   planarity_max_residual: 0.025,
-  min_face_present_ratio: 0.8,
+  min_face_present_ratio: 0.5,
 };
 
 // Fixed parts of the decision, documented with the thresholds (docs/CALIBRATION.md); not per policy.
 
-/** Relative weight of each check in the score (renormalised over the checks the policy requires). */
-export const CHECK_WEIGHTS = { pulse: 30, cnn: 35, motion: 15, light_challenge: 20 } as const;
+/**
+ * Weight of each check's feature in the fused log-odds (server/analysis/features.ts), and the
+ * bias: fitted by leave-one-subject-out calibration (docs/CALIBRATION.md), kept in
+ * fusion-params.ts which the calibration command regenerates.
+ */
+export const CHECK_WEIGHTS: Readonly<Record<CheckName, number>> = FUSION_PARAMS.weights;
+export const FUSION_BIAS: number = FUSION_PARAMS.bias;
 
 /**
  * The client's ROI numbers against the server's own sampling of the same crops (calibrated in
@@ -77,16 +83,18 @@ export const MOTION_MIN_PAIRS = 5;
 
 export const RISK_LEVELS = {
   standard: {
-    description: 'Everyday approvals: pulse, CNN anti-spoofing and motion/planarity must pass.',
+    description: 'Everyday approvals: pulse, CNN anti-spoofing and motion/planarity, fused into one calibrated score.',
     frame_count: 10,
+    min_score: 50,
     required_checks: ['pulse', 'cnn', 'motion'],
   },
   high: {
-    description: 'Consequential actions: adds the random screen-light challenge, 30 CNN frames.',
+    description: 'Consequential actions: adds the random screen-light challenge and a stricter operating point.',
     frame_count: 30,
+    min_score: 70,
     required_checks: ['pulse', 'cnn', 'motion', 'light_challenge'],
   },
-} as const satisfies Record<'standard' | 'high', { description: string; frame_count: FrameCount; required_checks: readonly CheckName[] }>;
+} as const satisfies Record<'standard' | 'high', { description: string; frame_count: FrameCount; min_score: number; required_checks: readonly CheckName[] }>;
 
 export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): PolicyConfig {
   const level = RISK_LEVELS[riskLevel];
@@ -94,7 +102,7 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
     risk_level: riskLevel,
     frame_count: level.frame_count,
     required_checks: [...level.required_checks],
-    thresholds: { ...DEFAULT_THRESHOLDS },
+    thresholds: { ...DEFAULT_THRESHOLDS, min_score: level.min_score },
     max_attempts: 3,
     timeout_s: 300,
     capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
@@ -110,7 +118,9 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
  */
 export function resolvePolicy(base: PolicyConfig, overrides: PolicyOverrides = {}): PolicyConfig {
   const levelChanged = overrides.risk_level !== undefined && overrides.risk_level !== base.risk_level;
-  const start = levelChanged ? { ...defaultPolicy(overrides.risk_level), thresholds: base.thresholds } : base;
+  // A new level brings its operating point unless the base had moved min_score off its own.
+  const keptScore = (level: 'standard' | 'high') => (base.thresholds.min_score === RISK_LEVELS[base.risk_level].min_score ? RISK_LEVELS[level].min_score : base.thresholds.min_score);
+  const start = levelChanged ? { ...defaultPolicy(overrides.risk_level), thresholds: { ...base.thresholds, min_score: keptScore(overrides.risk_level!) } } : base;
   const { thresholds, ...rest } = overrides;
   const merged = { ...start, ...stripUndefined(rest), thresholds: { ...start.thresholds, ...stripUndefined(thresholds ?? {}) } };
   return PolicyConfigSchema.parse(merged);

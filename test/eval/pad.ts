@@ -1,19 +1,24 @@
-// PAD evaluation: every item of a face-media manifest through the real verification page
+// PAD evaluation: every item of one or more face-media sets through the real verification page
 // (headless Chromium, the item as fake camera) against a real server; per item verdict, score,
 // checks and decision time; APCER per attack type, BPCER, median decision time.
 //
-//   npm run eval:pad -- <dir with manifest.json> [--json] [--risk standard|high] [--only id,id]
-//                       [--as-labelled] [--out results.json] [--record dir] [--verbose]
-// --record keeps each item's real evidence (CBOR chunks + attempt) under dir/<id> for offline
-// re-analysis (calibration, benchmarks).
+//   npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id]
+//                       [--as-labelled] [--out results.json] [--record dir] [--no-reframe] [--verbose]
+// Without a set dir, every face set under ../shared/data is used (found by manifest kind).
+// --record keeps each item's real evidence (CBOR chunks + attempt + presentation) under dir/<id>
+// for offline re-analysis: `npm run eval:pad:calibrate -- dir` (docs/CALIBRATION.md).
+// A person follows the page's guidance: when the page keeps asking to move closer, back or to
+// the centre, the source is re-framed the way a person moving would (pad-media.ts reframeWindow,
+// at most MAX_REFRAMES times) and the run starts again; how often is reported.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
+import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
-import { cameraMediaFor } from './lib/pad-media.ts';
+import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
-import { readRecordedCapture, saveRecordedCapture } from './lib/pad-record.ts';
+import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
 
 const { values, positionals } = parseArgs({
@@ -25,41 +30,87 @@ const { values, positionals } = parseArgs({
     'as-labelled': { type: 'boolean', default: false },
     out: { type: 'string' },
     record: { type: 'string' },
+    'no-reframe': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
-if (positionals.length !== 1 || (values.risk !== 'standard' && values.risk !== 'high')) {
-  process.stderr.write('usage: npm run eval:pad -- <dir with manifest.json> [--json] [--risk standard|high] [--only id,id] [--as-labelled] [--out file] [--verbose]\n');
+if (values.risk !== 'standard' && values.risk !== 'high') {
+  process.stderr.write('usage: npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id] [--as-labelled] [--out file] [--record dir] [--no-reframe] [--verbose]\n');
   process.exit(2);
 }
-const dir = resolve(positionals[0]);
+/** Re-framings per item (a person moves once or twice, not forever). */
+const MAX_REFRAMES = 2;
+/** Page failures that are not a decision about the face, and how often a person reloads. */
+const PAGE_FAILURE = /^(models_failed|camera_|error)/;
+const MAX_RELOADS = 2;
+/** How long the page may keep asking for the same move before the person makes it. */
+const STUCK_GUIDANCE_MS = 6000;
+
+const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await discoverFaceSets();
+if (dirs.length === 0) {
+  process.stderr.write('no face-media set found (give a directory with a manifest.json of kind face-media)\n');
+  process.exit(2);
+}
 const risk = values.risk;
-const manifest = await readFaceMediaManifest(dir);
 const only = values.only ? new Set(values.only.split(',')) : null;
-const items = manifest.items.filter((i) => !only || only.has(i.id));
+const sets = await Promise.all(dirs.map(async (dir) => ({ dir, manifest: await readFaceMediaManifest(dir) })));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // The store is a throwaway SQLite file; evidence is kept only when it is to be recorded.
 const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
 interface Row {
   id: string;
+  set: string;
+  subject: string;
   label: 'bona_fide' | 'attack';
   attack_type: string | null;
   manifest_label: string;
   media: string;
+  /** Source windows the person moved to (empty: the source as it is). */
+  reframes: Array<{ guide: string; window: SourceWindow }>;
   run: PadRun;
 }
 const rows: Row[] = [];
 try {
-  for (const item of items) {
-    const presentation = presentationOf(item, values['as-labelled']);
-    const y4m = await cameraMediaFor(dir, item);
-    log(`${item.id}: ${item.media}, ${presentation.label}${presentation.attack_type ? `/${presentation.attack_type}` : ''} ...`);
-    const run = await runWithCamera(server, y4m, { risk_level: risk, console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined });
-    if (values.record && run.attempts.length > 0) await saveRecordedCapture(join(resolve(values.record), item.id), await readRecordedCapture(server, run.session_id));
-    rows.push({ id: item.id, ...presentation, manifest_label: item.label, media: item.media, run });
-    log(`  -> ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} reasons=${[...run.failure_reasons].join(',') || '-'} attempts=${run.attempts.map((a) => `${a.status}${a.reasons.length ? `(${a.reasons.join(',')})` : ''}`).join(' ')} page=${run.page_result} decision=${run.decision_ms} ms processing=${run.processing_ms ?? '-'} ms`);
-    if (values.verbose) log(`  checks ${JSON.stringify(run.checks)}`);
+  for (const { dir, manifest } of sets) {
+    for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
+      const presentation = presentationOf(item, values['as-labelled']);
+      log(`${manifest.name}/${item.id}: ${item.media}, ${presentation.label}${presentation.attack_type ? `/${presentation.attack_type}` : ''} ...`);
+      const reframes: Row['reframes'] = [];
+      let media = await cameraMedia(dir, item);
+      let run: PadRun;
+      let reloads = 0;
+      for (;;) {
+        const canMove = !values['no-reframe'] && reframes.length < MAX_REFRAMES;
+        run = await runWithCamera(server, media.path, {
+          risk_level: risk,
+          stuckGuidanceMs: canMove ? STUCK_GUIDANCE_MS : undefined,
+          console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined,
+        });
+        // The page failed before any face decision (models not loaded on a loaded machine, a page
+        // error): a person reloads. Not a presentation result.
+        if (!run.stuck && run.attempts.length === 0 && PAGE_FAILURE.test(run.page_result) && reloads < MAX_RELOADS) {
+          reloads++;
+          log(`  page failed (${run.page_result}): reload ${reloads}`);
+          continue;
+        }
+        const window = run.stuck ? reframeWindow(media, run.stuck.box) : null;
+        if (!run.stuck || !window) break;
+        reframes.push({ guide: run.stuck.guide, window });
+        log(`  page says ${run.stuck.guide} (face box ${run.stuck.box.join(',')}): re-framed to ${JSON.stringify(window)}`);
+        media = await cameraMedia(dir, item, { window });
+      }
+      const subject = subjectOf(item);
+      if (values.record) {
+        // presentation.json alone: the item ran but never reached a capture (counted as refused).
+        const to = join(resolve(values.record), item.id);
+        await savePresentation(to, { id: item.id, set: manifest.name, subject, ...presentation, manifest_label: item.label, media: item.media, reframes, description: item.description ?? '', page_result: run.page_result });
+        if (run.attempts.length > 0) await saveRecordedCapture(to, await readRecordedCapture(server, run.session_id));
+      }
+      rows.push({ id: item.id, set: manifest.name, subject, ...presentation, manifest_label: item.label, media: item.media, reframes, run });
+      log(`  -> ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} reasons=${[...run.failure_reasons].join(',') || '-'} attempts=${run.attempts.map((a) => `${a.status}${a.reasons.length ? `(${a.reasons.join(',')})` : ''}`).join(' ')} page=${run.page_result} decision=${run.decision_ms} ms processing=${run.processing_ms ?? '-'} ms`);
+      if (values.verbose) log(`  checks ${JSON.stringify(run.checks)}`);
+    }
   }
 } finally {
   await server.close();
@@ -68,25 +119,28 @@ try {
 const summary = summarise(rows.map((r) => ({ label: r.label, attack_type: r.attack_type, verdict: r.run.verdict })));
 const decisions = rows.filter((r) => r.run.verdict !== null).map((r) => r.run.decision_ms);
 const processing = rows.map((r) => r.run.processing_ms).filter((v): v is number => v !== null);
+const reframed = rows.filter((r) => r.reframes.length > 0).length;
+const names = sets.map((s) => s.manifest.name);
 
 if (values.out) {
-  await writeFile(values.out, JSON.stringify({ manifest: manifest.name, risk, as_labelled: values['as-labelled'], at: new Date().toISOString(), rows, summary, median_decision_ms: medianOf(decisions), median_processing_ms: medianOf(processing) }, null, 2));
+  await writeFile(values.out, JSON.stringify({ sets: names, risk, as_labelled: values['as-labelled'], at: new Date().toISOString(), rows, summary, reframed, median_decision_ms: medianOf(decisions), median_processing_ms: medianOf(processing) }, null, 2));
 }
 
 if (values.json) {
   const out = {
-    items: rows.map((r) => ({ id: r.id, label: r.label, attack_type: r.attack_type, status: r.run.status, verdict: r.run.verdict, score: r.run.score })),
-    summary: { apcer: summary.apcer, bpcer: summary.bpcer },
+    items: rows.map((r) => ({ id: r.id, label: r.label, attack_type: r.attack_type, status: r.run.status, verdict: r.run.verdict, score: r.run.score, set: r.set, subject: r.subject, reasons: r.run.failure_reasons, reframes: r.reframes.length })),
+    summary: { apcer: summary.apcer, bpcer: summary.bpcer, counts: summary.counts, reframed },
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 } else {
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`);
-  console.log(`PAD evaluation of ${manifest.name} (${rows.length} items, risk ${risk}; stills of real faces counted ${values['as-labelled'] ? 'as labelled' : 'as photo attacks'})`);
-  console.log('id | label | attack type | status | verdict | score | reasons | decision ms | processing ms');
+  console.log(`PAD evaluation of ${names.join(', ')} (${rows.length} items, risk ${risk}; stills of real faces counted ${values['as-labelled'] ? 'as labelled' : 'as photo attacks'})`);
+  console.log('set | id | label | attack type | status | verdict | score | reasons | reframes | decision ms | processing ms');
   for (const r of rows) {
-    console.log([r.id, r.label, r.attack_type ?? '-', r.run.status, r.run.verdict ?? '-', r.run.score ?? '-', r.run.failure_reasons.join(',') || '-', r.run.decision_ms, r.run.processing_ms ?? '-'].join(' | '));
+    console.log([r.set, r.id, r.label, r.attack_type ?? '-', r.run.status, r.run.verdict ?? '-', r.run.score ?? '-', r.run.failure_reasons.join(',') || '-', r.reframes.map((f) => f.guide).join('+') || '-', r.run.decision_ms, r.run.processing_ms ?? '-'].join(' | '));
   }
   for (const [type, v] of Object.entries(summary.apcer)) console.log(`APCER ${type}: ${pct(v)} (${summary.counts.attacks[type]} attacks)`);
   console.log(`BPCER: ${pct(summary.bpcer)} (${summary.counts.bona_fide} bona fide)`);
+  console.log(`re-framed after the page's guidance: ${reframed} of ${rows.length}`);
   console.log(`no verdict: ${summary.counts.no_verdict}; median decision time ${medianOf(decisions) ?? '-'} ms (click to result); median processing ${medianOf(processing) ?? '-'} ms (finish to verdict)`);
 }

@@ -23,6 +23,35 @@ export interface CameraMediaOptions {
   seconds?: number;
   /** The webcam frame the item is shown in; default 640 x 480. */
   frame?: { width: number; height: number };
+  /**
+   * The part of the source the camera sees, normalised to the source's displayed size: a person
+   * who moves closer or re-centres (see reframeWindow). Default: the whole source.
+   */
+  window?: SourceWindow;
+  /** Extra ffmpeg filters applied to the composed webcam frame (robustness perturbations). */
+  post?: string;
+  /** Frame rate of the written clip (default: the source's, rounded). */
+  fps?: number;
+  /** Re-encode the source with H.264 at this CRF first (a second lossy compression). */
+  recompress?: number;
+}
+
+/** A rectangle normalised to the source's displayed size. */
+export interface SourceWindow {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface CameraMedia {
+  path: string;
+  /** Where the source window lands in the webcam frame, pixels. */
+  placed: { x: number; y: number; w: number; h: number };
+  frame: { width: number; height: number };
+  window: SourceWindow;
+  /** The source's displayed size, pixels. */
+  source: { width: number; height: number };
 }
 
 /** The displayed size, as ffmpeg shows it (EXIF orientation applied). */
@@ -39,17 +68,39 @@ async function exists(p: string): Promise<boolean> {
 
 /** The y4m a fake camera plays for this item (built once, cached by content and options). */
 export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraMediaOptions = {}): Promise<string> {
-  const input = resolve(dir, item.file);
-  const st = await stat(input);
+  return (await cameraMedia(dir, item, opts)).path;
+}
+
+/** The y4m for this item plus where the source sits in the webcam frame. */
+export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMediaOptions = {}): Promise<CameraMedia> {
+  const original = resolve(dir, item.file);
+  const st = await stat(original);
+  const input = opts.recompress ? await recompressed(original, opts.recompress, item.media === 'still') : original;
   const frame = opts.frame ?? { width: 640, height: 480 };
   const still = item.media === 'still';
   // Native frame rate for videos: resampling 15 fps to 30 would repeat frames (identical crops).
-  const fps = still ? 30 : Math.round(item.fps ?? 30);
+  const fps = opts.fps ?? (still ? 30 : Math.round(item.fps ?? 30));
   const seconds = Math.min(opts.seconds ?? 16, still ? Infinity : (item.duration_s ?? Infinity));
-  const key = createHash('sha256').update(`pad|${input}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|v5`).digest('hex').slice(0, 16);
+  const full = await displaySize(input);
+  const win = opts.window ?? { x: 0, y: 0, w: 1, h: 1 };
+  // The window in source pixels (even sizes for yuv420p).
+  const cw = opts.window ? Math.max(2, Math.min(Math.floor(full.width / 2), Math.round((full.width * win.w) / 2)) * 2) : full.width;
+  const ch = opts.window ? Math.max(2, Math.min(Math.floor(full.height / 2), Math.round((full.height * win.h) / 2)) * 2) : full.height;
+  const cx = Math.max(0, Math.min(full.width - cw, Math.round(full.width * win.x)));
+  const cy = Math.max(0, Math.min(full.height - ch, Math.round(full.height * win.y)));
+  const size = { width: cw, height: ch };
+  const share = size.width > size.height * 1.2 ? 1 : 0.75;
+  // The size the fit gives (even), so the placement is known in advance.
+  const k = Math.min((frame.width * share) / size.width, (frame.height * share) / size.height);
+  const w = Math.max(2, Math.round((size.width * (still ? 0.92 : 1) * k) / 2) * 2);
+  const h = Math.max(2, Math.round((size.height * (still ? 0.92 : 1) * k) / 2) * 2);
+  const placed = { x: (frame.width - w) / 2, y: (frame.height - h) / 2, w, h };
+  const media = { placed, frame, window: { x: cx / full.width, y: cy / full.height, w: cw / full.width, h: ch / full.height }, source: full };
+  const cropped = cw === full.width && ch === full.height ? '' : `crop=${cw}:${ch}:${cx}:${cy},`;
+  const key = createHash('sha256').update(`pad|${input}|${opts.fps ?? ''}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|${cropped}|${opts.post ?? ''}|v6`).digest('hex').slice(0, 16);
   await mkdir(Y4M_CACHE_DIR, { recursive: true });
   const out = join(Y4M_CACHE_DIR, `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`);
-  if (await exists(out)) return out;
+  if (await exists(out)) return { path: out, ...media };
   // Shown the way a webcam sees it: inside a landscape frame, padded with black. Portrait clips and
   // close-ups (a phone held at arm's length) fill 75 % of it, so the face sits in the page's oval
   // at a webcam distance; landscape webcam clips fill the frame.
@@ -67,18 +118,56 @@ export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraM
     `rotate='0.009*sin(2*PI*t/3.1)':fillcolor=black`,
     `crop='iw*0.92':'ih*0.92':'(iw-ow)/2+iw*0.012*sin(2*PI*t/2.3)':'(ih-oh)/2+ih*0.01*sin(2*PI*t/3.7)'`,
   ].join(',');
-  const size = await displaySize(input);
-  const share = size.width > size.height * 1.2 ? 1 : 0.75;
-  // The size the fit gives (even), so the mirrored margins are known in advance.
-  const k = Math.min((frame.width * share) / size.width, (frame.height * share) / size.height);
-  const w = Math.max(2, Math.round((size.width * (still ? 0.92 : 1) * k) / 2) * 2);
-  const h = Math.max(2, Math.round((size.height * (still ? 0.92 : 1) * k) / 2) * 2);
-  const geometry = compose(w, h);
-  const vf = still ? `fps=${fps},${motion},${geometry}` : `fps=${fps},${geometry}`;
+  const geometry = compose(w, h) + (opts.post ? `,${opts.post}` : '');
+  const vf = still ? `${cropped}fps=${fps},${motion},${geometry}` : `${cropped}fps=${fps},${geometry}`;
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
   if (still) args.push('-loop', '1', '-framerate', String(fps));
   args.push('-i', input, '-t', String(still ? (opts.seconds ?? 16) : seconds), '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', `${out}.tmp`);
   await run('ffmpeg', args, { maxBuffer: 1 << 20 });
   await rename(`${out}.tmp`, out);
+  return { path: out, ...media };
+}
+
+/** The source re-encoded with H.264 (stills: a JPEG at low quality), cached beside the y4m files. */
+async function recompressed(input: string, crf: number, still: boolean): Promise<string> {
+  const out = join(Y4M_CACHE_DIR, `recompressed-${createHash('sha256').update(`${input}|${crf}`).digest('hex').slice(0, 16)}.${still ? 'jpg' : 'mp4'}`);
+  if (await exists(out)) return out;
+  await mkdir(Y4M_CACHE_DIR, { recursive: true });
+  const codec = still ? ['-q:v', String(Math.min(31, Math.round(crf / 2)))] : ['-c:v', 'libx264', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-an'];
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...codec, out], { maxBuffer: 1 << 20 });
   return out;
+}
+
+/** How far a person moves: the source is cropped at most this much (3x closer). */
+export const MAX_REFRAME_ZOOM = 3;
+/** Face height share of the webcam frame a person settles at when told to move. */
+const REFRAME_FACE_HEIGHT = 0.42;
+
+/**
+ * The source window a person who follows the page's guidance ends up showing: the face box the
+ * page saw (normalised to the webcam frame) mapped back to the source, then a 4:3 window around
+ * it sized so the face fills REFRAME_FACE_HEIGHT of the frame, zoom bounded by MAX_REFRAME_ZOOM,
+ * kept inside the source. Null when the box does not land on the source.
+ */
+export function reframeWindow(media: CameraMedia, box: readonly number[]): SourceWindow | null {
+  const [bx, by, bw, bh] = box;
+  const { placed, frame, window: win, source } = media;
+  // Box -> fraction of the placed source window -> fraction of the whole source.
+  const u = (px: number) => win.x + ((px * frame.width - placed.x) / placed.w) * win.w;
+  const v = (py: number) => win.y + ((py * frame.height - placed.y) / placed.h) * win.h;
+  const x0 = u(bx), x1 = u(bx + bw), y0 = v(by), y1 = v(by + bh);
+  if (!(x1 > x0 && y1 > y0) || x1 < 0 || x0 > 1 || y1 < 0 || y0 > 1) return null;
+  const faceH = (y1 - y0) * source.height;
+  const aspect = frame.width / frame.height;
+  let hPx = Math.max(faceH / REFRAME_FACE_HEIGHT, source.height / MAX_REFRAME_ZOOM);
+  let wPx = hPx * aspect;
+  // Inside the source: shrink to fit, keeping the aspect.
+  const fit = Math.min(1, source.width / wPx, source.height / hPx);
+  hPx *= fit;
+  wPx *= fit;
+  const cx = ((x0 + x1) / 2) * source.width;
+  const cy = ((y0 + y1) / 2) * source.height;
+  const left = Math.min(Math.max(0, cx - wPx / 2), source.width - wPx);
+  const top = Math.min(Math.max(0, cy - hPx * 0.45), source.height - hPx);
+  return { x: left / source.width, y: top / source.height, w: wPx / source.width, h: hPx / source.height };
 }

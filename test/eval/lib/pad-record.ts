@@ -42,6 +42,30 @@ export async function saveRecordedCapture(dir: string, capture: RecordedCapture)
   await Promise.all(chunks.map((c, i) => writeFile(join(dir, `chunk-${String(i).padStart(3, '0')}.cbor`), c)));
 }
 
+/** How a recorded item counts (label, attack type, subject for the folds), beside its evidence. */
+export interface RecordedPresentation {
+  id: string;
+  set: string;
+  subject: string;
+  label: 'bona_fide' | 'attack';
+  attack_type: string | null;
+  manifest_label: string;
+  media: string;
+  reframes: unknown[];
+  description: string;
+  /** What the page showed last (e.g. retry(quality:no_face) for a face it never accepted). */
+  page_result?: string;
+}
+
+export async function savePresentation(dir: string, p: RecordedPresentation): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'presentation.json'), JSON.stringify(p, null, 2));
+}
+
+export async function loadPresentation(dir: string): Promise<RecordedPresentation | null> {
+  return readFile(join(dir, 'presentation.json'), 'utf8').then((t) => JSON.parse(t) as RecordedPresentation, () => null);
+}
+
 export async function loadRecordedCapture(dir: string): Promise<RecordedCapture> {
   const meta = JSON.parse(await readFile(join(dir, 'capture.json'), 'utf8')) as Omit<RecordedCapture, 'chunks'>;
   const files = (await readdir(dir)).filter((f) => f.startsWith('chunk-') && f.endsWith('.cbor')).sort();

@@ -17,7 +17,22 @@ export interface PadRunOptions {
   maxRetries?: number;
   /** Also keep the page's console output (debugging). */
   console?: (line: string) => void;
+  /**
+   * End the run when the page keeps asking the person to move (too far, too close, off centre)
+   * for this long before a capture starts, reporting the guidance and the face box seen, so the
+   * caller can re-frame the source the way a person would move. Default: wait for the timeout.
+   */
+  stuckGuidanceMs?: number;
 }
+
+/** The page kept asking for a move that the media never made. */
+export interface StuckGuidance {
+  guide: string;
+  /** Normalised [x, y, w, h] face box in the webcam frame. */
+  box: number[];
+}
+
+const MOVE_GUIDES = new Set(['too_far', 'too_close', 'off_centre']);
 
 export interface PadAttempt {
   number: number;
@@ -42,9 +57,26 @@ export interface PadRun {
   /** Server finish -> verdict of the last attempt, ms. */
   processing_ms: number | null;
   page_result: string;
+  /** Set when the run ended on stuckGuidanceMs. */
+  stuck: StuckGuidance | null;
 }
 
-async function waitResult(page: Page, timeoutMs: number): Promise<{ result: string; retry: boolean; reason: string }> {
+async function waitResult(page: Page, timeoutMs: number, stuckMs?: number): Promise<{ result: string; retry: boolean; reason: string; stuck?: StuckGuidance }> {
+  if (stuckMs) {
+    // Poll: the result, or guidance asking for the same move without a break for stuckMs.
+    const until = Date.now() + timeoutMs;
+    let since = 0, guide = '';
+    for (;;) {
+      const s = await page.evaluate(() => ({ state: document.body.dataset.state ?? '', guide: document.body.dataset.guide ?? '', box: document.body.dataset.faceBox ?? '' }));
+      if (s.state === 'result' || s.state === 'error') break;
+      if (s.state === 'guidance' && MOVE_GUIDES.has(s.guide) && s.box) {
+        if (s.guide !== guide) (guide = s.guide), (since = Date.now());
+        if (Date.now() - since >= stuckMs) return { result: `guidance:${s.guide}`, retry: false, reason: '', stuck: { guide: s.guide, box: s.box.split(',').map(Number) } };
+      } else guide = '';
+      if (Date.now() > until) throw new Error(`no result within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   await page.waitForFunction(() => document.body.dataset.state === 'result' || document.body.dataset.state === 'error', null, { timeout: timeoutMs, polling: 200 });
   return page.evaluate(() => ({
     result: document.body.dataset.result ?? document.body.dataset.error ?? document.body.dataset.state ?? '',
@@ -65,14 +97,19 @@ export async function runPresentation(server: LivegateServer, browser: LaunchedC
   if (opts.initScript) await page.addInitScript(opts.initScript);
   const started = Date.now();
   let pageResult = '';
+  let stuck: StuckGuidance | null = null;
   try {
     await page.goto(created.url);
     await page.click('#start', { timeout: 30_000 });
     // The page's own guidance gate can ask for a retry without using a server attempt: bound the
     // clicks so a face the page never accepts ends the run instead of looping.
     for (let clicks = 0; ; clicks++) {
-      const r = await waitResult(page, opts.attemptTimeoutMs ?? 120_000);
+      const r = await waitResult(page, opts.attemptTimeoutMs ?? 120_000, opts.stuckGuidanceMs);
       pageResult = r.result + (r.reason ? `(${r.reason})` : '');
+      if (r.stuck) {
+        stuck = r.stuck;
+        break;
+      }
       if (!r.retry || clicks >= (opts.maxRetries ?? 3)) break;
       await page.click('#result-action');
       await page.waitForFunction(() => document.body.dataset.state !== 'result', null, { timeout: 30_000, polling: 100 });
@@ -106,6 +143,7 @@ export async function runPresentation(server: LivegateServer, browser: LaunchedC
     decision_ms: decision,
     processing_ms: lastResult.processing_ms ?? null,
     page_result: pageResult,
+    stuck,
   };
 }
 

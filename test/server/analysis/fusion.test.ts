@@ -1,15 +1,19 @@
-// Fusion: each check's pass/fail and reason, the weights, integrity -> spoof, quality -> retry.
+// Fusion: per-check features fused into one calibrated score (no single check decides alone),
+// hard refusals only for tampering, integrity -> spoof, quality -> retry.
 import { describe, expect, it } from 'vitest';
 import type { CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
-import { AGREEMENT, CHECK_WEIGHTS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
 
 // A capture every check passes: confident pulse the client agrees with, a non-planar moving face,
 // a live CNN with a face in every crop, a strong light-challenge response.
 function evidence(patch: { [K in keyof FrameEvidence]?: Partial<FrameEvidence[K]> } = {}): FrameEvidence {
   const base: FrameEvidence = {
-    integrity: { passed: true, reasons: [], frames: 180, duration_ms: 5970, fps: 30, duplicate_crops: 0 },
+    integrity: {
+      passed: true, reasons: [], frames: 180, duration_ms: 5970, fps: 30, duplicate_crops: 0, artefacts: [],
+      repeats: { adjacent: 0, longest_run_ms: 0, recurring: 0, longest_recurring_run: 0, kind: 'none', distinct_fps: 30 },
+    },
     quality: {
       passed: true,
       reasons: [],
@@ -50,21 +54,49 @@ describe('fuse', () => {
     expect(out.checks).toMatchObject({ pulse: { heart_rate_bpm: 66, agreement: true }, motion: { blinks: 1 }, cnn: { live_probability: 0.97 } });
   });
 
-  it('fails each standard check on its own with its reason', () => {
+  it('names each check that speaks against a live face, and refuses when the evidence is against', () => {
     const cases: Array<[string, FrameEvidence, CnnResult]> = [
-      ['pulse:not_detected', evidence({ pulse: { snr_db: -4, snr_z: 0.4 } }), liveCnn],
-      ['pulse:not_detected', evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z - 0.1 } }), liveCnn],
-      ['cnn:presentation_attack', evidence(), { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability - 0.01 }],
-      ['cnn:no_face_in_crops', evidence(), { ...liveCnn, face_detected_ratio: 0.2 }],
-      ['cnn:model_missing', evidence(), { available: false, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: 'model_missing' }],
-      ['motion:planar', evidence({ motion: { planar: true, planarity_evidence: 'planar', planarity_residual: 0.004 } }), liveCnn],
-      ['motion:planar', evidence({ motion: { planarity_evidence: 'non_planar', planarity_residual: standard.thresholds.planarity_max_residual / 2 } }), liveCnn],
+      ['pulse:not_detected', evidence({ pulse: { snr_db: -4, snr_z: -2 } }), { ...liveCnn, live_probability: 0.2 }],
+      ['cnn:presentation_attack', evidence({ pulse: { snr_z: 0 } }), { ...liveCnn, live_probability: 0.01 }],
+      ['cnn:no_face_in_crops', evidence({ pulse: { snr_z: 0 } }), { ...liveCnn, face_detected_ratio: 0.2 }],
+      ['motion:planar', evidence({ pulse: { snr_z: 0 }, motion: { planar: true, planarity_evidence: 'planar', planarity_residual: 0.004 } }), { ...liveCnn, live_probability: 0.2 }],
+      ['motion:planar', evidence({ pulse: { snr_z: 0 }, motion: { planarity_evidence: 'non_planar', informative_pairs: 30, planarity_residual: standard.thresholds.planarity_max_residual / 4 } }), { ...liveCnn, live_probability: 0.2 }],
     ];
     for (const [reason, ev, cnn] of cases) {
       const out = verdictOf(fuse(ev, cnn, standard));
       expect(out.verdict, reason).toBe('spoof');
       expect(out.reasons, reason).toContain(reason);
     }
+  });
+
+  it('lets strong evidence from the other checks outweigh one weak check (no hard AND)', () => {
+    // A genuine face whose CNN score sits a little under its threshold (a portrait selfie):
+    // a clear pulse and a moving, non-planar head still make it live.
+    const weakCnn = { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability - 0.1 };
+    const moving = evidence({ pulse: { snr_z: 10 }, motion: { informative_pairs: 30, planarity_residual: 0.06 } });
+    const out = verdictOf(fuse(moving, weakCnn, standard));
+    expect(out.verdict).toBe('live');
+    expect(out.reasons).toEqual([]);
+    expect(out.checks.cnn).toMatchObject({ passed: false });
+    // ...but one strong check cannot carry an attack the others refute.
+    const photo = evidence({ pulse: { snr_z: -1 }, motion: { informative_pairs: 30, planarity_residual: 0.008 } });
+    expect(verdictOf(fuse(photo, { ...liveCnn, live_probability: 0.99 }, standard)).verdict).toBe('spoof');
+  });
+
+  it('scores the calibrated probability: bias plus weighted features through a logistic', () => {
+    const out = verdictOf(fuse(evidence(), liveCnn, standard));
+    const z = (out.checks.fusion as { log_odds: number }).log_odds;
+    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-z))));
+    // Features all at their thresholds: the score is the bias alone.
+    const atThreshold = evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z }, motion: { informative_pairs: 0, planarity_evidence: 'insufficient_motion' } });
+    const flat = verdictOf(fuse(atThreshold, { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability }, standard));
+    expect(flat.score).toBe(Math.round(100 / (1 + Math.exp(-FUSION_BIAS))));
+  });
+
+  it('sets a stricter operating point at high risk', () => {
+    expect(high.thresholds.min_score).toBeGreaterThan(standard.thresholds.min_score);
+    expect(resolvePolicy(standard, { risk_level: 'high' }).thresholds.min_score).toBe(high.thresholds.min_score);
+    expect(resolvePolicy(resolvePolicy(standard, { thresholds: { min_score: 42 } }), { risk_level: 'high' }).thresholds.min_score).toBe(42);
   });
 
   it('does not need the light challenge at standard risk and requires it at high risk', () => {
@@ -79,6 +111,12 @@ describe('fuse', () => {
     expect(verdictOf(fuse(evidence(), liveCnn, high)).verdict).toBe('live');
   });
 
+  it('refuses a required check that cannot run (model missing)', () => {
+    const out = verdictOf(fuse(evidence(), { available: false, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: 'model_missing' }, standard));
+    expect(out.verdict).toBe('spoof');
+    expect(out.reasons).toContain('cnn:model_missing');
+  });
+
   it('treats failed integrity as an attack: spoof, score 0, no retry', () => {
     const out = fuse(evidence({ integrity: { passed: false, reasons: ['timestamps_not_monotonic'] }, quality: { passed: false, reasons: ['blurry'] } }), liveCnn, standard);
     expect(out).toMatchObject({ kind: 'verdict', verdict: 'spoof', score: 0, reasons: ['integrity:timestamps_not_monotonic'] });
@@ -90,16 +128,14 @@ describe('fuse', () => {
     expect(out.reasons).toEqual(['quality:too_dark', 'quality:face_too_small']);
   });
 
-  it('weights the score by the required checks only', () => {
-    // CNN strength 0.6 (passes at 0.5), everything else at full strength: the score moves by the
-    // CNN's share of the required weights.
-    const cnn = { ...liveCnn, live_probability: 0.6 };
-    const std = verdictOf(fuse(evidence(), cnn, standard)).score;
-    const full = verdictOf(fuse(evidence(), { ...liveCnn, live_probability: 1 }, standard)).score;
-    const stdWeights = CHECK_WEIGHTS.pulse + CHECK_WEIGHTS.cnn + CHECK_WEIGHTS.motion;
-    expect(Math.abs(full - std - (100 * CHECK_WEIGHTS.cnn * 0.4) / stdWeights)).toBeLessThanOrEqual(1); // scores are whole numbers
+  it('fuses only the checks the policy requires', () => {
+    // A planar photo with a live-looking CNN: refused with motion required, live on the CNN alone.
+    const photo = evidence({ motion: { informative_pairs: 30, planarity_residual: 0.006 } });
+    expect(verdictOf(fuse(photo, liveCnn, standard)).checks.motion).toMatchObject({ passed: false });
     const onlyCnn: PolicyConfig = resolvePolicy(standard, { required_checks: ['cnn'] });
-    expect(verdictOf(fuse(evidence(), cnn, onlyCnn)).score).toBe(60);
+    const out = verdictOf(fuse(photo, liveCnn, onlyCnn));
+    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-(FUSION_BIAS + CHECK_WEIGHTS.cnn * (out.checks.fusion as { features: { cnn: { feature: number } } }).features.cnn.feature)))));
+    expect(out.verdict).toBe('live');
   });
 
   it('fails below min_score even when no check fails', () => {
@@ -113,7 +149,7 @@ describe('fuse', () => {
     for (const pulse of [{ trace_correlation: 0.1 }, { level_gap: AGREEMENT.max_level_gap + 5 }]) {
       const out = verdictOf(fuse(evidence({ pulse }), liveCnn, standard));
       expect(out.verdict).toBe('spoof');
-      expect(out.reasons).toContain('pulse:client_disagrees');
+      expect(out).toMatchObject({ score: 0, reasons: ['pulse:client_disagrees'] });
       expect((out.checks.pulse as { agreement: boolean }).agreement).toBe(false);
     }
   });

@@ -53,18 +53,48 @@ describe('checkIntegrity', () => {
     expect(checkIntegrity(f, input, chunks(6)).reasons).toContain('timestamps_not_monotonic');
   });
 
-  it('rejects repeated crops (frames injected twice)', () => {
+  it('reads a frame-rate conversion (every frame twice) as a camera artefact, not tampering', () => {
     const f = frames();
     for (let i = 1; i < f.length; i += 2) f[i].crop = f[i - 1].crop;
     const r = checkIntegrity(f, input, chunks(6));
-    expect(r.reasons).toContain('duplicated_frames');
-    expect(r.duplicate_crops).toBe(90);
+    expect(r.passed).toBe(true);
+    expect(r.repeats).toMatchObject({ kind: 'camera_repeats', adjacent: 90, recurring: 0 });
+    expect(r.artefacts).toContain('repeated_frames');
+    expect(r.repeats.distinct_fps).toBeCloseTo(15, 0);
   });
 
-  it('tolerates a few repeated crops', () => {
+  it('tolerates a few repeated crops and says it saw them', () => {
     const f = frames();
     f[10].crop = f[9].crop;
-    expect(checkIntegrity(f, input, chunks(6)).passed).toBe(true);
+    f[100].crop = f[99].crop;
+    const r = checkIntegrity(f, input, chunks(6));
+    expect(r.passed).toBe(true);
+    expect(r.repeats.kind).toBe('camera_repeats');
+    expect(r.artefacts).toEqual(['repeated_frames']);
+  });
+
+  it('rejects a frozen feed (the same crop for over a second)', () => {
+    const f = frames();
+    for (let i = 61; i < 100; i++) f[i].crop = f[60].crop;
+    const r = checkIntegrity(f, input, chunks(6));
+    expect(r.reasons).toContain('duplicated_frames');
+    expect(r.repeats.kind).toBe('frozen');
+  });
+
+  it('rejects a replayed sequence (earlier frames played again)', () => {
+    const f = frames();
+    for (let i = 0; i < 40; i++) f[120 + i].crop = f[10 + i].crop;
+    const r = checkIntegrity(f, input, chunks(6));
+    expect(r.reasons).toContain('duplicated_frames');
+    expect(r.repeats).toMatchObject({ kind: 'replayed_sequence', recurring: 40 });
+  });
+
+  it('reads 15-30 fps variable delivery as a camera artefact', () => {
+    let t = 20;
+    const f = frames().map((fr, i) => ({ ...fr, t: (t += i % 3 === 0 ? 66 : 33) }));
+    const r = checkIntegrity(f, { ...input, serverElapsedMs: 9000, plan: { ...plan, duration_ms: 7000 } }, chunks(6));
+    expect(r.passed).toBe(true);
+    expect(r.artefacts).toContain('variable_frame_rate');
   });
 
   it('rejects timestamps beyond what the server saw', () => {

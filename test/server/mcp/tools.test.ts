@@ -366,7 +366,7 @@ describe('MCP tools (in-memory transport)', () => {
           timeout_s: 120,
           required_checks: expect.arrayContaining(['pulse', 'cnn', 'light_challenge', 'motion']),
           success_redirect_url: 'https://example.com/done',
-          thresholds: { min_score: 60 },
+          thresholds: { min_score: 70 }, // declined: the high level's operating point
         });
         expect(asked).toHaveLength(5);
         expect(asked[0].message).toMatch(/Policy "asked" leaves out .*Override the defaults/);

@@ -47,11 +47,13 @@ describe('THRESHOLD_DIRECTIONS', () => {
     const evidence = {
       integrity: { passed: true, reasons: [], frames: 180, fps: 30 },
       quality: { passed: true, reasons: [], metrics: { face_present_ratio: 1, face_size: 0.3 } },
-      pulse: { heart_rate_bpm: 70, snr_db: 5, snr_z: 4, method: 'pos', trace_correlation: 0.9, level_gap: 1, frames_compared: 120 },
+      // A borderline capture (the fusion weighs every check: pulse and CNN just above their
+      // thresholds, so motion tips the verdict).
+      pulse: { heart_rate_bpm: 70, snr_db: 5, snr_z: 3, method: 'pos', trace_correlation: 0.9, level_gap: 1, frames_compared: 120 },
       motion: { planarity_residual: 0.02, planarity_evidence: 'unknown', motion_energy: 0.001, blinks: 1, informative_pairs: 10 },
       light_challenge: null,
     } as unknown as Parameters<typeof fuse>[0];
-    const cnn = { available: true, live_probability: 0.9, per_model: {}, frames: 10, face_detected_ratio: 1 } as unknown as Parameters<typeof fuse>[1];
+    const cnn = { available: true, live_probability: 0.7, per_model: {}, frames: 10, face_detected_ratio: 1 } as unknown as Parameters<typeof fuse>[1];
     const policy = defaultPolicy('standard');
     const at = (planarity: number) => fuse(evidence, cnn, { ...policy, thresholds: { ...policy.thresholds, planarity_max_residual: planarity } });
     const lenient = at(0.01);
@@ -59,6 +61,9 @@ describe('THRESHOLD_DIRECTIONS', () => {
     expect(lenient).toMatchObject({ kind: 'verdict', verdict: 'live' });
     expect(strict).toMatchObject({ kind: 'verdict', verdict: 'spoof' });
     expect((strict as { reasons: string[] }).reasons).toContain('motion:planar');
+    // Monotonic: every step up in the threshold lowers (or keeps) the score.
+    const scores = [0.005, 0.01, 0.02, 0.03, 0.05].map((v) => (at(v) as { score: number }).score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 });
 

@@ -1,0 +1,96 @@
+// Offline re-analysis of one recorded page run (pad.ts --record): the server's analysis on the
+// real evidence with the current code, no browser; returns the check features and the raw
+// numbers behind them (what the calibration fits on and the report plots).
+import { join } from 'node:path';
+import { analyseCapture } from '../../../server/analysis/worker.ts';
+import { checkFeatures, type CheckFeatures } from '../../../server/analysis/features.ts';
+import { clientAgreement } from '../../../server/analysis/fusion.ts';
+import { defaultPolicy } from '../../../server/policies/defaults.ts';
+import { decodeRecorded, loadRecordedCapture } from './pad-record.ts';
+
+export const MODELS_DIR = join(import.meta.dirname, '../../../models');
+
+export interface AnalysedRecording {
+  /** Tampering proven (integrity, client disagreement): refused whatever the checks say. */
+  hard: string[];
+  /** Quality gate reasons (the page retries; the recording is the last attempt). */
+  quality: string[];
+  features: CheckFeatures;
+  raw: {
+    frames: number;
+    fps: number;
+    jitter_cv: number;
+    repeats: string;
+    artefacts: string[];
+    luma: number | null;
+    face_size: number | null;
+    snr_z: number;
+    method: string | null;
+    cnn: number | null;
+    cnn_per_model: Record<string, number>;
+    face_ratio: number | null;
+    cnn_frames: Array<{ p: number; face: number | null }>;
+    face_present: number;
+    residual: number | null;
+    pairs: number;
+    blinks: number;
+    shape_change: number;
+    landmark_noise: number;
+    motion_energy: number;
+    planarity_ratio: number | null;
+    light: number | null;
+  };
+}
+
+const r = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** d) / 10 ** d);
+
+export async function analyseRecording(dir: string): Promise<AnalysedRecording | null> {
+  const capture = await loadRecordedCapture(dir).catch(() => null);
+  if (!capture) return null;
+  const plan = capture.attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
+  const frame = ((capture.attempt.device_profile ?? {}) as { capture?: { width: number; height: number } }).capture ?? { width: 640, height: 480 };
+  const policy = defaultPolicy(capture.risk_level === 'high' ? 'high' : 'standard');
+  const result = await analyseCapture({
+    chunks: decodeRecorded(capture),
+    plan,
+    frame,
+    lightChallenge: (capture.attempt.light_challenge as { schedule: [] } | null) ?? null,
+    serverElapsedMs: (capture.attempt.finished_at ?? capture.attempt.started_at) - capture.attempt.started_at,
+    modelsDir: MODELS_DIR,
+    frameCount: capture.frame_count,
+    thresholds: policy.thresholds,
+    clientHeartRateBpm: (capture.attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
+  });
+  const e = result.evidence;
+  const hard = e.integrity.reasons.map((x) => `integrity:${x}`);
+  if (clientAgreement(e.pulse) === false) hard.push('pulse:client_disagrees');
+  return {
+    hard,
+    quality: e.quality.passed ? [] : e.quality.reasons.map((x) => `quality:${x}`),
+    features: checkFeatures(e, result.cnn, policy.thresholds),
+    raw: {
+      frames: e.integrity.frames,
+      fps: r(e.integrity.fps, 1) ?? 0,
+      jitter_cv: r(e.quality.metrics.timing.jitter_cv, 2) ?? 0,
+      repeats: e.integrity.repeats.kind,
+      artefacts: e.integrity.artefacts,
+      luma: r(e.quality.metrics.mean_luma, 1),
+      face_size: r(e.quality.metrics.face_size, 2),
+      snr_z: r(e.pulse.snr_z, 2) ?? -Infinity,
+      method: e.pulse.method,
+      cnn: r(result.cnn.live_probability),
+      cnn_per_model: Object.fromEntries(Object.entries(result.cnn.per_model).map(([k, v]) => [k, r(v) ?? 0])),
+      face_ratio: r(result.cnn.face_detected_ratio, 2),
+      cnn_frames: (result.cnn.per_frame ?? []).map((f) => ({ p: r(f.p) ?? 0, face: r(f.face, 2) })),
+      face_present: r(e.quality.metrics.face_present_ratio, 2) ?? 0,
+      residual: r(e.motion.planarity_residual, 4),
+      pairs: e.motion.informative_pairs,
+      blinks: e.motion.blinks,
+      shape_change: r(e.motion.shape_change, 4) ?? 0,
+      landmark_noise: r(e.motion.landmark_noise, 4) ?? 0,
+      motion_energy: r(e.motion.motion_energy, 5) ?? 0,
+      planarity_ratio: r(e.motion.planarity_ratio),
+      light: r(e.light_challenge?.score),
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Robustness suite: every item of the face sets through perturbations a real camera produces
+// (lib/perturbations.ts), each through the real page against a real server, like eval:pad
+// (re-framing after the page's guidance included). Genuine recordings must stay live, attacks
+// refused; prints the pass rate per perturbation.
+//   npm run eval:pad:robust -- [<set dir> ...] [--only id,id] [--perturb name,name] [--label bona_fide|attack]
+//                              [--record dir] [--json] [--out file]
+// --record keeps each run's evidence under dir/<perturbation>/<id> (calibrate it like eval:pad's).
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLivegate } from '../helpers/livegate-server.ts';
+import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
+import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
+import { cameraMedia, reframeWindow } from './lib/pad-media.ts';
+import { perturbationsNamed } from './lib/perturbations.ts';
+import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
+import { runWithCamera } from './lib/pad-run.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    only: { type: 'string' },
+    perturb: { type: 'string' },
+    label: { type: 'string' },
+    record: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await discoverFaceSets();
+const only = values.only ? new Set(values.only.split(',')) : null;
+const perturbations = perturbationsNamed(values.perturb);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Result {
+  id: string;
+  perturbation: string;
+  label: 'bona_fide' | 'attack';
+  attack_type: string | null;
+  status: string;
+  verdict: string | null;
+  score: number | null;
+  reasons: string[];
+  reframes: number;
+  /** Genuine: live; attack: not live. */
+  pass: boolean;
+}
+const results: Result[] = [];
+const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
+try {
+  for (const dir of dirs) {
+    const manifest = await readFaceMediaManifest(dir);
+    for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
+      const presentation = presentationOf(item);
+      if (values.label && presentation.label !== values.label) continue;
+      for (const p of perturbations) {
+        let media = await cameraMedia(dir, item, p.options);
+        let reframes = 0;
+        let run = await runWithCamera(server, media.path, { stuckGuidanceMs: 6000 });
+        while (run.stuck && reframes < 2) {
+          const window = reframeWindow(media, run.stuck.box);
+          if (!window) break;
+          reframes++;
+          media = await cameraMedia(dir, item, { ...p.options, window });
+          run = await runWithCamera(server, media.path, { stuckGuidanceMs: reframes < 2 ? 6000 : undefined });
+        }
+        const pass = presentation.label === 'bona_fide' ? run.verdict === 'live' : run.verdict !== 'live';
+        results.push({ id: item.id, perturbation: p.name, ...presentation, status: run.status, verdict: run.verdict, score: run.score, reasons: run.failure_reasons, reframes, pass });
+        if (values.record && run.attempts.length > 0) {
+          const to = join(resolve(values.record), p.name, item.id);
+          await saveRecordedCapture(to, await readRecordedCapture(server, run.session_id));
+          await savePresentation(to, { id: item.id, set: manifest.name, subject: subjectOf(item), ...presentation, manifest_label: item.label, media: item.media, reframes: [], description: `${p.name}: ${p.description}` });
+        }
+        log(`${item.id} ${p.name}: ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} ${run.failure_reasons.join(',') || '-'} ${pass ? 'PASS' : 'FAIL'}`);
+      }
+    }
+  }
+} finally {
+  await server.close();
+}
+
+const byPerturbation = Object.fromEntries(perturbations.map((p) => {
+  const rs = results.filter((r) => r.perturbation === p.name);
+  const bona = rs.filter((r) => r.label === 'bona_fide'), atk = rs.filter((r) => r.label === 'attack');
+  return [p.name, { bona_fide_live: bona.filter((r) => r.pass).length, bona_fide: bona.length, attacks_accepted: atk.filter((r) => !r.pass).length, attacks: atk.length }];
+}));
+const bona = results.filter((r) => r.label === 'bona_fide');
+const summary = {
+  genuine_live_rate: bona.length ? bona.filter((r) => r.pass).length / bona.length : null,
+  attacks_accepted: results.filter((r) => r.label === 'attack' && !r.pass).length,
+  by_perturbation: byPerturbation,
+};
+if (values.out) await writeFile(values.out, JSON.stringify({ results, summary }, null, 2));
+if (values.json) console.log(JSON.stringify({ results, summary }));
+else {
+  console.log('perturbation | genuine live | attacks accepted');
+  for (const [name, s] of Object.entries(byPerturbation)) console.log(`${name} | ${s.bona_fide_live}/${s.bona_fide} | ${s.attacks_accepted}/${s.attacks}`);
+  console.log(`genuine live overall: ${summary.genuine_live_rate === null ? 'n/a' : `${(100 * summary.genuine_live_rate).toFixed(1)} %`}; attacks accepted: ${summary.attacks_accepted}`);
+}
