@@ -5,6 +5,7 @@ import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../work
 import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
+import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
 
 export const CAPTURE_LIMITS = {
@@ -35,7 +36,7 @@ const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
   [255, 0, 255],
 ];
 
-/** A random schedule of full-screen colours, revealed only at capture start. */
+/** A random schedule of full-screen colours; the server keeps it and reveals it step by step (light-reveal.ts). */
 export function createLightChallengeSchedule(durationMs: number, random: (max: number) => number = randomInt): LightChallengeStep[] {
   const schedule: LightChallengeStep[] = [];
   let t = 1000; // the first second lets exposure settle
@@ -156,8 +157,23 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         max_attempts: session.max_attempts,
         nonce: attempt.nonce,
         plan,
-        light_challenge: lightChallenge,
+        light_challenge: lightChallenge ? announceLightChallenge(lightChallenge.schedule) : null,
       };
+    },
+
+    /**
+     * The light-challenge steps due by now (server clock), each recorded as revealed the first
+     * time it is handed out. Only the attempt being captured can ask.
+     */
+    async revealLight(id: string, token: string | undefined, attemptId: string): Promise<LightReveal> {
+      const session = await sessions.authorizeCapture(id, token);
+      ensureActive(session);
+      const attempt = await currentAttempt(session, attemptId);
+      const schedule = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule;
+      if (!schedule?.length) throw new AppError('light_challenge_not_issued', 'This capture attempt has no light challenge.');
+      const elapsed = now() - attempt.started_at;
+      await store.recordLightReveals(attempt.id, revealableSteps(schedule, elapsed), elapsed);
+      return lightReveal(schedule, elapsed);
     },
 
     async putChunk(id: string, token: string | undefined, body: Uint8Array) {
