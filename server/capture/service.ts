@@ -62,7 +62,8 @@ export interface CaptureOutcome {
 
 /** Runs after finish; the analysis issue plugs the real one in. */
 export interface CaptureAnalyzer {
-  analyse(input: { session: SessionRow; attempt: AttemptRow; chunks: CaptureChunk[] }): Promise<CaptureOutcome>;
+  /** `received_at`: when the server stored each chunk (epoch ms), in the order of `chunks`. */
+  analyse(input: { session: SessionRow; attempt: AttemptRow; chunks: CaptureChunk[]; received_at?: number[] }): Promise<CaptureOutcome>;
 }
 
 export interface CaptureServiceOptions {
@@ -218,11 +219,12 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       }
       await store.updateAttempt(attempt.id, { status: 'finished', client_summary: input.client_summary ?? null, finished_at: now() });
       const bytes = rows.reduce((sum, r) => sum + r.bytes.byteLength, 0);
-      const chunks = rows.sort((a, b) => a.seq - b.seq).map((r) => decodeCaptureChunk(r.bytes));
+      rows.sort((a, b) => a.seq - b.seq);
+      const chunks = rows.map((r) => decodeCaptureChunk(r.bytes));
       const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
       await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes });
       const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
-      if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks });
+      if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks, received_at: rows.map((r) => r.received_at) });
       // Without an analyzer the verdict is left to the analysis step: the session stays in progress.
       return { status: 'in_progress', verdict: null, attempts_left: session.max_attempts - session.attempts_used, failure_reasons: [], retry: false };
     },
