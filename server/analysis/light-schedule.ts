@@ -8,18 +8,19 @@ import type { LightRevealRow } from '../store/types.ts';
 
 /**
  * The light-challenge scoring the server applies (workers/signal/light-challenge.ts). The accepted
- * latency from a colour's start to the face's response is measured on the e2e captures
- * (docs/CALIBRATION.md, "Light challenge latency"): display plus camera plus the page's frame
- * clock stay well under it.
+ * latency from a colour's start to the face's response (docs/CALIBRATION.md, "Light challenge,
+ * just in time"): the simulated reflection of the e2e captures answered at 20-70 ms; a webcam adds
+ * its exposure and pipeline delay (typically 100-250 ms), so 400 ms keeps a margin and no more.
  */
 export const SERVER_LIGHT_CHALLENGE: LightChallengeOptions = { maxLagMs: 400, searchLagMs: 2000 };
 
 /**
  * How long after a step's end (plus the accepted latency) the frames covering it may reach the
  * server. The page cuts a chunk 250 ms behind its newest frame, every second, and uploads it at
- * once; this leaves room for a slow, busy machine, not for rendering a response after the fact.
+ * once: measured -0.05 to 1.4 s on a busy 2-core machine. This leaves room for a slow machine,
+ * not for rendering a response after the fact.
  */
-export const MAX_COMMIT_DELAY_MS = 4000;
+export const MAX_COMMIT_DELAY_MS = 3000;
 
 export interface ScoredSchedule {
   schedule: LightChallengeStep[];

@@ -5,7 +5,8 @@
 //   npm run eval:injection -- [--json] [--only a,b,c,d] [--risk standard|high] [--faces dir]
 //                             [--videos id,id] [--no-report]
 // (a) noise crops + a sine pulse + frozen landmarks (tinted with the revealed colours at high risk)
-// (b) a genuine capture's evidence replayed into new sessions (whole; crops re-encoded and tinted)
+// (b) a genuine capture's evidence replayed into new sessions (whole; crops re-encoded and tinted;
+//     every byte changed)
 // (c) genuine videos of the faces set played as the camera, the page unmodified (no reflection)
 // (d) each weakened inline policy of issue 11 point 1, then the synthetic stream under it
 // The report goes to docs/EVALUATION.md, section "Injection" (that section only is replaced).
@@ -13,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCaptureChunk } from '../../workers/codec/index.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { createSession, reencodeCrop, replayAttack, syntheticAttack, weakenedPolicies, type AttackItem, type RiskLevel } from './lib/injection-attacks.ts';
+import { createSession, perturbContext, perturbFrame, reencodeCrop, replayAttack, syntheticAttack, weakenedPolicies, type AttackItem, type RiskLevel } from './lib/injection-attacks.ts';
 import { writeInjectionReport } from './lib/injection-report.ts';
 import { readFaceMediaManifest } from './lib/pad-manifest.ts';
 import { cameraMediaFor } from './lib/pad-media.ts';
@@ -67,10 +68,11 @@ try {
       else record({ id: `a-synthetic-${risk}`, attack: 'synthetic_noise_sine', risk_level: risk, ...(await syntheticAttack(server, s, template)) });
     }
     if (only.has('b')) {
-      for (const [id, transform] of [['whole', undefined], ['reencoded-tinted', reencodeCrop]] as const) {
+      const variants = [['whole', undefined, undefined], ['reencoded-tinted', reencodeCrop, undefined], ['every-byte-changed', perturbFrame, perturbContext]] as const;
+      for (const [id, transform, context] of variants) {
         const s = await createSession(server, { risk_level: risk });
         if ('refused' in s) record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, status: 'refused', verdict: null, reasons: [s.refused.code] });
-        else record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, ...(await replayAttack(server, s, replayed, transform)) });
+        else record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, ...(await replayAttack(server, s, replayed, transform, context)) });
       }
     }
     if (only.has('c')) {

@@ -16,8 +16,10 @@ this section; \`test/e2e/injection.test.ts\` runs (a) and (b) in CI.
   with them, a real face's landmarks frozen (nudged one quantisation step), noise context crops;
   streamed in real time, tinted with each light-challenge colour as soon as the server reveals it.
 - **(b) replay**: a genuine capture of the faces set, made through the real page on this server,
-  re-bound to new sessions and streamed in real time: whole, and with every crop re-encoded and
-  tinted with the revealed colours (only landmarks and ROI numbers reused byte for byte).
+  re-bound to new sessions and streamed in real time: whole; with every crop re-encoded and
+  tinted with the revealed colours (only landmarks and ROI numbers reused byte for byte); and with
+  every byte changed (crops re-encoded and tinted, landmarks nudged, ROI numbers shifted), which
+  no byte fingerprint can recognise.
 - **(c) genuine video as camera**: each bona fide video of the faces set as Chromium's fake camera,
   through the unmodified page. Nothing in front of the screen reflects its colours.
 - **(d) weakened policy**: each inline policy override of issue 11 point 1 at session creation; where
