@@ -103,7 +103,8 @@ function colourAt(known: Step[], t: number, lagMs = 80): Rgb | null {
 
 /** (a) Noise crops carrying a sine pulse, frozen landmarks, tinted by the revealed colours. */
 export async function syntheticAttack(server: LivegateServer, session: { session_id: string; token: string }, opts: SyntheticOptions & { deviceProfile: Record<string, unknown> }): Promise<Pick<AttackItem, 'status' | 'verdict' | 'reasons'>> {
-  const src = createSyntheticSource(opts);
+  // Fresh noise every run unless a seed is given: each synthetic capture is new evidence.
+  const src = createSyntheticSource({ seed: Math.floor(Math.random() * 2 ** 31), ...opts });
   return stream(server, session, opts.deviceProfile, (seq, known, plan) => {
     if (seq * 1000 >= plan.duration_ms) return null;
     const times: number[] = [];
@@ -135,10 +136,10 @@ export async function replayAttack(
 }
 
 /** Re-encodes a crop (other bytes, the same picture), adding a share of `light` like a reflection. */
-export function reencodeCrop(frame: FrameRecord, light: Rgb | null): FrameRecord {
+export function reencodeCrop(frame: FrameRecord, light: Rgb | null, quality = 85): FrameRecord {
   const img = jpeg.decode(frame.crop, { useTArray: true, formatAsRGBA: true });
   if (light) for (let p = 0; p < img.data.length; p += 4) for (let c = 0; c < 3; c++) img.data[p + c] = Math.min(255, img.data[p + c] + Math.round(0.06 * light[c]));
-  return { ...frame, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, 85).data) };
+  return { ...frame, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, quality).data) };
 }
 
 /**
@@ -147,7 +148,8 @@ export function reencodeCrop(frame: FrameRecord, light: Rgb | null): FrameRecord
  * it; only what the evidence shows is left to judge.
  */
 export function perturbFrame(frame: FrameRecord, light: Rgb | null): FrameRecord {
-  const out = reencodeCrop(frame, light);
+  // Another quality than reencodeCrop's: not even the bytes of an earlier re-encoded replay.
+  const out = reencodeCrop(frame, light, 80);
   const roi = frame.roi.map((v, i) => v + (light ? 0.06 * light[i % 3] : 0) + 0.01);
   return { ...out, lm: frame.lm ? frame.lm.map((v, i) => Math.min(65535, v + (i % 2 ? 1 : -1))) : null, roi };
 }
@@ -155,7 +157,7 @@ export function perturbFrame(frame: FrameRecord, light: Rgb | null): FrameRecord
 export function perturbContext(chunk: Pick<CaptureChunk, 'context'>): CaptureChunk['context'] {
   return chunk.context.map((c) => {
     const img = jpeg.decode(c.crop, { useTArray: true, formatAsRGBA: true });
-    return { ...c, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, 88).data) };
+    return { ...c, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, 80).data) };
   });
 }
 
