@@ -8,7 +8,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { verifyAttestation } from '../server/attestation/verify.ts';
+import { AttestationError, verifyAttestation } from '../server/attestation/verify.ts';
 
 const baseUrl = (process.env.LIVEGATE_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
 const apiKey = process.env.LIVEGATE_API_KEY;
@@ -58,16 +58,18 @@ try {
       (await client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } })) as CallToolResult,
     );
     // Offline check, as the service executing the action would do it: signature against the
-    // published JWKS, expiry, the exact action and our nonce.
-    const claims = await verifyAttestation(result.signature, {
-      jwksUrl: `${baseUrl}/.well-known/jwks.json`,
-      action: { description: action },
-      nonce,
-    });
-    if (claims.attestation.verdict === 'live') {
+    // published JWKS, expiry, the exact action and our nonce; by default only verdict "live"
+    // passes (a validly signed spoof throws verdict_not_live).
+    try {
+      const claims = await verifyAttestation(result.signature, {
+        jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+        action: { description: action },
+        nonce,
+      });
       process.stdout.write(`Verified: a live person approved "${action}" (score ${claims.attestation.score}). Executing.\n`);
-    } else {
-      process.stdout.write(`The capture was judged ${claims.attestation.verdict}; not executing.\n`);
+    } catch (err) {
+      if (!(err instanceof AttestationError)) throw err;
+      process.stdout.write(`Not executing "${action}": ${err.code} (${err.message}).\n`);
       process.exitCode = 1;
     }
   }

@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
+import { installInputGuard } from './http/input-hooks.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -89,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installInputGuard(app);
 
   const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
@@ -127,7 +129,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The plugin's own CSP (hashes of its inline scripts), framed by nobody; plain http stays usable locally.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header: string) =>
+      header.replace(/frame-ancestors [^;]*;/, "frame-ancestors 'none';").replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
@@ -143,6 +151,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(async (api) => {
     await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin));
     api.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+    // API answers carry capture tokens (verification_url), attestation JWTs and webhook secrets:
+    // never kept by a browser or a shared cache.
+    api.addHook('onSend', async (_request, reply) => {
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    });
     installApiKeyAuth(api, authenticate);
     await api.register(sessionRoutes, { sessions });
     await api.register(webhookRoutes, { webhooks });

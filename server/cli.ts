@@ -1,6 +1,6 @@
 // The `livegate` command line. Every command validates its settings through config.ts.
 import { Command, Option } from 'commander';
-import { createApiKey, parseScopes } from './auth/api-keys.ts';
+import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
 import { register as registerModels } from './cli/models.ts';
@@ -8,7 +8,8 @@ import { register as registerVerifyToken } from './cli/verify-token.ts';
 import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { AppError } from './errors.ts';
 import { openStore } from './store/index.ts';
-import type { Store } from './store/types.ts';
+import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
+import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
 
 interface StoreFlags {
@@ -64,7 +65,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API key (shown once)')
     .requiredOption('--name <name>', 'a label for the key')
-    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit (default: all)')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write (default: all)')
     .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
     .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
     .addOption(dataOption())
@@ -136,10 +137,46 @@ export function buildProgram(): Command {
       });
     });
 
+  registerPolicyFloor(program);
   registerVerifyToken(program);
   registerModels(program);
   registerMcpCommand(program);
   return program;
+}
+
+function registerPolicyFloor(program: Command): void {
+  const floor = program.command('policy-floor').description("a tenant's policy floor: minimums every session's policy must meet");
+  const run = async (flags: StoreFlags & { tenant?: string }, fn: (service: TenantFloorService, auth: AuthContext) => Promise<unknown>) =>
+    withStore(flags, async (store) => {
+      const tenantId = flags.tenant ?? DEFAULT_TENANT_ID;
+      if (!(await store.getTenant(tenantId))) throw new AppError('invalid_request', `Tenant "${tenantId}" does not exist.`);
+      // The operator at the shell acts as the tenant with every scope (like `keys create`).
+      const view = await fn(createTenantFloorService({ store }), { tenantId, keyId: 'cli', scopes: ALL_SCOPES });
+      process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    });
+  floor
+    .command('show')
+    .description('print the floor and what it means per risk level (JSON)')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((flags: StoreFlags & { tenant?: string }) => run(flags, (service, auth) => service.get(auth)));
+  floor
+    .command('set')
+    .description('replace the floor, e.g. \'{"risk_level":"high","thresholds":{"min_score":70}}\' ({} clears it)')
+    .argument('<json>', 'the floor as JSON: risk_level, required_checks, frame_count, capture_duration_ms, thresholds')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((json: string, flags: StoreFlags & { tenant?: string }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch (err) {
+        throw new AppError('invalid_request', `The floor is not valid JSON: ${(err as Error).message}.`);
+      }
+      return run(flags, (service, auth) => service.set(auth, value));
+    });
 }
 
 function registerMcpCommand(program: Command): void {

@@ -7,6 +7,9 @@ export const ERROR_TABLE = {
   elicitation_cancelled: { status: 400, hint: 'Nothing was saved. Call the tool again, or pass every field yourself to skip the questions.' },
   bundle_invalid: { status: 400, hint: 'The evidence chunk could not be decoded; reload the page and capture again.' },
   nonce_mismatch: { status: 400, hint: 'The chunk belongs to another attempt; restart the capture.' },
+  policy_below_floor: { status: 400, hint: "Leave the named field out (the risk level's default applies) or make it stricter; policies can only tighten verification." },
+  input_too_deep: { status: 400, hint: 'Flatten the JSON: objects and arrays may nest at most 32 levels.' },
+  invalid_text: { status: 400, hint: 'Send well-formed Unicode text without NUL characters (no lone surrogates, no \\u0000).' },
   // 401
   unauthorized: { status: 401, hint: 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
   capture_token_invalid: { status: 401, hint: 'Open the verification link exactly as it was given to you; it carries its own token.' },
@@ -40,6 +43,10 @@ export const ERROR_TABLE = {
   unsupported_media_type: { status: 415, hint: 'Send JSON with "Content-Type: application/json" (chunks: application/cbor).' },
   // 429
   rate_limited: { status: 429, hint: 'Slow down; retry after the number of seconds in Retry-After.' },
+  too_many_mcp_sessions: {
+    status: 429,
+    hint: 'Close MCP sessions you no longer use (DELETE /mcp with their mcp-session-id), or wait: idle ones expire. The caps are LIVEGATE_MCP_MAX_SESSIONS_PER_KEY and LIVEGATE_MCP_MAX_SESSIONS_PER_TENANT.',
+  },
   // 5xx
   internal_error: { status: 500, hint: 'Retry later; if it persists, report it with the request id.' },
   service_unavailable: { status: 503, hint: 'A dependency is unavailable; retry later.' },

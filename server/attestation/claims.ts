@@ -17,6 +17,13 @@ export interface AttestationBody {
   expires_at: string;
   user_identifier: string | null;
   checks: Record<string, unknown>;
+  /** The effective policy (absent from tokens signed before it was added). */
+  required_checks?: string[];
+  thresholds_sha256?: string;
+  policy_id?: string | null;
+  policy_version?: number | null;
+  capture_duration_ms?: number;
+  light_challenge?: boolean;
   [extra: string]: unknown;
 }
 

@@ -5,10 +5,12 @@
 //   import { createAttestationVerifier } from 'livegate/verify';
 //   const verifier = createAttestationVerifier({ jwksUrl: 'https://livegate.example/.well-known/jwks.json' },
 //                                              { issuer: 'https://livegate.example', audience: 'acme' });
-//   // before executing the action the agent asked for:
-//   const claims = await verifier.verify(token, { action: { description, details }, nonce });
-//   if (claims.attestation.verdict !== 'live') refuse();
+//   // before executing the action the agent asked for (throws unless the verdict is live):
+//   const claims = await verifier.verify(token, { action: { description, details }, nonce,
+//                                                 require: { riskLevel: 'high', checks: ['cnn'] } });
 //
+// By default only `verdict: "live"` passes (code verdict_not_live otherwise); `allowSpoof: true`
+// accepts a valid spoof token too (for audit tools that show any signed outcome).
 // Every failure is an AttestationError with a stable `code`; reuse one verifier so the JWKS is
 // fetched once (an unknown kid triggers a refetch, which is how rotated keys are picked up).
 import {
@@ -41,7 +43,12 @@ export type AttestationErrorCode =
   | 'audience_mismatch'
   | 'action_mismatch'
   | 'nonce_mismatch'
-  | 'jwks_unavailable';
+  | 'jwks_unavailable'
+  | 'verdict_not_live'
+  | 'checks_missing'
+  | 'risk_level_too_low'
+  | 'revoked'
+  | 'revocation_unavailable';
 
 export class AttestationError extends Error {
   readonly code: AttestationErrorCode;
@@ -80,7 +87,27 @@ export interface VerifyChecks {
   clockToleranceS?: number;
   /** Verification time: epoch seconds, or a Date. */
   now?: number | Date;
+  /** Minimums the attested outcome must meet. The verdict must be live unless allowSpoof is set. */
+  require?: AttestationRequirements;
+  /** Accept a validly signed spoof verdict too (default false: only live passes). */
+  allowSpoof?: boolean;
+  /**
+   * Asks the issuer whether the attestation (by jti) was revoked; called last, after the
+   * signature and every claim check passed. Throw to report that the answer is unavailable.
+   */
+  isRevoked?: (jti: string, claims: AttestationClaims) => Promise<boolean>;
 }
+
+export interface AttestationRequirements {
+  /** Default 'live'. */
+  verdict?: 'live';
+  /** Checks the effective policy must have required (attestation.required_checks). */
+  checks?: readonly string[];
+  /** Lowest acceptable risk level ('high' refuses standard). */
+  riskLevel?: 'standard' | 'high';
+}
+
+const RISK_ORDER: Record<string, number> = { standard: 0, high: 1 };
 
 export type VerifyOptions = KeySource & VerifyChecks;
 
@@ -210,7 +237,52 @@ async function verifyWith(getKey: JWTVerifyGetKey, token: string, checks: Verify
   if (checks.nonce !== undefined && payload.nonce !== checks.nonce) {
     throw new AttestationError('nonce_mismatch', payload.nonce === undefined ? 'the token carries no nonce' : 'the token nonce differs from the expected one');
   }
-  return payload as unknown as AttestationClaims;
+  enforceRequirements(attestation, checks);
+  const claims = payload as unknown as AttestationClaims;
+  if (checks.isRevoked) {
+    let revoked: boolean;
+    try {
+      revoked = await checks.isRevoked(claims.jti, claims);
+    } catch (err) {
+      throw new AttestationError('revocation_unavailable', `could not ask the issuer whether the attestation was revoked: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    if (revoked) throw new AttestationError('revoked', `attestation ${claims.jti} was revoked by its issuer`);
+  }
+  return claims;
+}
+
+/**
+ * Whether an attested outcome (the `attestation` claim of a token whose signature already
+ * verified) meets the requirements: null when it does, else the error verifyAttestation throws.
+ */
+export function attestationShortfall(attestation: Record<string, unknown>, checks: Pick<VerifyChecks, 'require' | 'allowSpoof'>): AttestationError | null {
+  try {
+    enforceRequirements(attestation, checks);
+    return null;
+  } catch (err) {
+    return err as AttestationError;
+  }
+}
+
+/** The verdict (live unless allowSpoof), the required checks and the risk level. */
+function enforceRequirements(attestation: Record<string, unknown>, checks: Pick<VerifyChecks, 'require' | 'allowSpoof'>): void {
+  const require = checks.require ?? {};
+  if (!checks.allowSpoof && (require.verdict ?? 'live') === 'live' && attestation.verdict !== 'live') {
+    throw new AttestationError('verdict_not_live', `the attested verdict is ${JSON.stringify(attestation.verdict)}, not "live" (the signature is valid): do not proceed`);
+  }
+  if (require.checks?.length) {
+    const required = Array.isArray(attestation.required_checks) ? (attestation.required_checks as unknown[]) : [];
+    const missing = require.checks.filter((c) => !required.includes(c));
+    if (missing.length) {
+      throw new AttestationError('checks_missing', `the verification did not require ${missing.join(', ')} (it required ${required.join(', ') || 'nothing listed'})`);
+    }
+  }
+  if (require.riskLevel !== undefined) {
+    const level = attestation.risk_level;
+    if (typeof level !== 'string' || !(level in RISK_ORDER) || RISK_ORDER[level] < RISK_ORDER[require.riskLevel]) {
+      throw new AttestationError('risk_level_too_low', `the verification ran at risk level ${JSON.stringify(level)}; ${require.riskLevel} is required`);
+    }
+  }
 }
 
 /** RFC 7515 §4.1.9: media types compare case-insensitively and may omit "application/". */

@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
 import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
-import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
+import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 
 export const CAPTURE_LIMITS = {
   maxChunkBytes: 1024 * 1024,
@@ -116,10 +116,11 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const policy = session.policy as unknown as PolicyConfig;
-      for (const previous of await store.listAttempts(session.id)) {
-        if (previous.status === 'capturing') await store.updateAttempt(previous.id, { status: 'superseded', finished_at: now() });
-      }
-      const attemptNumber = session.attempts_used + 1;
+      const attemptId = randomUUID();
+      // The number is taken atomically first: a start past max_attempts changes nothing, and
+      // parallel starts each get their own number (the live attempt is superseded only after).
+      const reserved = await sessions.beginCapture(session, { attempt_id: attemptId, device: summariseProfile(deviceProfile) });
+      const attemptNumber = reserved.attempts_used;
       const plan = {
         duration_ms: policy.capture_duration_ms,
         fps: CAPTURE_LIMITS.fps,
@@ -136,7 +137,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         ? { schedule: createLightChallengeSchedule(policy.capture_duration_ms) }
         : null;
       const attempt: AttemptRow = {
-        id: randomUUID(),
+        id: attemptId,
         session_id: session.id,
         number: attemptNumber,
         status: 'capturing',
@@ -149,9 +150,17 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         started_at: now(),
         finished_at: null,
       };
-      // The attempt row goes first: a session in progress always has its attempt.
-      await store.insertAttempt(attempt);
-      await sessions.beginCapture(session, { attempt_id: attempt.id, attempt_number: attemptNumber, device: summariseProfile(deviceProfile) });
+      try {
+        await store.insertAttempt(attempt);
+      } catch (err) {
+        // (session, number) taken: only an attempt row left behind by an older version can do that.
+        if (err instanceof StoreError && err.code === 'conflict') {
+          throw new AppError('attempt_mismatch', 'Another capture attempt started at the same time; reload the page.');
+        }
+        throw err;
+      }
+      // Of parallel starts, the newest attempt stays live; a page reload supersedes the old one here.
+      await store.supersedeOlderAttempts(session.id, now());
       return {
         attempt_id: attempt.id,
         attempt_number: attemptNumber,
@@ -191,17 +200,14 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       if (chunk.session_id !== session.id) throw new AppError('bundle_invalid', 'The chunk names another session.');
       const attempt = await currentAttempt(session, chunk.attempt_id);
       if (chunk.nonce !== attempt.nonce) throw new AppError('nonce_mismatch', 'The chunk carries another attempt nonce.');
-      const stored = await store.evidenceBytes(attempt.id);
-      if (stored + body.byteLength > CAPTURE_LIMITS.maxTotalBytes) {
+      // The store checks the per-attempt total and counts the chunk in one step (parallel uploads).
+      const outcome = await store.putEvidenceChunk(
+        { attempt_id: attempt.id, seq: chunk.seq, sha256: createHash('sha256').update(body).digest('hex'), bytes: body, received_at: now() },
+        { maxAttemptBytes: CAPTURE_LIMITS.maxTotalBytes },
+      );
+      if (outcome === 'too_large') {
         throw new AppError('evidence_too_large', `An attempt may send at most ${CAPTURE_LIMITS.maxTotalBytes} bytes of evidence.`);
       }
-      const outcome = await store.putEvidenceChunk({
-        attempt_id: attempt.id,
-        seq: chunk.seq,
-        sha256: createHash('sha256').update(body).digest('hex'),
-        bytes: body,
-        received_at: now(),
-      });
       if (outcome === 'conflict') throw new AppError('chunk_conflict', `Chunk ${chunk.seq} was already stored with other contents.`);
       return { seq: chunk.seq, received_frames: chunk.frames.length, duplicate: outcome === 'duplicate' };
     },

@@ -1,8 +1,14 @@
 // `livegate verify-token <jwt> --jwks <url|file>`: the relying-party check from a shell.
-// Exit 0 with the claims on stdout when valid; exit 2 with `invalid: <code>: <message>` otherwise.
+// Exit 0 with the claims on stdout when the token is valid AND attests a live person (a spoof
+// verdict is refused unless --allow-spoof); exit 2 with `invalid: <code>: <message>` otherwise.
+// With --online URL (or --check-revocation, which asks the token's own issuer) it also asks
+// the issuer whether the attestation was revoked (GET /v1/attestations/{jti}, LIVEGATE_API_KEY).
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { AttestationError, verifyAttestation, type VerifyOptions } from '../attestation/verify.ts';
+import { AttestationError, verifyAttestation, type AttestationRequirements, type VerifyOptions } from '../attestation/verify.ts';
+import { readEnvSecret } from '../config.ts';
+import { CHECKS } from '../policies/defaults.ts';
+import { fetchRevoked } from './revocation.ts';
 
 export const EXIT_INVALID = 2;
 
@@ -13,6 +19,11 @@ export interface VerifyTokenFlags {
   nonce?: string;
   issuer?: string;
   clockTolerance?: string;
+  allowSpoof?: boolean;
+  requireChecks?: string;
+  requireRiskLevel?: string;
+  online?: string;
+  checkRevocation?: boolean;
 }
 
 export function register(program: Command): void {
@@ -26,6 +37,11 @@ export function register(program: Command): void {
     .option('--nonce <nonce>', 'expected nonce')
     .option('--issuer <url>', 'expected issuer')
     .option('--clock-tolerance <seconds>', 'allowed clock skew in seconds')
+    .option('--allow-spoof', 'accept a validly signed spoof verdict too (default: only live passes)')
+    .option('--require-checks <list>', `comma-separated checks the verification must have required (${CHECKS.join(', ')})`)
+    .option('--require-risk-level <level>', 'lowest acceptable risk level: standard or high')
+    .option('--online <url>', 'also ask this Livegate whether the attestation was revoked (needs LIVEGATE_API_KEY)')
+    .option('--check-revocation', "also ask the token's issuer (its iss) whether it was revoked (needs LIVEGATE_API_KEY)")
     .action(async (jwt: string, flags: VerifyTokenFlags) => {
       process.exitCode = await runVerifyToken(jwt, flags);
     });
@@ -35,7 +51,7 @@ export function register(program: Command): void {
 export async function runVerifyToken(
   jwt: string,
   flags: VerifyTokenFlags,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream } = process,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv } = process,
 ): Promise<number> {
   try {
     const token = (jwt === '-' ? await readAll(io.stdin) : jwt).trim();
@@ -45,6 +61,16 @@ export async function runVerifyToken(
     if (flags.nonce !== undefined) options.nonce = flags.nonce;
     if (flags.issuer !== undefined) options.issuer = flags.issuer;
     if (flags.clockTolerance !== undefined) options.clockToleranceS = Number(flags.clockTolerance);
+    if (flags.allowSpoof) options.allowSpoof = true;
+    options.require = requirements(flags);
+    if (flags.online !== undefined || flags.checkRevocation) {
+      const apiKey = readEnvSecret('LIVEGATE_API_KEY', io.env ?? {});
+      const online = flags.online;
+      options.isRevoked = async (jti, claims) => {
+        if (!apiKey) throw new Error('LIVEGATE_API_KEY is not set (an API key of the issuing tenant with session:read)');
+        return fetchRevoked(online ?? claims.iss, jti, apiKey);
+      };
+    }
     const claims = await verifyAttestation(token, options);
     io.stdout.write(JSON.stringify(claims, null, 2) + '\n');
     return 0;
@@ -53,6 +79,23 @@ export async function runVerifyToken(
     io.stderr.write(`invalid: ${e.code}: ${e.message}\n`);
     return EXIT_INVALID;
   }
+}
+
+function requirements(flags: VerifyTokenFlags): AttestationRequirements {
+  const out: AttestationRequirements = {};
+  if (flags.requireChecks !== undefined) {
+    const list = flags.requireChecks.split(',').map((c) => c.trim()).filter(Boolean);
+    const unknown = list.filter((c) => !(CHECKS as readonly string[]).includes(c));
+    if (unknown.length) throw new AttestationError('malformed', `--require-checks: unknown check ${unknown.join(', ')} (checks are ${CHECKS.join(', ')})`);
+    out.checks = list;
+  }
+  if (flags.requireRiskLevel !== undefined) {
+    if (flags.requireRiskLevel !== 'standard' && flags.requireRiskLevel !== 'high') {
+      throw new AttestationError('malformed', '--require-risk-level takes standard or high');
+    }
+    out.riskLevel = flags.requireRiskLevel;
+  }
+  return out;
 }
 
 async function keySource(jwks: string): Promise<Pick<VerifyOptions, 'jwks' | 'jwksUrl'>> {

@@ -5,7 +5,9 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { CheckInfo } from '../policies/checks.ts';
 import type { CreatePolicyInput, PolicyViewT, UpdatePolicyInput } from '../policies/service.ts';
-import type { CreateSessionInput, SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
+import type { AttestationStatus, CreateSessionInput, SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
+
+export type AttestationStatusView = z.infer<typeof AttestationStatus>;
 
 export const WhoamiView = z.object({
   tenant: z.string().describe('Tenant the key belongs to'),
@@ -55,6 +57,8 @@ export interface LivegateClient {
   updatePolicy(id: string, input: UpdatePolicyInput): Promise<PolicyViewT>;
   listChecks(): Promise<CheckInfo[]>;
   jwks(): Promise<JSONWebKeySet>;
+  /** Whether an attestation issued for this tenant still stands (GET /v1/attestations/{jti}). */
+  attestationStatus(jti: string): Promise<AttestationStatusView>;
   addReview(id: string, input: { message: string; decision?: 'approved' | 'declined' }): Promise<Review>;
   listReviews(id: string): Promise<Review[]>;
 }

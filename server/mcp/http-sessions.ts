@@ -1,6 +1,8 @@
 // MCP sessions over Streamable HTTP: one transport and one McpServer per `mcp-session-id`, bound
-// to the API key that opened it. Released on DELETE, when the transport closes, after an idle
-// timeout, and all at once when the app closes.
+// to the API key that opened it. Capped per process, per API key and per tenant, so one tenant
+// cannot take every slot. Released on DELETE, when the transport closes, after an idle timeout
+// (quickly when no call followed `initialize`), when the key that opened it is revoked, and all
+// at once when the app closes.
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -8,6 +10,15 @@ import type { AuthContext } from '../auth/api-keys.ts';
 
 export const DEFAULT_IDLE_MS = 15 * 60_000;
 export const DEFAULT_MAX_SESSIONS = 1_000;
+export const DEFAULT_MAX_SESSIONS_PER_KEY = 50;
+export const DEFAULT_MAX_SESSIONS_PER_TENANT = 200;
+/** A session that made no call after `initialize` is released after this, streams or not. */
+export const DEFAULT_UNUSED_MS = 60_000;
+/** How often the keys behind open sessions are looked up again (revocation from the CLI). */
+export const DEFAULT_REVALIDATE_MS = 5_000;
+
+/** Which cap refused a new session. */
+export type McpSessionCap = 'process' | 'key' | 'tenant';
 
 export interface McpHttpSession {
   id: string | undefined;
@@ -16,6 +27,9 @@ export interface McpHttpSession {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   lastSeen: number;
+  openedAt: number;
+  /** Whether a request other than `initialize` came (notifications and GET streams do not count). */
+  used: boolean;
   /** Open GET streams and in-flight requests: a session with any is not idle. */
   active: number;
 }
@@ -23,7 +37,14 @@ export interface McpHttpSession {
 export interface McpSessionRegistryOptions {
   createServer(): McpServer;
   idleMs?: number;
+  /** Release sessions that made no call after `initialize` this long after opening. */
+  unusedMs?: number;
   maxSessions?: number;
+  maxSessionsPerKey?: number;
+  maxSessionsPerTenant?: number;
+  /** False when the key was revoked or deleted: its sessions are released. Errors keep them. */
+  isKeyActive?: (keyId: string) => Promise<boolean>;
+  revalidateMs?: number;
   now?: () => number;
 }
 
@@ -31,7 +52,11 @@ export type McpSessionRegistry = ReturnType<typeof createMcpSessionRegistry>;
 
 export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const unusedMs = options.unusedMs ?? DEFAULT_UNUSED_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxPerKey = options.maxSessionsPerKey ?? DEFAULT_MAX_SESSIONS_PER_KEY;
+  const maxPerTenant = options.maxSessionsPerTenant ?? DEFAULT_MAX_SESSIONS_PER_TENANT;
+  const revalidateMs = options.revalidateMs ?? DEFAULT_REVALIDATE_MS;
   const now = options.now ?? Date.now;
   const sessions = new Map<string, McpHttpSession>();
   /** Opened but not yet initialized (no id yet); closed if initialization fails. */
@@ -45,10 +70,20 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
     await session.server.close().catch(() => undefined);
   }
 
+  let revalidator: NodeJS.Timeout | undefined;
+
   function ensureSweeper(): void {
     if (sweeper) return;
-    sweeper = setInterval(() => void registry.closeIdle(), Math.max(1_000, Math.min(idleMs / 2, 60_000)));
+    sweeper = setInterval(() => void registry.closeIdle(), Math.max(1_000, Math.min(idleMs / 2, unusedMs / 2, 60_000)));
     sweeper.unref();
+    if (options.isKeyActive) {
+      revalidator = setInterval(() => void registry.closeRevoked(), Math.max(100, revalidateMs));
+      revalidator.unref();
+    }
+  }
+
+  function all(): McpHttpSession[] {
+    return [...sessions.values(), ...pending];
   }
 
   const registry = {
@@ -65,9 +100,27 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
     touch(session: McpHttpSession): void {
       session.lastSeen = now();
     },
-    /** False when the cap is reached: the caller answers 503. */
+    /** The cap a new session of `auth` would pass (the caller answers 503 or 429), or null. */
+    capReached(auth: Pick<AuthContext, 'keyId' | 'tenantId'>): McpSessionCap | null {
+      if (sessions.size + pending.size >= maxSessions) return 'process';
+      let byKey = 0;
+      let byTenant = 0;
+      for (const s of all()) {
+        if (s.keyId === auth.keyId) byKey++;
+        if (s.tenantId === auth.tenantId) byTenant++;
+      }
+      if (byKey >= maxPerKey) return 'key';
+      if (byTenant >= maxPerTenant) return 'tenant';
+      return null;
+    },
+    /** False when the process-wide cap is reached. */
     canOpen(): boolean {
       return sessions.size + pending.size < maxSessions;
+    },
+    limits: { maxSessions, maxPerKey, maxPerTenant },
+    /** Marks that a call other than initialize reached the session (it is then no longer "unused"). */
+    markUsed(session: McpHttpSession): void {
+      session.used = true;
     },
     /** A new transport + server, registered under its id once the initialize request succeeds. */
     async open(auth: AuthContext): Promise<McpHttpSession> {
@@ -79,6 +132,8 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         tenantId: auth.tenantId,
         server,
         lastSeen: now(),
+        openedAt: now(),
+        used: false,
         active: 0,
         transport: new WebStandardStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
@@ -112,14 +167,35 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
     },
     async closeIdle(maxIdleMs = idleMs): Promise<number> {
       const cutoff = now() - maxIdleMs;
-      const stale = [...sessions.values()].filter((s) => s.active === 0 && s.lastSeen <= cutoff);
+      const unusedCutoff = now() - unusedMs;
+      const stale = [...sessions.values()].filter(
+        (s) => (s.active === 0 && s.lastSeen <= cutoff) || (!s.used && s.openedAt <= unusedCutoff),
+      );
       await Promise.all(stale.map(release));
       return stale.length;
     },
+    /** Releases every session of a key (revoked): its streams end, its notifications stop. */
+    async closeKey(keyId: string): Promise<number> {
+      const of = all().filter((s) => s.keyId === keyId);
+      await Promise.all(of.map(release));
+      return of.length;
+    },
+    /** Asks isKeyActive about each key with open sessions; releases the sessions of revoked ones. */
+    async closeRevoked(): Promise<number> {
+      if (!options.isKeyActive) return 0;
+      let closed = 0;
+      for (const keyId of new Set(all().map((s) => s.keyId))) {
+        const active = await options.isKeyActive(keyId).catch(() => true);
+        if (!active) closed += await registry.closeKey(keyId);
+      }
+      return closed;
+    },
     async closeAll(): Promise<void> {
       if (sweeper) clearInterval(sweeper);
+      if (revalidator) clearInterval(revalidator);
       sweeper = undefined;
-      await Promise.all([...sessions.values(), ...pending].map(release));
+      revalidator = undefined;
+      await Promise.all(all().map(release));
     },
   };
   return registry;

@@ -28,6 +28,16 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
   return reply.status(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
+/** Whether a POST body holds a JSON-RPC request (method and id) other than initialize. */
+function carriesCall(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    if (m === null || typeof m !== 'object') return false;
+    const msg = m as { method?: unknown; id?: unknown };
+    return typeof msg.method === 'string' && msg.method !== 'initialize' && msg.id !== undefined && msg.id !== null;
+  });
+}
+
 /** The caller of a tool call, as put on the raw request by the route below. */
 export function authOf(extra: Pick<ToolExtra, 'authInfo'>): AuthContext {
   const auth = extra.authInfo?.extra?.livegate as AuthContext | undefined;
@@ -38,7 +48,7 @@ export function authOf(extra: Pick<ToolExtra, 'authInfo'>): AuthContext {
 export async function mcpHttpPlugin(
   app: FastifyInstance,
   services: AppServices,
-  options: Pick<McpSessionRegistryOptions, 'idleMs' | 'maxSessions'> = {},
+  options: Pick<McpSessionRegistryOptions, 'idleMs' | 'unusedMs' | 'maxSessions' | 'revalidateMs'> = {},
 ): Promise<void> {
   const { config } = services;
   // global: false + an explicit instance hook, so the limit runs before the host check and the
@@ -53,6 +63,13 @@ export async function mcpHttpPlugin(
 
   const clientFor = createLocalClientFactory(services);
   const registry = createMcpSessionRegistry({
+    maxSessionsPerKey: config.mcpMaxSessionsPerKey,
+    maxSessionsPerTenant: config.mcpMaxSessionsPerTenant,
+    // A key revoked (here or from the CLI of another process) ends its sessions and streams.
+    isKeyActive: async (keyId) => {
+      const row = await services.store.getApiKey(keyId);
+      return row !== null && row.revoked_at === null;
+    },
     ...options,
     createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }),
   });
@@ -66,6 +83,8 @@ export async function mcpHttpPlugin(
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
     request.auth = await services.authenticate(presentedKey(request.headers));
+    // Tool results carry verification URLs (capture tokens) and attestation JWTs.
+    void reply.header('cache-control', 'no-store');
   });
 
   // preClose: open SSE streams would otherwise keep the HTTP server from closing.
@@ -81,8 +100,15 @@ export async function mcpHttpPlugin(
       // Another key's session is indistinguishable from a missing one.
       if (!session || session.keyId !== auth.keyId) return jsonRpcError(reply, 404, -32001, 'Session not found; initialize a new session.');
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
-      if (!registry.canOpen()) {
+      const cap = registry.capReached(auth);
+      if (cap === 'process') {
         throw new AppError('service_unavailable', 'Too many open MCP sessions.', { hint: 'Close unused sessions (DELETE /mcp) or retry later.' });
+      }
+      if (cap !== null) {
+        const max = cap === 'key' ? registry.limits.maxPerKey : registry.limits.maxPerTenant;
+        throw new AppError('too_many_mcp_sessions', `This ${cap === 'key' ? 'API key' : 'tenant'} already holds ${max} open MCP sessions.`, {
+          details: { per: cap, max },
+        });
       }
       session = await registry.open(auth);
     } else {
@@ -93,6 +119,7 @@ export async function mcpHttpPlugin(
     // Headers set by earlier hooks (rate-limit counters) would be lost once the reply is hijacked.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
+    if (sessionId && request.method === 'POST' && carriesCall(request.body)) registry.markUsed(session);
     session.active += 1;
     registry.touch(session);
     try {

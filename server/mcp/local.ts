@@ -60,6 +60,7 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
       requireScopeOf(auth, 'session:read');
       return listChecks(config.modelsDir);
     },
+    attestationStatus: (jti) => sessions.attestationStatus(auth, jti),
     async jwks() {
       return (await keyring.jwks()) as JSONWebKeySet;
     },

@@ -6,7 +6,7 @@ import { AppError, ERROR_TABLE, type ErrorCode } from '../errors.ts';
 import type { CheckInfo } from '../policies/checks.ts';
 import type { PolicyViewT } from '../policies/service.ts';
 import type { SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
-import type { HealthView, LivegateClient, Review, Whoami } from './client.ts';
+import type { AttestationStatusView, HealthView, LivegateClient, Review, Whoami } from './client.ts';
 import { pollingWait, pollingWatch } from './polling.ts';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -81,6 +81,7 @@ export function createRemoteClient(options: RemoteClientOptions): LivegateClient
     updatePolicy: (id, input) => call<PolicyViewT>('PATCH', `/v1/policies/${encodeURIComponent(id)}`, input),
     listChecks: async () => (await call<{ checks: CheckInfo[] }>('GET', '/v1/checks')).checks,
     jwks: () => call<JSONWebKeySet>('GET', '/.well-known/jwks.json'),
+    attestationStatus: (jti) => call<AttestationStatusView>('GET', `/v1/attestations/${encodeURIComponent(jti)}`),
     addReview: (id, input) => call<Review>('POST', `/v1/sessions/${sid(id)}/reviews`, input),
     listReviews: async (id) => (await call<{ reviews: Review[] }>('GET', `/v1/sessions/${sid(id)}/reviews`)).reviews,
   };

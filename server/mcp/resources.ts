@@ -28,7 +28,13 @@ function protocolError(err: unknown): McpError {
 
 export function sessionIdOf(uri: string): string | null {
   if (!uri.startsWith(SESSION_URI_PREFIX)) return null;
-  const id = decodeURIComponent(uri.slice(SESSION_URI_PREFIX.length));
+  let id: string;
+  try {
+    id = decodeURIComponent(uri.slice(SESSION_URI_PREFIX.length));
+  } catch {
+    // A malformed %-escape is a bad parameter, not a server fault.
+    throw new McpError(ErrorCode.InvalidParams, `The resource URI has a malformed percent-escape: ${uri.slice(0, 200)}`);
+  }
   return id && !id.includes('/') ? id : null;
 }
 

@@ -64,3 +64,16 @@ export function ok<T extends Record<string, unknown>>(structured: T, summary?: s
   const json = JSON.stringify(structured);
   return { content: [{ type: 'text', text: summary ? `${summary}\n\n${json}` : json }], structuredContent: structured };
 }
+
+/**
+ * The line an agent reads when a session ends: it names the verdict and says whether to proceed,
+ * so no agent gates on the bare word "completed" (a spoof verdict completes a session too).
+ */
+export function sessionEndedText(status: { status: string; verdict?: string; failure_reasons?: string[] }): string {
+  if (status.status === 'completed' && status.verdict === 'live') {
+    return 'Session ended: completed, verdict live — call get_verification_result (and verify_attestation on its signature) before proceeding.';
+  }
+  if (status.status === 'completed') return `Session ended: completed, verdict ${status.verdict ?? 'unknown'} — do not proceed.`;
+  const why = status.failure_reasons?.length ? ` (${status.failure_reasons.join(', ')})` : '';
+  return `Session ended: ${status.status}${why}, no live verdict — do not proceed.`;
+}

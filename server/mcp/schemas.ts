@@ -6,6 +6,7 @@ import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
 import { HealthSchema } from '../routes/health.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusView } from '../sessions/schemas.ts';
+import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
 import { ReviewView, WhoamiView } from './client.ts';
 
 export const MAX_WAIT_S = 55;
@@ -47,16 +48,7 @@ export const input = {
         .describe(`Seconds to wait at most (default ${DEFAULT_WAIT_S}, max ${MAX_WAIT_S}: under the usual 60 s client request timeout); call again to keep waiting`),
     })
     .strict(),
-  verifyAttestation: z
-    .object({
-      token: z.string().min(1).max(20_000).describe('The attestation JWT (`signature` in get_verification_result)'),
-      action_description: z.string().min(1).max(2000).optional().describe('The action about to be executed; its hash must match the token'),
-      action_details: z.record(z.string(), z.unknown()).optional().describe('Structured details given at session creation, if any'),
-      action_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Alternatively, the expected action hash (hex)'),
-      audience: z.string().min(1).max(256).optional().describe('Expected aud claim'),
-      nonce: z.string().min(1).max(256).optional().describe('Expected nonce (the one given at session creation)'),
-    })
-    .strict(),
+  verifyAttestation: VerifyAttestationInput,
   none: z.object({}).strict(),
   getPolicy: z.object({ policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies') }).strict(),
   createPolicy: PolicyOverridesSchema.extend({ name: PolicyNameSchema, thresholds: thresholdOverrides }).strict(),
@@ -90,12 +82,7 @@ export const output = {
   result: SessionResult,
   revoke: CancelResult,
   wait: SessionStatusView.extend({ timed_out: z.boolean().describe('true when the wait ended before the session did; call again to keep waiting') }),
-  verifyAttestation: z.object({
-    valid: z.boolean(),
-    reason: z.string().optional().describe('Stable code of the failed check (expired, action_mismatch, signature_invalid, ...)'),
-    message: z.string().optional(),
-    claims: z.record(z.string(), z.unknown()).optional(),
-  }),
+  verifyAttestation: VerifyAttestationOutput,
   policies: z.object({ policies: z.array(PolicyView) }),
   policy: PolicyView,
   createdPolicy: PolicyView.extend({

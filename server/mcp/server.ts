@@ -5,13 +5,14 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { checkAttestation } from '../attestation/verify.ts';
 import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
+import { decideAttestation } from './attestation-tool.ts';
 import type { LivegateClient } from './client.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
 import { registerResources } from './resources.ts';
-import { invalidInput, mcpError, ok, toolError, toToolError, type ErrorLogger } from './results.ts';
+import { findInputProblem, inputProblemError } from '../input-guard.ts';
+import { invalidInput, mcpError, ok, sessionEndedText, toolError, toToolError, type ErrorLogger } from './results.ts';
 import { DEFAULT_WAIT_S, GREETINGS, input, output } from './schemas.ts';
 import { registerVerifyTool } from './verify-tool.ts';
 import type { z } from 'zod';
@@ -32,7 +33,7 @@ export const INSTRUCTIONS =
   'Livegate checks that a live person approves an action. Before a consequential action call ' +
   'verify_human_presence with a description of it, show the returned verification_url to the person, ' +
   'then call wait_for_verification (repeat while timed_out) and get_verification_result once completed. ' +
-  'verify_attestation checks the signed result offline.';
+  'Proceed only when verify_attestation answers PROCEED (proceed: true): a completed session can carry verdict spoof.';
 
 interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   title: string;
@@ -110,7 +111,8 @@ export function createServer(deps: CreateServerDeps): McpServer {
     annotations: READ,
     run: async ({ session_id }, extra) => {
       const status = await clientFor(extra).getStatus(session_id);
-      return ok(status, `Session ${session_id} is ${status.status}${status.verdict ? ` (verdict: ${status.verdict})` : ''}.`);
+      const verdict = status.verdict ? ` (verdict: ${status.verdict}${status.verdict === 'live' ? '' : ' — do not proceed'})` : '';
+      return ok(status, `Session ${session_id} is ${status.status}${verdict}.`);
     },
   });
 
@@ -122,7 +124,9 @@ export function createServer(deps: CreateServerDeps): McpServer {
     annotations: READ,
     run: async ({ session_id }, extra) => {
       const result = await clientFor(extra).getResult(session_id);
-      return ok(result, `Verdict ${result.attestation.verdict} (score ${result.attestation.score}) for "${result.attestation.action_description}".`);
+      const a = result.attestation;
+      const advice = a.verdict === 'live' ? 'check it with verify_attestation before proceeding' : 'do not proceed';
+      return ok(result, `Verdict ${a.verdict} (score ${a.score}, risk ${a.risk_level}, checks ${(a.required_checks ?? []).join(', ') || 'unlisted'}, light challenge ${a.light_challenge ? 'ran' : 'not run'}) for "${a.action_description}" — ${advice}.`);
     },
   });
 
@@ -165,31 +169,22 @@ export function createServer(deps: CreateServerDeps): McpServer {
       // Derived from the status: the service can report timed_out false for a wait that ended
       // while the session was still active (its expiry timer fires at the wait's deadline).
       const value = { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
-      return ok(value, value.timed_out ? `Still ${value.status}; call wait_for_verification again to keep waiting.` : `Session ended: ${value.status}.`);
+      return ok(value, value.timed_out ? `Still ${value.status}; call wait_for_verification again to keep waiting.` : sessionEndedText(value));
     },
   });
 
   tool('verify_attestation', {
     title: 'Verify attestation',
     description:
-      "Checks an attestation JWT offline against this server's public keys: signature (ES256), expiry, and optionally the action " +
-      '(action_description [+ action_details], or action_sha256), audience and nonce. Returns valid, or the reason it is not.',
+      "Decides whether to proceed on an attestation JWT: checks it against this server's public keys (signature ES256, expiry, and " +
+      'optionally the action (action_description [+ action_details], or action_sha256), audience, nonce, required checks and risk ' +
+      'level), requires verdict live, and asks the issuing server whether it was revoked. Starts with PROCEED or DO NOT PROCEED; gate on `proceed`.',
     input: input.verifyAttestation,
     output: output.verifyAttestation,
     annotations: READ,
     run: async (args, extra) => {
-      const jwks = await clientFor(extra).jwks();
-      const result = await checkAttestation(args.token, {
-        jwks,
-        audience: args.audience,
-        nonce: args.nonce,
-        actionSha256: args.action_sha256,
-        action: args.action_description ? { description: args.action_description, details: args.action_details } : undefined,
-      });
-      const value = result.valid
-        ? { valid: true, claims: result.claims as unknown as Record<string, unknown> }
-        : { valid: false, reason: result.reason, message: result.message, ...(result.claims ? { claims: result.claims } : {}) };
-      return ok(value, result.valid ? 'The attestation is valid.' : `The attestation is NOT valid: ${result.reason} (${result.message}).`);
+      const value = await decideAttestation(clientFor(extra), args);
+      return ok(value, value.decision);
     },
   });
 
@@ -226,8 +221,8 @@ export function createServer(deps: CreateServerDeps): McpServer {
       const client = clientFor(extra);
       // Check the scope before asking the person anything.
       const me = await client.whoami();
-      if (!me.scopes.includes('session:write')) {
-        return toolError({ code: 'insufficient_scope', message: 'This API key lacks the "session:write" scope.', hint: 'Use an API key that has the named scope (livegate keys create --scopes ...).', details: { required_scope: 'session:write' } });
+      if (!me.scopes.includes('policy:write')) {
+        return toolError({ code: 'insufficient_scope', message: 'This API key lacks the "policy:write" scope.', hint: 'Use an API key that has the named scope (livegate keys create --scopes ...).', details: { required_scope: 'policy:write' } });
       }
       const ask = supportsFormElicitation(server.server)
         ? (params: Parameters<typeof server.server.elicitInput>[0]) => server.server.elicitInput(params, { relatedRequestId: extra.requestId, signal: extra.signal })
@@ -321,6 +316,9 @@ export function createServer(deps: CreateServerDeps): McpServer {
   const original = handlers?.get('tools/call');
   if (!handlers || !original) throw new Error('MCP SDK internals changed: no tools/call handler to wrap');
   handlers.set('tools/call', async (request: { params: { name: string; arguments?: unknown; task?: unknown } }, extra: ToolExtra) => {
+    // The same boundary check as HTTP (depth, well-formed text, no NUL), for every transport.
+    const problem = findInputProblem(request.params.arguments ?? {}, 'arguments');
+    if (problem) return toToolError(inputProblemError(problem));
     const schema = inputs.get(request.params.name);
     if (schema) {
       const parsed = schema.safeParse(request.params.arguments ?? {});

@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { SessionCreatedView } from '../sessions/schemas.ts';
 import { supportsUrlElicitation } from './policy-elicitation.ts';
-import { ok, toToolError, type ErrorLogger } from './results.ts';
+import { ok, sessionEndedText, toToolError, type ErrorLogger } from './results.ts';
 import { input, output } from './schemas.ts';
 import type { ClientFor, ToolExtra } from './server.ts';
 
@@ -26,7 +26,7 @@ export function instructionsFor(created: SessionCreatedView): string {
     `Show this link to the person who must approve "${created.action_description}" and ask them to open it on a device with a camera: ` +
     `${created.verification_url} (valid until ${created.expires_at}). Then call wait_for_verification with session_id ` +
     `${created.session_id} (again while timed_out is true), or poll check_verification_status; once it is completed, ` +
-    'call get_verification_result and proceed only if the verdict is live.'
+    'call get_verification_result and verify_attestation on its signature; proceed only on PROCEED (verdict live, not revoked).'
   );
 }
 
@@ -95,7 +95,7 @@ export function registerVerifyTool(server: McpServer, deps: VerifyToolDeps) {
       description:
         'Opens a face liveness verification bound to an action and returns a verification_url to show the person (they open it ' +
         'on a device with a camera). Then wait_for_verification / check_verification_status, and get_verification_result. ' +
-        'Can run as a task that completes when the session ends.',
+        'An inline `policy` may only tighten the defaults (policy_below_floor otherwise). Can run as a task that completes when the session ends.',
       inputSchema: input.verify,
       outputSchema: output.verify,
       annotations: { title: 'Verify human presence', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -133,7 +133,7 @@ export function registerVerifyTool(server: McpServer, deps: VerifyToolDeps) {
       const outcome = await client.waitForTerminal(created.session_id, Math.max(untilExpiry, 1_000), undefined, closing);
       if (closing.aborted) return;
       const value: VerifyOutput = { ...created, instructions: instructionsFor(created), final_status: outcome.status };
-      await taskStore.storeTaskResult(taskId, 'completed', ok(value, `Session ended: ${outcome.status.status}.`));
+      await taskStore.storeTaskResult(taskId, 'completed', ok(value, sessionEndedText(outcome.status)));
     } catch (err) {
       if (closing.aborted) return;
       // Also reached when the task was cancelled meanwhile (a terminal task takes no result).

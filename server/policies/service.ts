@@ -7,7 +7,8 @@ import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
 import type { PolicyRow, Store } from '../store/types.ts';
-import { defaultPolicy, PolicyConfigSchema, PolicyOverridesSchema, resolvePolicy, type PolicyConfig, type PolicyOverrides } from './defaults.ts';
+import { defaultPolicy, PolicyConfigSchema, PolicyOverridesSchema, type PolicyOverrides } from './defaults.ts';
+import { loadTenantFloor, resolveWithinFloor } from './resolve.ts';
 
 export const PolicyNameSchema = z.string().trim().min(1).max(100).describe('A label for the policy, e.g. "payments-high"');
 
@@ -31,26 +32,11 @@ export const PolicyView = z.object({
   policy_id: z.string().describe('Pass as `policy` when creating a session'),
   name: z.string(),
   config: PolicyConfigSchema,
+  version: z.number().int().describe('1 at creation, +1 on every change; attestations carry it as policy_version'),
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type PolicyViewT = z.infer<typeof PolicyView>;
-
-const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
-
-/** The page redirects people to these URLs and the server posts to the webhook: http(s) only. */
-function checkUrls(config: PolicyConfig): void {
-  for (const field of URL_FIELDS) {
-    const value = config[field];
-    if (value === null) continue;
-    const protocol = new URL(value).protocol;
-    if (protocol !== 'http:' && protocol !== 'https:') {
-      throw new AppError('invalid_request', `${field}: only http and https URLs are allowed, not "${protocol.replace(/:$/, '')}".`, {
-        details: { field },
-      });
-    }
-  }
-}
 
 function parseOverrides(value: unknown): PolicyOverrides {
   const parsed = PolicyOverridesSchema.safeParse(value ?? {});
@@ -61,23 +47,12 @@ function parseOverrides(value: unknown): PolicyOverrides {
   return parsed.data;
 }
 
-function resolveOrThrow(base: PolicyConfig, overrides: PolicyOverrides): PolicyConfig {
-  try {
-    const config = resolvePolicy(base, overrides);
-    checkUrls(config);
-    return config;
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const issue = (err as z.ZodError).issues?.[0];
-    throw new AppError('invalid_request', issue ? `config.${issue.path.join('.')}: ${issue.message}` : 'The policy is invalid.');
-  }
-}
-
 export function policyView(row: PolicyRow): PolicyViewT {
   return {
     policy_id: row.id,
     name: row.name,
     config: PolicyConfigSchema.parse(row.config),
+    version: row.version,
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   };
@@ -104,15 +79,17 @@ export function createPolicyService({ store, now = Date.now }: { store: Store; n
     },
 
     async create(auth: AuthContext, input: CreatePolicyInput): Promise<PolicyViewT> {
-      requireScopeOf(auth, 'session:write');
+      requireScopeOf(auth, 'policy:write');
       const overrides = parseOverrides(input.config);
-      const config = resolveOrThrow(defaultPolicy(overrides.risk_level ?? 'standard'), overrides);
+      const tenant = await loadTenantFloor(store, auth.tenantId);
+      const config = resolveWithinFloor(defaultPolicy(overrides.risk_level ?? tenant.risk_level ?? 'standard'), overrides, [tenant], 'config.');
       const at = now();
       const row: PolicyRow = {
         id: `pol_${randomBytes(12).toString('base64url')}`,
         tenant_id: auth.tenantId,
         name: input.name.trim(),
         config: config as unknown as Record<string, unknown>,
+        version: 1,
         created_at: at,
         updated_at: at,
       };
@@ -121,10 +98,11 @@ export function createPolicyService({ store, now = Date.now }: { store: Store; n
     },
 
     async update(auth: AuthContext, id: string, input: UpdatePolicyInput): Promise<PolicyViewT> {
-      requireScopeOf(auth, 'session:write');
+      requireScopeOf(auth, 'policy:write');
       const row = await load(auth, id);
       const overrides = parseOverrides(input.config);
-      const config = resolveOrThrow(PolicyConfigSchema.parse(row.config), overrides);
+      const tenant = await loadTenantFloor(store, auth.tenantId);
+      const config = resolveWithinFloor(PolicyConfigSchema.parse(row.config), overrides, [tenant], 'config.');
       const updated = await store.updatePolicy(auth.tenantId, id, config as unknown as Record<string, unknown>, input.name?.trim() ?? row.name, now());
       if (!updated) throw new AppError('policy_not_found', `No policy "${id}".`);
       return policyView(updated);

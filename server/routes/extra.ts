@@ -10,7 +10,9 @@ import { ErrorBodySchema } from '../http/schemas.ts';
 import { ReviewView, WhoamiView } from '../mcp/client.ts';
 import { reviewView } from '../mcp/local.ts';
 import { CheckInfoSchema, listChecks } from '../policies/checks.ts';
+import { TenantFloorSchema } from '../policies/floor.ts';
 import { createPolicyService, CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
+import { createTenantFloorService, TenantFloorView } from '../policies/tenant-floor.ts';
 import { SessionStatusView } from '../sessions/schemas.ts';
 import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
@@ -31,6 +33,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { sessions, config } = services;
   const policies = createPolicyService({ store: services.store });
+  const floors = createTenantFloorService({ store: services.store });
 
   app.get('/v1/whoami', {
     schema: { tags: ['account'], summary: 'The tenant, scopes and server behind this API key', response: { 200: WhoamiView, ...errors } },
@@ -60,7 +63,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
     handler: async (request) => ({ policies: await policies.list(request.auth) }),
   });
   app.post('/v1/policies', {
-    schema: { tags: ['policies'], summary: 'Create a policy (defaults fill what you leave out)', body: CreatePolicyBody, response: { 201: PolicyView, ...errors } },
+    schema: { tags: ['policies'], summary: 'Create a policy (scope policy:write; defaults fill what you leave out; never below the floor)', body: CreatePolicyBody, response: { 201: PolicyView, ...errors } },
     handler: async (request, reply) => reply.status(201).send(await policies.create(request.auth, request.body)),
   });
   app.get('/v1/policies/:id', {
@@ -68,8 +71,22 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
     handler: async (request) => policies.get(request.auth, request.params.id),
   });
   app.patch('/v1/policies/:id', {
-    schema: { tags: ['policies'], summary: 'Change a policy (merged over the stored one)', params: PolicyParams, body: UpdatePolicyBody, response: { 200: PolicyView, ...errors } },
+    schema: { tags: ['policies'], summary: 'Change a policy (scope policy:write; merged over the stored one; never below the floor)', params: PolicyParams, body: UpdatePolicyBody, response: { 200: PolicyView, ...errors } },
     handler: async (request) => policies.update(request.auth, request.params.id, request.body),
+  });
+
+  app.get('/v1/tenant/policy-floor', {
+    schema: { tags: ['policies'], summary: "The tenant's policy floor and what it means per risk level", response: { 200: TenantFloorView, ...errors } },
+    handler: async (request) => floors.get(request.auth),
+  });
+  app.put('/v1/tenant/policy-floor', {
+    schema: {
+      tags: ['policies'],
+      summary: "Replace the tenant's policy floor (scope policy:write; {} clears it)",
+      body: TenantFloorSchema,
+      response: { 200: TenantFloorView, ...errors },
+    },
+    handler: async (request) => floors.set(request.auth, request.body),
   });
 
   app.get('/v1/sessions/:id/reviews', {

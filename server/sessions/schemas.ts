@@ -1,6 +1,6 @@
 // Session shapes shared by the REST API and the MCP tools.
 import { z } from 'zod';
-import { FRAME_COUNTS, PolicyOverridesSchema } from '../policies/defaults.ts';
+import { CHECKS, FRAME_COUNTS, PolicyOverridesSchema } from '../policies/defaults.ts';
 
 const frameCount = z
   .number()
@@ -20,7 +20,7 @@ export const CreateSessionBody = z
     policy: z
       .union([z.string().min(1).max(128), PolicyOverridesSchema])
       .optional()
-      .describe('A stored policy id, or inline policy overrides'),
+      .describe("A stored policy id, or inline policy overrides; either may only be stricter than the risk level's defaults and the tenant's floor (else 400 policy_below_floor)"),
     metadata: z.record(z.string(), z.unknown()).optional().describe('Free-form data kept with the session'),
   })
   .strict();
@@ -79,6 +79,14 @@ export const Attestation = z.object({
   expires_at: z.string(),
   user_identifier: z.string().nullable(),
   checks: z.record(z.string(), z.unknown()),
+  // The effective policy: what was required, so a relying party can demand minimums. Optional only
+  // because attestations signed before these fields existed lack them; every new one has all six.
+  required_checks: z.array(z.enum(CHECKS)).describe('Checks the effective policy required for a live verdict').optional(),
+  thresholds_sha256: z.string().describe('SHA-256 (hex) of the RFC 8785 canonical JSON of the effective thresholds').optional(),
+  policy_id: z.string().nullable().describe('Stored policy the session used (null: risk-level defaults with inline overrides)').optional(),
+  policy_version: z.number().int().nullable().describe('Version of that stored policy when the session was created').optional(),
+  capture_duration_ms: z.number().int().describe('Length of the capture the policy asked for').optional(),
+  light_challenge: z.boolean().describe('Whether the screen-light challenge ran in the analysed capture').optional(),
 });
 export type AttestationView = z.infer<typeof Attestation>;
 
@@ -111,4 +119,6 @@ export interface VerdictEvidence {
   processing_ms: number;
   model_used?: string;
   failure_reasons?: string[];
+  /** Whether the light challenge ran (default: the checks carry a light_challenge result). */
+  light_challenge_ran?: boolean;
 }

@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { actionSha256 } from '../attestation/action-hash.ts';
 import type { AttestationInput, SignedAttestation } from '../attestation/sign.ts';
 import { AppError } from '../errors.ts';
-import { defaultPolicy, resolvePolicy, type PolicyConfig, type PolicyOverrides } from '../policies/defaults.ts';
+import { effectivePolicyClaims } from '../policies/claims.ts';
+import { resolveSessionPolicy } from '../policies/resolve.ts';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
 import { assertNotLockedOut, type LockoutRule } from './lockout.ts';
@@ -151,25 +152,6 @@ export function createSessionService(options: SessionServiceOptions) {
     return applyExpiry(row);
   }
 
-  async function resolveSessionPolicy(tenantId: string, input: CreateSessionInput): Promise<{ policy: PolicyConfig; policyId: string | null }> {
-    let base = defaultPolicy(input.risk_level ?? 'standard');
-    let policyId: string | null = null;
-    let inline: PolicyOverrides = {};
-    if (typeof input.policy === 'string') {
-      const stored = await store.getPolicy(tenantId, input.policy);
-      if (!stored) throw new AppError('policy_not_found', `No policy "${input.policy}".`);
-      base = resolvePolicy(defaultPolicy((stored.config.risk_level as 'standard' | 'high') ?? 'standard'), stored.config as PolicyOverrides);
-      policyId = stored.id;
-    } else if (input.policy) {
-      inline = input.policy;
-    }
-    const explicit: PolicyOverrides = {};
-    if (input.risk_level) explicit.risk_level = input.risk_level;
-    if (input.frame_count) explicit.frame_count = input.frame_count as PolicyConfig['frame_count'];
-    if (input.timeout) explicit.timeout_s = input.timeout;
-    return { policy: resolvePolicy(resolvePolicy(base, inline), explicit), policyId };
-  }
-
   function createdView(row: SessionRow, token: string | null): SessionCreatedView {
     return {
       session_id: row.id,
@@ -221,7 +203,7 @@ export function createSessionService(options: SessionServiceOptions) {
         if (existing) return replayIdempotent(existing, bodyHash);
       }
       await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
-      const { policy, policyId } = await resolveSessionPolicy(auth.tenantId, input);
+      const { policy, policyId, policyVersion } = await resolveSessionPolicy(store, auth.tenantId, input);
       const at = now();
       const token = randomBytes(24).toString('base64url'); // 192 bits
       const row: SessionRow = {
@@ -240,7 +222,7 @@ export function createSessionService(options: SessionServiceOptions) {
         audience: input.audience ?? null,
         nonce: input.nonce ?? null,
         policy_id: policyId,
-        policy: policy as unknown as Record<string, unknown>,
+        policy: { ...policy, policy_version: policyVersion } as unknown as Record<string, unknown>,
         metadata: input.metadata ?? null,
         capture_token_hash: hashToken(token),
         idempotency_key: idempotencyKey ?? null,
@@ -478,6 +460,7 @@ export function createSessionService(options: SessionServiceOptions) {
         expires_at: iso(expiresAt),
         user_identifier: row.user_identifier,
         checks: evidence.checks,
+        ...effectivePolicyClaims(row, evidence.checks, evidence.light_challenge_ran),
       };
       const { token, kid, claims } = await signer.sign({
         iss: publicUrl,
@@ -545,13 +528,23 @@ export function createSessionService(options: SessionServiceOptions) {
       return updated ?? row;
     },
 
-    /** pending -> in_progress on the first capture start; later starts keep in_progress. */
+    /**
+     * pending -> in_progress on the first capture start; later starts keep in_progress. Takes the
+     * next attempt atomically (store.reserveAttempt): the returned row's attempts_used is the new
+     * attempt's number. Nothing changes when no attempt is left.
+     */
     async beginCapture(row: SessionRow, data: Record<string, unknown>): Promise<SessionRow> {
+      const exhausted = () => new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
       if (isTerminal(row.status)) throw terminalError(row);
-      if (row.attempts_used >= row.max_attempts) throw new AppError('attempts_exhausted', 'No capture attempts are left on this session.');
+      if (row.attempts_used >= row.max_attempts) throw exhausted();
       await assertNotLockedOut(store, row.tenant_id, row.user_identifier, lockout, now());
-      const moved = await transition(row, [row.status], 'in_progress', 'capture_started', data, { attempts_used: row.attempts_used + 1 });
-      if (!moved) throw new AppError('session_terminal', 'The session changed while the capture was starting; reload the page.');
+      const moved = await store.reserveAttempt(row.id, now());
+      if (!moved) {
+        const current = (await store.getSession(row.id)) ?? row;
+        throw isTerminal(current.status) ? terminalError(current) : exhausted();
+      }
+      await audit(moved, 'capture_started', { ...data, attempt_number: moved.attempts_used });
+      if (moved.status !== row.status) announce(moved, row.status);
       return moved;
     },
 

@@ -235,12 +235,44 @@ CREATE INDEX sessions_webhooks_unqueued ON sessions (updated_at) WHERE webhooks_
 };
 
 /**
+ * A running total of the evidence bytes each attempt received: one conditional UPDATE checks and
+ * counts a chunk at once, so parallel uploads cannot pass the per-attempt limit together.
+ */
+const attemptEvidenceBytes: Migration = {
+  version: 3,
+  name: 'attempts.evidence_bytes',
+  sql: (d) => `
+ALTER TABLE attempts ADD COLUMN evidence_bytes BIGINT NOT NULL DEFAULT 0;
+UPDATE attempts SET evidence_bytes = (
+  SELECT COALESCE(SUM(${d === 'sqlite' ? 'length' : 'octet_length'}(bytes)), 0) FROM evidence_chunks WHERE evidence_chunks.attempt_id = attempts.id
+);
+`,
+};
+
+/**
+ * Policy floor (issue 11): stored policies get a version (carried in attestations), and each
+ * tenant may store a floor of minimums that every session's policy must meet.
+ */
+const policyFloor: Migration = {
+  version: 4,
+  name: 'policies.version and tenant_policy_floors',
+  sql: (d) => `
+ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE tenant_policy_floors (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  floor ${typesFor(d).json} NOT NULL,
+  updated_at ${typesFor(d).ms} NOT NULL
+);
+`,
+};
+
+/**
  * Injection resistance (issue 11): one-way fingerprints of each capture's evidence, per tenant,
  * so a later capture that reuses it is refused (`integrity:replayed_evidence`); and when the
  * server revealed each light-challenge step to the page (first reveal wins).
  */
 const evidenceFingerprints: Migration = {
-  version: 3,
+  version: 5,
   name: 'evidence_fingerprints and light_reveals',
   sql: (d) => {
     const t = typesFor(d);
@@ -266,4 +298,4 @@ CREATE TABLE light_reveals (
 };
 
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, evidenceFingerprints];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, evidenceFingerprints];

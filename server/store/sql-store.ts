@@ -4,13 +4,13 @@
 import type { ColumnKind, TableSpec } from './tables.ts';
 import {
   API_KEYS, ATTEMPTS, ATTESTATIONS, AUDIT_EVENTS, EVIDENCE_CHUNKS, POLICIES, REVIEWS, SESSIONS, SIGNING_KEYS,
-  TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
+  TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow, EvidenceReuse,
-  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantRow,
-  WebhookEndpointRow,
+  PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
+  TenantRow, WebhookEndpointRow,
 } from './types.ts';
 import { StoreError, TERMINAL_STATUSES } from './types.ts';
 
@@ -43,6 +43,7 @@ const SESSION_PATCH_COLUMNS = [
   'status', 'attempts_used', 'verdict', 'failure_reasons', 'cancel_reason', 'opened_at', 'completed_at', 'updated_at',
   'capture_token_hash', 'webhooks_queued_at',
 ] as const;
+const ATTEMPT_COLUMNS = ATTEMPTS.columns.join(', ');
 const ATTEMPT_PATCH_COLUMNS = ['status', 'client_summary', 'result', 'finished_at'] as const;
 const DELIVERY_PATCH_COLUMNS = [
   'status', 'attempts', 'next_attempt_at', 'last_status_code', 'last_error', 'updated_at', 'locked_until',
@@ -155,9 +156,17 @@ export function createSqlStore(driver: SqlDriver): Store {
     updatePolicy: (tenantId, id, config, name, at) =>
       first<PolicyRow>(
         POLICIES,
-        'UPDATE policies SET config = ?, name = ?, updated_at = ? WHERE tenant_id = ? AND id = ? RETURNING *',
+        'UPDATE policies SET config = ?, name = ?, updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id = ? RETURNING *',
         [param(POLICIES, 'config', config), name, at, tenantId, id],
       ),
+    getTenantPolicyFloor: (tenantId) =>
+      first<TenantPolicyFloorRow>(TENANT_POLICY_FLOORS, 'SELECT * FROM tenant_policy_floors WHERE tenant_id = ?', [tenantId]),
+    async setTenantPolicyFloor(row: TenantPolicyFloorRow) {
+      await run(
+        'INSERT INTO tenant_policy_floors (tenant_id, floor, updated_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id) DO UPDATE SET floor = excluded.floor, updated_at = excluded.updated_at',
+        [row.tenant_id, param(TENANT_POLICY_FLOORS, 'floor', row.floor), row.updated_at],
+      );
+    },
 
     // Sessions
     insertSession: (row: SessionRow) => insert(SESSIONS, row),
@@ -209,17 +218,53 @@ export function createSqlStore(driver: SqlDriver): Store {
       return rows.map((r) => Number(r.completed_at));
     },
 
-    // Attempts and evidence
+    reserveAttempt: (sessionId, at) =>
+      // One statement: PostgreSQL re-checks the WHERE on the row it locked, SQLite has one writer.
+      first<SessionRow>(
+        SESSIONS,
+        `UPDATE sessions SET attempts_used = attempts_used + 1, status = 'in_progress', updated_at = ?
+         WHERE id = ? AND status IN ${LIVE_STATUSES} AND attempts_used < max_attempts RETURNING *`,
+        [at, sessionId],
+      ),
+
+    // Attempts and evidence (evidence_bytes, the running total, stays inside the store)
     insertAttempt: (row: AttemptRow) => insert(ATTEMPTS, row),
-    getAttempt: (id) => first<AttemptRow>(ATTEMPTS, 'SELECT * FROM attempts WHERE id = ?', [id]),
+    getAttempt: (id) => first<AttemptRow>(ATTEMPTS, `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id = ?`, [id]),
     listAttempts: (sessionId) =>
-      many<AttemptRow>(ATTEMPTS, 'SELECT * FROM attempts WHERE session_id = ? ORDER BY number', [sessionId]),
+      many<AttemptRow>(ATTEMPTS, `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE session_id = ? ORDER BY number`, [sessionId]),
+    supersedeOlderAttempts: (sessionId, at) =>
+      run(
+        `UPDATE attempts SET status = 'superseded', finished_at = ?
+         WHERE session_id = ? AND status = 'capturing' AND number < (SELECT MAX(number) FROM attempts WHERE session_id = ?)`,
+        [at, sessionId, sessionId],
+      ),
     async updateAttempt(id, patch) {
       const set = setClause(ATTEMPTS, ATTEMPT_PATCH_COLUMNS, patch);
       if (set.sql === '') return;
       await run(`UPDATE attempts SET ${set.sql} WHERE id = ?`, [...set.params, id]);
     },
-    async putEvidenceChunk(row: EvidenceChunkRow) {
+    async putEvidenceChunk(row: EvidenceChunkRow, limits = {}) {
+      const stored = async () => {
+        const existing = await all('SELECT sha256 FROM evidence_chunks WHERE attempt_id = ? AND seq = ?', [row.attempt_id, row.seq]);
+        if (existing.length === 0) return null;
+        return existing[0].sha256 === row.sha256 ? ('duplicate' as const) : ('conflict' as const);
+      };
+      // A retry is answered before counting: it must not be refused for the bytes it already sent.
+      const before = await stored();
+      if (before !== null) return before;
+      const size = row.bytes.byteLength;
+      // Check and count in one statement (PostgreSQL re-checks the WHERE on the row it locked).
+      const counted = await run(
+        limits.maxAttemptBytes === undefined
+          ? 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ?'
+          : 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?',
+        limits.maxAttemptBytes === undefined ? [size, row.attempt_id] : [size, row.attempt_id, size, limits.maxAttemptBytes],
+      );
+      if (counted === 0) {
+        const exists = await all('SELECT 1 AS found FROM attempts WHERE id = ?', [row.attempt_id]);
+        if (exists.length === 0) throw new StoreError('not_found', `no attempt ${row.attempt_id}`);
+        return (await stored()) ?? 'too_large';
+      }
       const cols = EVIDENCE_CHUNKS.columns;
       const changed = await run(
         `INSERT INTO evidence_chunks (${cols.join(', ')}) VALUES (${placeholders(cols.length)})
@@ -227,11 +272,9 @@ export function createSqlStore(driver: SqlDriver): Store {
         cols.map((c) => param(EVIDENCE_CHUNKS, c, (row as unknown as Record<string, unknown>)[c])),
       );
       if (changed > 0) return 'stored';
-      const existing = await all('SELECT sha256 FROM evidence_chunks WHERE attempt_id = ? AND seq = ?', [
-        row.attempt_id,
-        row.seq,
-      ]);
-      return existing.length > 0 && existing[0].sha256 === row.sha256 ? 'duplicate' : 'conflict';
+      // A parallel copy of the same seq won: give the bytes back.
+      await run('UPDATE attempts SET evidence_bytes = evidence_bytes - ? WHERE id = ?', [size, row.attempt_id]);
+      return (await stored()) ?? 'conflict';
     },
     listEvidenceChunks: (attemptId) =>
       many<EvidenceChunkRow>(EVIDENCE_CHUNKS, 'SELECT * FROM evidence_chunks WHERE attempt_id = ? ORDER BY seq', [

@@ -21,9 +21,11 @@ export const API_KEYS = table(
   { scopes: 'json' },
 );
 
-export const POLICIES = table('policies', ['id', 'tenant_id', 'name', 'config', 'created_at', 'updated_at'], {
+export const POLICIES = table('policies', ['id', 'tenant_id', 'name', 'config', 'version', 'created_at', 'updated_at'], {
   config: 'json',
 });
+
+export const TENANT_POLICY_FLOORS = table('tenant_policy_floors', ['tenant_id', 'floor', 'updated_at'], { floor: 'json' });
 
 export const SESSIONS = table(
   'sessions',

@@ -1,8 +1,8 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 
-export type Scope = 'session:write' | 'session:read' | 'session:audit';
-export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit'];
+export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
 
 export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
@@ -31,7 +31,16 @@ export interface PolicyRow {
   tenant_id: string;
   name: string;
   config: Record<string, unknown>; // validated by the policy module, stored as JSON
+  /** 1 at creation, +1 on every update (carried in attestations as policy_version). */
+  version: number;
   created_at: number;
+  updated_at: number;
+}
+
+/** A tenant's policy floor (server/policies/floor.ts TenantFloorSchema), one row per tenant. */
+export interface TenantPolicyFloorRow {
+  tenant_id: string;
+  floor: Record<string, unknown>;
   updated_at: number;
 }
 
@@ -249,7 +258,11 @@ export interface Store {
   insertPolicy(row: PolicyRow): Promise<void>;
   getPolicy(tenantId: string, id: string): Promise<PolicyRow | null>;
   listPolicies(tenantId: string): Promise<PolicyRow[]>;
+  /** Also increments the version. */
   updatePolicy(tenantId: string, id: string, config: Record<string, unknown>, name: string, at: number): Promise<PolicyRow | null>;
+  getTenantPolicyFloor(tenantId: string): Promise<TenantPolicyFloorRow | null>;
+  /** Inserts or replaces the tenant's floor. */
+  setTenantPolicyFloor(row: TenantPolicyFloorRow): Promise<void>;
 
   // Sessions
   /** Throws StoreError('conflict') when (tenant_id, idempotency_key) already exists. */
@@ -275,16 +288,31 @@ export interface Store {
   /** When those failures happened (completed_at), oldest first: the lockout rule needs the times. */
   listRecentFailureTimes(tenantId: string, userIdentifier: string, since: number): Promise<number[]>;
 
+  /**
+   * Takes the session's next capture attempt in one statement: attempts_used + 1 and status
+   * in_progress, only while the session is pending or in progress and attempts_used < max_attempts.
+   * Returns the updated row (its attempts_used is the new attempt's number), or null when no
+   * attempt is left or the session ended. Parallel callers each get a different number.
+   */
+  reserveAttempt(sessionId: string, at: number): Promise<SessionRow | null>;
+
   // Attempts and evidence
   insertAttempt(row: AttemptRow): Promise<void>;
+  /**
+   * Marks the session's capturing attempts superseded, all but the highest-numbered one: run after
+   * inserting an attempt, so that of parallel starts only the newest stays live. Returns how many changed.
+   */
+  supersedeOlderAttempts(sessionId: string, at: number): Promise<number>;
   getAttempt(id: string): Promise<AttemptRow | null>;
   listAttempts(sessionId: string): Promise<AttemptRow[]>;
   updateAttempt(id: string, patch: Partial<Pick<AttemptRow, 'status' | 'client_summary' | 'result' | 'finished_at'>>): Promise<void>;
   /**
    * Stores a chunk once. Returns 'stored', 'duplicate' (same seq, same sha256) or 'conflict'
-   * (same seq, other bytes); never overwrites.
+   * (same seq, other bytes); never overwrites. With `maxAttemptBytes`, 'too_large' when the
+   * attempt's received bytes would pass it: checked and counted in one statement, so parallel
+   * chunks cannot pass the limit together. StoreError('not_found') for an unknown attempt.
    */
-  putEvidenceChunk(row: EvidenceChunkRow): Promise<'stored' | 'duplicate' | 'conflict'>;
+  putEvidenceChunk(row: EvidenceChunkRow, limits?: { maxAttemptBytes?: number }): Promise<'stored' | 'duplicate' | 'conflict' | 'too_large'>;
   listEvidenceChunks(attemptId: string): Promise<EvidenceChunkRow[]>;
   evidenceBytes(attemptId: string): Promise<number>;
   /** Deletes the chunks of every attempt of the session (attempts stay); returns how many chunks went. */

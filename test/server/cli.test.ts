@@ -104,6 +104,25 @@ describe('livegate keys', () => {
   });
 });
 
+describe('livegate policy-floor', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-cli-floor-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('sets, shows and clears the tenant floor; refuses a bad floor', async () => {
+    expect((await livegate(['keys', 'create', '--name', 'first', '--data', dataDir])).code).toBe(0); // creates the default tenant
+    const set = await livegate(['policy-floor', 'set', '{"risk_level":"high","thresholds":{"min_score":70}}', '--data', dataDir]);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ floor: { risk_level: 'high', thresholds: { min_score: 70 } }, effective: { standard: { thresholds: { min_score: 70 } } } });
+    const shown = JSON.parse((await livegate(['policy-floor', 'show', '--data', dataDir])).stdout);
+    expect(shown.floor).toEqual({ risk_level: 'high', thresholds: { min_score: 70 } });
+    const bad = await livegate(['policy-floor', 'set', '{"thresholds":{"min_score":"high"}}', '--data', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('thresholds.min_score');
+    expect((await livegate(['policy-floor', 'set', 'not json', '--data', dataDir])).stderr).toContain('not valid JSON');
+    expect(JSON.parse((await livegate(['policy-floor', 'set', '{}', '--data', dataDir])).stdout).floor).toEqual({});
+  });
+});
+
 describe('livegate verify-token against a running server', () => {
   let t: TestApp;
   let jwksUrl: string;

@@ -183,6 +183,57 @@ describe('verifyAttestation', () => {
   });
 });
 
+describe('verifyAttestation: requirements on the attested outcome', () => {
+  let spoof: SignedAttestation;
+  let highLive: SignedAttestation;
+  beforeAll(async () => {
+    spoof = await signAttestation(keyring, { iss: ISS, sub: 's', aud: 'acme', jti: 'sess-spoof', nonce: null, attestation: attestationBody({ verdict: 'spoof', score: 12 }) });
+    highLive = await signAttestation(keyring, {
+      iss: ISS,
+      sub: 's',
+      aud: 'acme',
+      jti: 'sess-high',
+      nonce: null,
+      attestation: attestationBody({ risk_level: 'high', required_checks: ['pulse', 'cnn', 'light_challenge', 'motion'], light_challenge: true }),
+    });
+  });
+
+  it('refuses a validly signed spoof verdict by default (verdict_not_live), and accepts it with allowSpoof', async () => {
+    await expectCode(spoof.token, {}, 'verdict_not_live');
+    await expectCode(spoof.token, { require: { verdict: 'live' } }, 'verdict_not_live');
+    const err = await verifyAttestation(spoof.token, { jwks, now: clock.seconds }).catch((e: AttestationError) => e);
+    expect((err as AttestationError).message).toContain('"spoof"');
+    await expect(verifyAttestation(spoof.token, { jwks, now: clock.seconds, allowSpoof: true })).resolves.toMatchObject({ jti: 'sess-spoof', attestation: { verdict: 'spoof' } });
+    expect(await checkAttestation(spoof.token, { jwks, now: clock.seconds })).toMatchObject({ valid: false, reason: 'verdict_not_live', claims: { jti: 'sess-spoof' } });
+  });
+
+  it('requires named checks among the attested required_checks (checks_missing)', async () => {
+    await expect(verifyAttestation(highLive.token, { jwks, now: clock.seconds, require: { checks: ['light_challenge', 'cnn'] } })).resolves.toMatchObject({ jti: 'sess-high' });
+    // The standard fixture names no required_checks at all (a token from before the field).
+    await expectCode(signed.token, { require: { checks: ['cnn'] } }, 'checks_missing');
+    const standard = await signAttestation(keyring, { iss: ISS, sub: 's', aud: 'acme', jti: 'sess-std', nonce: null, attestation: attestationBody({ required_checks: ['pulse', 'cnn', 'motion'] }) });
+    await expectCode(standard.token, { require: { checks: ['light_challenge'] } }, 'checks_missing');
+  });
+
+  it('requires a risk level (risk_level_too_low)', async () => {
+    await expectCode(signed.token, { require: { riskLevel: 'high' } }, 'risk_level_too_low');
+    await expect(verifyAttestation(highLive.token, { jwks, now: clock.seconds, require: { riskLevel: 'high' } })).resolves.toMatchObject({ jti: 'sess-high' });
+    await expect(verifyAttestation(signed.token, { jwks, now: clock.seconds, require: { riskLevel: 'standard' } })).resolves.toMatchObject({ jti: 'sess-1' });
+  });
+
+  it('asks isRevoked last and refuses a revoked token (revoked), or one it could not check (revocation_unavailable)', async () => {
+    const asked: string[] = [];
+    await expectCode(signed.token, { isRevoked: async (jti) => (asked.push(jti), true) }, 'revoked');
+    expect(asked).toEqual(['sess-1']);
+    await expect(verifyAttestation(signed.token, { jwks, now: clock.seconds, isRevoked: async () => false })).resolves.toMatchObject({ jti: 'sess-1' });
+    await expectCode(signed.token, { isRevoked: async () => Promise.reject(new Error('issuer down')) }, 'revocation_unavailable');
+    // A spoof is refused before the issuer is asked.
+    let called = false;
+    await expectCode(spoof.token, { isRevoked: async () => ((called = true), false) }, 'verdict_not_live');
+    expect(called).toBe(false);
+  });
+});
+
 describe('checkAttestation', () => {
   it('reports validity without throwing', async () => {
     const ok = await checkAttestation(signed.token, { jwks, audience: 'acme', now: clock.seconds });

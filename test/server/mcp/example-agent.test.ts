@@ -52,4 +52,14 @@ describe('examples/agent.ts', () => {
     expect(out).toContain('The verification ended cancelled; not executing');
     expect(code).toBe(1);
   });
+
+  it('does not execute on a validly signed spoof verdict (verdict_not_live)', async () => {
+    const { code, out } = await runAgent(async (id) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await t.app.services.sessions.completeSession(id, { ...LIVE_EVIDENCE, verdict: 'spoof', score: 20 });
+    });
+    expect(out).toMatch(/Not executing "Approve: refund order 1234": verdict_not_live/);
+    expect(out).not.toContain('Executing.');
+    expect(code).toBe(1);
+  });
 });

@@ -59,7 +59,7 @@ describe('livegate mcp (stdio, embedded store)', () => {
     expect(mcp.stderr()).toMatch(/created the default tenant .*first API key \(shown once\): lg_/);
     const me = structured<{ tenant: string; key_id: string; scopes: string[] }>(await mcp.client.callTool({ name: 'whoami', arguments: {} }));
     expect(me).toMatchObject({ tenant: 'default', key_id: 'stdio' });
-    expect(me.scopes.sort()).toEqual(['session:audit', 'session:read', 'session:write']);
+    expect(me.scopes.sort()).toEqual(['policy:write', 'session:audit', 'session:read', 'session:write']);
     expect((await mcp.client.listTools()).tools).toHaveLength(17);
     expect((await mcp.client.listResources()).resources).toHaveLength(3);
   });

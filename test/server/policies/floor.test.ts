@@ -1,0 +1,140 @@
+// The floor's pure parts: the direction table, the effective floor, lifting and violations, with
+// property tests over random policies (fast-check).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fuse } from '../../../server/analysis/fusion.ts';
+import { CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, FRAME_COUNTS, type PolicyConfig, type Thresholds } from '../../../server/policies/defaults.ts';
+import {
+  assertMeetsFloor,
+  effectiveFloor,
+  floorViolations,
+  liftToFloor,
+  THRESHOLD_DIRECTIONS,
+  thresholdsSha256,
+  tightenFloor,
+} from '../../../server/policies/floor.ts';
+
+const thresholdArb: fc.Arbitrary<Thresholds> = fc.record({
+  min_score: fc.integer({ min: 0, max: 100 }),
+  pulse_min_snr_z: fc.double({ min: 0, max: 20, noNaN: true }),
+  cnn_min_live_probability: fc.double({ min: 0, max: 1, noNaN: true }),
+  light_challenge_min_score: fc.double({ min: 0, max: 1, noNaN: true }),
+  planarity_max_residual: fc.double({ min: 0, max: 1, noNaN: true }),
+  min_face_present_ratio: fc.double({ min: 0, max: 1, noNaN: true }),
+});
+
+const policyArb: fc.Arbitrary<PolicyConfig> = fc.record({
+  risk_level: fc.constantFrom('standard' as const, 'high' as const),
+  frame_count: fc.constantFrom(...FRAME_COUNTS),
+  required_checks: fc.uniqueArray(fc.constantFrom(...CHECKS), { minLength: 1 }),
+  thresholds: thresholdArb,
+  max_attempts: fc.integer({ min: 1, max: 10 }),
+  timeout_s: fc.integer({ min: 30, max: 600 }),
+  capture_duration_ms: fc.integer({ min: 3000, max: 30000 }),
+  webhook_url: fc.constant(null),
+  success_redirect_url: fc.constant(null),
+  failure_redirect_url: fc.constant(null),
+});
+
+describe('THRESHOLD_DIRECTIONS', () => {
+  it('covers every threshold', () => {
+    expect(Object.keys(THRESHOLD_DIRECTIONS).sort()).toEqual(Object.keys(DEFAULT_THRESHOLDS).sort());
+  });
+
+  it('says the direction the fusion actually uses: raising a "higher" threshold never turns a spoof into live', () => {
+    // planarity_max_residual is the one whose name suggests the opposite: a residual under it fails motion.
+    expect(THRESHOLD_DIRECTIONS.planarity_max_residual).toBe('higher');
+    const evidence = {
+      integrity: { passed: true, reasons: [], frames: 180, fps: 30 },
+      quality: { passed: true, reasons: [], metrics: { face_present_ratio: 1, face_size: 0.3 } },
+      pulse: { heart_rate_bpm: 70, snr_db: 5, snr_z: 4, method: 'pos', trace_correlation: 0.9, level_gap: 1, frames_compared: 120 },
+      motion: { planarity_residual: 0.02, planarity_evidence: 'unknown', motion_energy: 0.001, blinks: 1, informative_pairs: 10 },
+      light_challenge: null,
+    } as unknown as Parameters<typeof fuse>[0];
+    const cnn = { available: true, live_probability: 0.9, per_model: {}, frames: 10, face_detected_ratio: 1 } as unknown as Parameters<typeof fuse>[1];
+    const policy = defaultPolicy('standard');
+    const at = (planarity: number) => fuse(evidence, cnn, { ...policy, thresholds: { ...policy.thresholds, planarity_max_residual: planarity } });
+    const lenient = at(0.01);
+    const strict = at(0.03);
+    expect(lenient).toMatchObject({ kind: 'verdict', verdict: 'live' });
+    expect(strict).toMatchObject({ kind: 'verdict', verdict: 'spoof' });
+    expect((strict as { reasons: string[] }).reasons).toContain('motion:planar');
+  });
+});
+
+describe('effectiveFloor', () => {
+  it('is the risk level defaults when the tenant sets nothing, and high always has the light challenge and the CNN', () => {
+    const standard = defaultPolicy('standard');
+    expect(effectiveFloor('standard')).toEqual({
+      risk_level: 'standard',
+      required_checks: standard.required_checks,
+      frame_count: standard.frame_count,
+      capture_duration_ms: standard.capture_duration_ms,
+      thresholds: standard.thresholds,
+    });
+    expect(effectiveFloor('high').required_checks).toEqual(expect.arrayContaining(['light_challenge', 'cnn', 'pulse', 'motion']));
+  });
+
+  it('takes the stricter of the defaults and the tenant floor, field by field', () => {
+    const floor = effectiveFloor('standard', { thresholds: { min_score: 40, cnn_min_live_probability: 0.8 }, capture_duration_ms: 9000, frame_count: 10, required_checks: ['light_challenge'] });
+    expect(floor.thresholds.min_score).toBe(DEFAULT_THRESHOLDS.min_score); // 40 is weaker than the default
+    expect(floor.thresholds.cnn_min_live_probability).toBe(0.8);
+    expect(floor.capture_duration_ms).toBe(9000);
+    expect(floor.required_checks).toContain('light_challenge');
+  });
+
+  it("raises a level under the tenant's risk_level to it", () => {
+    expect(effectiveFloor('standard', { risk_level: 'high' })).toEqual(effectiveFloor('high'));
+    expect(effectiveFloor('high', { risk_level: 'standard' })).toEqual(effectiveFloor('high'));
+  });
+});
+
+describe('floorViolations / assertMeetsFloor', () => {
+  it('names each weaker field', () => {
+    const floor = effectiveFloor('high');
+    const weak: PolicyConfig = { ...defaultPolicy('high'), required_checks: ['pulse'], capture_duration_ms: 3000, thresholds: { ...DEFAULT_THRESHOLDS, min_score: 1 } };
+    expect(floorViolations(weak, floor).map((v) => v.field)).toEqual(['required_checks', 'capture_duration_ms', 'thresholds.min_score']);
+    expect(() => assertMeetsFloor(weak, floor)).toThrow(expect.objectContaining({ code: 'policy_below_floor', details: expect.objectContaining({ field: 'required_checks' }) }));
+    expect(() => assertMeetsFloor(defaultPolicy('high'), floor)).not.toThrow();
+    expect(floorViolations(defaultPolicy('standard'), floor).map((v) => v.field)).toContain('risk_level');
+  });
+
+  it('property: a lifted policy meets its floor, and lifting a policy that meets it changes nothing checked', () => {
+    fc.assert(
+      fc.property(policyArb, fc.constantFrom('standard' as const, 'high' as const), (policy, level) => {
+        const floor = effectiveFloor(level);
+        const lifted = liftToFloor(policy, floor);
+        expect(floorViolations(lifted, floor)).toEqual([]);
+        const again = liftToFloor(lifted, floor);
+        expect(again).toEqual(lifted);
+        // Lifting never weakens: the lifted policy meets the original as a floor.
+        const original = { risk_level: policy.risk_level, required_checks: policy.required_checks, frame_count: policy.frame_count, capture_duration_ms: policy.capture_duration_ms, thresholds: policy.thresholds };
+        expect(floorViolations(lifted, original)).toEqual([]);
+      }),
+    );
+  });
+
+  it('property: tightenFloor is the stricter of its parts (each part is met by the combined floor)', () => {
+    fc.assert(
+      fc.property(policyArb, policyArb, (a, b) => {
+        const tightened = tightenFloor(floorOf(a), floorOf(b));
+        const combined = effectiveFloor(tightened.risk_level ?? 'standard', tightened);
+        const asPolicy: PolicyConfig = { ...defaultPolicy('standard'), ...combined };
+        for (const part of [a, b]) expect(floorViolations(asPolicy, { ...floorOf(part), risk_level: part.risk_level } as Parameters<typeof floorViolations>[1])).toEqual([]);
+      }),
+    );
+  });
+});
+
+function floorOf(p: PolicyConfig) {
+  return { risk_level: p.risk_level, required_checks: p.required_checks, frame_count: p.frame_count, capture_duration_ms: p.capture_duration_ms, thresholds: p.thresholds };
+}
+
+describe('thresholdsSha256', () => {
+  it('hashes canonical JSON: key order does not matter, any value does', () => {
+    const reordered = Object.fromEntries(Object.entries(DEFAULT_THRESHOLDS).reverse()) as Thresholds;
+    expect(thresholdsSha256(reordered)).toBe(thresholdsSha256(DEFAULT_THRESHOLDS));
+    expect(thresholdsSha256({ ...DEFAULT_THRESHOLDS, min_score: 61 })).not.toBe(thresholdsSha256(DEFAULT_THRESHOLDS));
+    expect(thresholdsSha256(DEFAULT_THRESHOLDS)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
