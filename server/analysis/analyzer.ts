@@ -74,7 +74,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         thresholds: policy.thresholds,
       })) as AnalysisTaskResult;
       // Evidence another attempt already sent is a replay, whatever it shows: a hard refusal.
-      const replay = await checkReplay(store, { tenant_id: session.tenant_id, session_id: session.id, attempt_id: attempt.id, now: now() }, chunks);
+      const replay = await checkReplay(store, { tenant_id: session.tenant_id, session_id: session.id, attempt_id: attempt.id, now: now() }, chunks, result.evidence.crop_dhashes);
       if (replay.replayed) {
         result.evidence.integrity.passed = false;
         result.evidence.integrity.reasons.push('replayed_evidence');

@@ -10,6 +10,7 @@ import { createQualityAccumulator, type QualityReport, type QualityThresholds } 
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
 import { createConsistencyAccumulator, type ConsistencyResult } from './consistency.ts';
+import { differenceHash } from './perceptual-hash.ts';
 import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
@@ -67,6 +68,8 @@ export interface FrameEvidence {
   light_challenge: LightChallengeResult | null;
   /** Whether the crops, landmarks and ROI numbers hold together (failures are also in integrity). */
   consistency?: ConsistencyResult;
+  /** Difference hash of each decoded face crop, for the replay fingerprint (fingerprint.ts). */
+  crop_dhashes?: string[];
   /** Server-measured face mean RGB per frame (for diagnostics and the lab). */
   timings_ms: Record<string, number>;
 }
@@ -236,6 +239,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const serverGreen: number[] = [];
   const levelGaps: number[] = [];
   let decodeFailures = 0;
+  const dhashes: string[] = [];
 
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
@@ -252,6 +256,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     havePolygons = landmarks !== null && hasFace && computeCropRoiPolygons(landmarks, frame.box, width, height, cropSize, polygons);
     const crop = decodeCrop(frame.crop);
     if (!crop) decodeFailures++;
+    else dhashes.push(differenceHash(crop.data, crop.width, crop.height));
     quality.addFrame({
       tMs: frame.t,
       faceBox: hasFace ? frame.box : null,
@@ -330,7 +335,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   }
   lap('light_challenge');
 
-  return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, consistency: consistencyResult, timings_ms: timings };
+  return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, consistency: consistencyResult, crop_dhashes: dhashes, timings_ms: timings };
 }
 
 /** Mean RGB of each cell of a size x size RGBA crop, appended to traces[first..]. */

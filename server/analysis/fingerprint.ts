@@ -1,5 +1,6 @@
 // Evidence reuse: a compact, one-way fingerprint of each capture (truncated SHA-256 of every face
-// crop, context crop, landmark set and ROI-means record), kept per tenant for the replay window.
+// crop, context crop, landmark set and ROI-means record, plus each face crop's difference hash,
+// which survives re-encoding and tinting), kept per tenant for the replay window.
 // A capture whose evidence another attempt already sent — whole, in part, or re-bound to a new
 // session and nonce (the hashes cover the evidence, never the binding) — is
 // `integrity:replayed_evidence`. A camera never delivers the same bytes twice.
@@ -17,9 +18,9 @@ export const REPLAY = {
 const h = (kind: string, bytes: Uint8Array) => `${kind}:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
 const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** The capture's fingerprint hashes, without repeats. */
-export function evidenceFingerprint(chunks: readonly Pick<CaptureChunk, 'frames' | 'context'>[]): string[] {
-  const out = new Set<string>();
+/** The capture's fingerprint hashes, without repeats; `dhashes`: the crops' difference hashes. */
+export function evidenceFingerprint(chunks: readonly Pick<CaptureChunk, 'frames' | 'context'>[], dhashes: readonly string[] = []): string[] {
+  const out = new Set<string>(dhashes.map((d) => `p:${d}`));
   for (const c of chunks) {
     for (const f of c.frames) {
       if (f.crop.byteLength > 0) out.add(h('c', f.crop));
@@ -47,8 +48,9 @@ export async function checkReplay(
   store: Store,
   at: { tenant_id: string; session_id: string; attempt_id: string; now: number },
   chunks: readonly Pick<CaptureChunk, 'frames' | 'context'>[],
+  dhashes: readonly string[] = [],
 ): Promise<ReplayCheck> {
-  const hashes = evidenceFingerprint(chunks);
+  const hashes = evidenceFingerprint(chunks, dhashes);
   await store.putEvidenceFingerprints({ tenant_id: at.tenant_id, session_id: at.session_id, attempt_id: at.attempt_id, created_at: at.now, hashes });
   const sources = await store.findEvidenceReuse(at.tenant_id, hashes, at.attempt_id);
   // Hashes matched in any earlier attempt (a splice of several captures counts whole).

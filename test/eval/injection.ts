@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeCaptureChunk } from '../../workers/codec/index.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { createSession, perturbContext, perturbFrame, reencodeCrop, replayAttack, syntheticAttack, weakenedPolicies, type AttackItem, type RiskLevel } from './lib/injection-attacks.ts';
+import { createSession, everyByteChanged, reencodeCrop, replayAttack, syntheticAttack, weakenedPolicies, type AttackItem, type RiskLevel } from './lib/injection-attacks.ts';
 import { writeInjectionReport } from './lib/injection-report.ts';
 import { readFaceMediaManifest } from './lib/pad-manifest.ts';
 import { cameraMediaFor } from './lib/pad-media.ts';
@@ -68,7 +68,8 @@ try {
       else record({ id: `a-synthetic-${risk}`, attack: 'synthetic_noise_sine', risk_level: risk, ...(await syntheticAttack(server, s, template)) });
     }
     if (only.has('b')) {
-      const variants = [['whole', undefined, undefined], ['reencoded-tinted', reencodeCrop, undefined], ['every-byte-changed', perturbFrame, perturbContext]] as const;
+      const changed = everyByteChanged();
+      const variants = [['whole', undefined, undefined], ['reencoded-tinted', reencodeCrop, undefined], ['every-byte-changed', changed.frame, changed.context]] as const;
       for (const [id, transform, context] of variants) {
         const s = await createSession(server, { risk_level: risk });
         if ('refused' in s) record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, status: 'refused', verdict: null, reasons: [s.refused.code] });
@@ -77,7 +78,10 @@ try {
     }
     if (only.has('c')) {
       for (const item of bonaFide) {
-        const run = await runWithCamera(server, await cameraMediaFor(values.faces, item), { risk_level: risk });
+        // A tenant of its own per run: a video the tenant never saw (played twice, the same video
+        // is a replay, refused as such; that is not what this measures).
+        const apiKey = await server.test.keyWith([], `tenant-c-${item.id}-${risk}`);
+        const run = await runWithCamera(server, await cameraMediaFor(values.faces, item), { risk_level: risk, apiKey });
         const last = run.attempts.at(-1)?.reasons ?? run.failure_reasons;
         record({ id: `c-camera-${item.id}-${risk}`, attack: 'genuine_video_as_camera', risk_level: risk, status: run.status, verdict: run.verdict, reasons: last });
       }

@@ -144,21 +144,27 @@ export function reencodeCrop(frame: FrameRecord, light: Rgb | null, quality = 85
 
 /**
  * Every byte changed: crops re-encoded and tinted, each landmark nudged by one quantisation step,
- * ROI numbers shifted by a hundredth, context crops re-encoded. The replay fingerprint sees none of
- * it; only what the evidence shows is left to judge.
+ * ROI numbers shifted by a hundredth, context crops re-encoded. No byte hash of the fingerprint
+ * sees it; only the crops' difference hashes (which survive re-encoding and tinting) can.
  */
-export function perturbFrame(frame: FrameRecord, light: Rgb | null): FrameRecord {
-  // Another quality than reencodeCrop's: not even the bytes of an earlier re-encoded replay.
-  const out = reencodeCrop(frame, light, 80);
+export function perturbFrame(frame: FrameRecord, light: Rgb | null, quality = 80): FrameRecord {
+  // Another quality than reencodeCrop's (85): not even the bytes of an earlier re-encoded replay.
+  const out = reencodeCrop(frame, light, quality);
   const roi = frame.roi.map((v, i) => v + (light ? 0.06 * light[i % 3] : 0) + 0.01);
   return { ...out, lm: frame.lm ? frame.lm.map((v, i) => Math.min(65535, v + (i % 2 ? 1 : -1))) : null, roi };
 }
 
-export function perturbContext(chunk: Pick<CaptureChunk, 'context'>): CaptureChunk['context'] {
+export function perturbContext(chunk: Pick<CaptureChunk, 'context'>, quality = 80): CaptureChunk['context'] {
   return chunk.context.map((c) => {
     const img = jpeg.decode(c.crop, { useTArray: true, formatAsRGBA: true });
-    return { ...c, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, 80).data) };
+    return { ...c, crop: new Uint8Array(jpeg.encode({ data: img.data, width: img.width, height: img.height }, quality).data) };
   });
+}
+
+/** perturbFrame and perturbContext at a quality of their own (70-79): no two runs send the same bytes. */
+export function everyByteChanged(): { frame: (f: FrameRecord, light: Rgb | null) => FrameRecord; context: (c: Pick<CaptureChunk, 'context'>) => CaptureChunk['context'] } {
+  const quality = 70 + Math.floor(Math.random() * 10);
+  return { frame: (f, light) => perturbFrame(f, light, quality), context: (c) => perturbContext(c, quality) };
 }
 
 /** The weakened inline policies of issue 11 point 1, per risk level. */

@@ -18,10 +18,11 @@ this section; \`test/e2e/injection.test.ts\` runs (a) and (b) in CI.
 - **(b) replay**: a genuine capture of the faces set, made through the real page on this server,
   re-bound to new sessions and streamed in real time: whole; with every crop re-encoded and
   tinted with the revealed colours (only landmarks and ROI numbers reused byte for byte); and with
-  every byte changed (crops re-encoded and tinted, landmarks nudged, ROI numbers shifted), which
-  no byte fingerprint can recognise.
+  every byte changed (crops re-encoded at another quality and tinted, landmarks nudged, ROI
+  numbers shifted), which only the crops' difference hashes can recognise.
 - **(c) genuine video as camera**: each bona fide video of the faces set as Chromium's fake camera,
-  through the unmodified page. Nothing in front of the screen reflects its colours.
+  through the unmodified page, each run on a tenant that never saw the video (played again on the
+  same tenant it is a replay). Nothing in front of the screen reflects its colours.
 - **(d) weakened policy**: each inline policy override of issue 11 point 1 at session creation; where
   the server creates the session, the synthetic stream of (a) is sent under it. \`refused\` means
   the session was never created.`;
