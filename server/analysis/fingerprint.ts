@@ -3,7 +3,8 @@
 // which survives re-encoding and tinting), kept per tenant for the replay window.
 // A capture whose evidence another attempt already sent — whole, in part, or re-bound to a new
 // session and nonce (the hashes cover the evidence, never the binding) — is
-// `integrity:replayed_evidence`. A camera never delivers the same bytes twice.
+// `integrity:replayed_evidence`. A camera never delivers the same bytes twice. Earlier attempts of
+// the same session do not count.
 import { createHash } from 'node:crypto';
 import type { CaptureChunk } from '../../workers/codec/index.ts';
 import type { EvidenceReuse, Store } from '../store/types.ts';
@@ -41,8 +42,8 @@ export interface ReplayCheck {
 }
 
 /**
- * Stores this attempt's fingerprint first, then looks for other attempts of the tenant that left
- * the same hashes: of two replays racing, each sees the other.
+ * Stores this attempt's fingerprint first, then looks for attempts of other sessions of the
+ * tenant that left the same hashes: of two replays racing, each sees the other.
  */
 export async function checkReplay(
   store: Store,
@@ -52,7 +53,9 @@ export async function checkReplay(
 ): Promise<ReplayCheck> {
   const hashes = evidenceFingerprint(chunks, dhashes);
   await store.putEvidenceFingerprints({ tenant_id: at.tenant_id, session_id: at.session_id, attempt_id: at.attempt_id, created_at: at.now, hashes });
-  const sources = await store.findEvidenceReuse(at.tenant_id, hashes, at.attempt_id);
+  // Another session's evidence: an earlier attempt of the same session (a retry after a quality
+  // failure) is the same person's own capture, and earns the attacker nothing.
+  const sources = (await store.findEvidenceReuse(at.tenant_id, hashes, at.attempt_id)).filter((s) => s.session_id !== at.session_id);
   // Hashes matched in any earlier attempt (a splice of several captures counts whole).
   const matches = Math.min(hashes.length, sources.reduce((n, s) => n + s.matches, 0));
   const replayed = matches >= REPLAY.min_matches && matches >= REPLAY.min_share * hashes.length;
