@@ -56,8 +56,9 @@ export async function checkReplay(
   // Another session's evidence: an earlier attempt of the same session (a retry after a quality
   // failure) is the same person's own capture, and earns the attacker nothing.
   const sources = (await store.findEvidenceReuse(at.tenant_id, hashes, at.attempt_id)).filter((s) => s.session_id !== at.session_id);
-  // Hashes matched in any earlier attempt (a splice of several captures counts whole).
-  const matches = Math.min(hashes.length, sources.reduce((n, s) => n + s.matches, 0));
+  // The earlier capture that shares the most (the same hash in several captures counts once; a
+  // splice of a few captures is still caught by its largest part).
+  const matches = sources.reduce((n, s) => Math.max(n, s.matches), 0);
   const replayed = matches >= REPLAY.min_matches && matches >= REPLAY.min_share * hashes.length;
   return { replayed, hashes: hashes.length, matches, sources: sources.slice(0, 5) };
 }

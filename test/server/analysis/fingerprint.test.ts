@@ -56,3 +56,31 @@ describe('evidenceFingerprint', () => {
     expect(evidenceFingerprint(rebound)).toEqual(evidenceFingerprint(chunks));
   });
 });
+
+describe('checkReplay (SQLite store)', () => {
+  it('refuses another session’s evidence, not a retry in the same session nor another tenant’s', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openStore } = await import('../../../server/store/index.ts');
+    const { checkReplay } = await import('../../../server/analysis/fingerprint.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'livegate-fp-'));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const chunks = [{ frames: Array.from({ length: 30 }, (_, i) => ({ t: i, lm: null, roi: new Float32Array([i, 0, 0, 0, 0, 0, 0, 0, 0]), skin: new Uint32Array(3), box: new Float32Array(4), crop: new Uint8Array([0xff, 0xd8, i, 0xff, 0xd9]) })), context: [] }];
+      const at = (tenant: string, session: string, attempt: string) => ({ tenant_id: tenant, session_id: session, attempt_id: attempt, now: 1 });
+      expect((await checkReplay(store, at('t1', 's1', 'a1'), chunks)).replayed).toBe(false);
+      expect((await checkReplay(store, at('t1', 's1', 'a2'), chunks)).replayed).toBe(false);
+      expect((await checkReplay(store, at('t2', 's9', 'a9'), chunks)).replayed).toBe(false);
+      const replay = await checkReplay(store, at('t1', 's2', 'a3'), chunks);
+      expect(replay).toMatchObject({ replayed: true, hashes: 60, matches: 60 });
+      expect(replay.sources.map((s) => s.session_id)).toEqual(['s1', 's1']);
+      // A few shared hashes are no replay, however many earlier captures share them.
+      const mostlyNew = [{ frames: chunks[0].frames.map((f, i) => (i < 3 ? f : { ...f, crop: new Uint8Array([0xff, 0xd8, 100 + i, 0xff, 0xd9]), roi: new Float32Array([100 + i, 0, 0, 0, 0, 0, 0, 0, 0]) })), context: [] }];
+      expect((await checkReplay(store, at('t1', 's3', 'a4'), mostlyNew)).replayed).toBe(false);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
