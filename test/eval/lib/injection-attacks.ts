@@ -147,11 +147,11 @@ export function reencodeCrop(frame: FrameRecord, light: Rgb | null, quality = 85
  * ROI numbers shifted by a hundredth, context crops re-encoded. No byte hash of the fingerprint
  * sees it; only the crops' difference hashes (which survive re-encoding and tinting) can.
  */
-export function perturbFrame(frame: FrameRecord, light: Rgb | null, quality = 80): FrameRecord {
+export function perturbFrame(frame: FrameRecord, light: Rgb | null, quality = 80, nudge = 1): FrameRecord {
   // Another quality than reencodeCrop's (85): not even the bytes of an earlier re-encoded replay.
   const out = reencodeCrop(frame, light, quality);
-  const roi = frame.roi.map((v, i) => v + (light ? 0.06 * light[i % 3] : 0) + 0.01);
-  return { ...out, lm: frame.lm ? frame.lm.map((v, i) => Math.min(65535, v + (i % 2 ? 1 : -1))) : null, roi };
+  const roi = frame.roi.map((v, i) => v + (light ? 0.06 * light[i % 3] : 0) + 0.01 * nudge);
+  return { ...out, lm: frame.lm ? frame.lm.map((v, i) => Math.max(0, Math.min(65535, v + (i % 2 ? nudge : -nudge)))) : null, roi };
 }
 
 export function perturbContext(chunk: Pick<CaptureChunk, 'context'>, quality = 80): CaptureChunk['context'] {
@@ -161,10 +161,14 @@ export function perturbContext(chunk: Pick<CaptureChunk, 'context'>, quality = 8
   });
 }
 
-/** perturbFrame and perturbContext at a quality of their own (70-79): no two runs send the same bytes. */
+/**
+ * perturbFrame and perturbContext with a quality (70-79) and a nudge (1-9) of their own: no two
+ * runs send the same bytes, so each run is a first use of the recording.
+ */
 export function everyByteChanged(): { frame: (f: FrameRecord, light: Rgb | null) => FrameRecord; context: (c: Pick<CaptureChunk, 'context'>) => CaptureChunk['context'] } {
   const quality = 70 + Math.floor(Math.random() * 10);
-  return { frame: (f, light) => perturbFrame(f, light, quality), context: (c) => perturbContext(c, quality) };
+  const nudge = 1 + Math.floor(Math.random() * 9);
+  return { frame: (f, light) => perturbFrame(f, light, quality, nudge), context: (c) => perturbContext(c, quality) };
 }
 
 /** The weakened inline policies of issue 11 point 1, per risk level. */
