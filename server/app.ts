@@ -13,10 +13,14 @@ import { pageRoutes } from './capture/page.ts';
 import { captureRoutes } from './capture/routes.ts';
 import { createCaptureService, type CaptureAnalyzer, type CaptureService } from './capture/service.ts';
 import type { Config } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
+import { resealSecrets } from './crypto/kek-store.ts';
+import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
+import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -54,6 +58,8 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Start background loops (sweeper, webhook delivery) and warm the analysis worker. Off in most tests. */
   background?: boolean;
+  /** The key-encryption key; default: loaded for `config` (LIVEGATE_KEK, LIVEGATE_KEK_FILE or <data>/kek.key). */
+  secrets?: SecretBox;
 }
 
 /** Secrets never reach the logs, wherever a serializer or a log call puts them. */
@@ -92,9 +98,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installErrorHandling(app);
   installInputGuard(app);
 
-  const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
+  const secrets = options.secrets ?? loadSecretBox(config).box;
+  // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
+  // before anything reads them.
+  const resealed = await resealSecrets(store, secrets);
+  const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
+  if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
+  const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, now });
+  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
   const sessions = createSessionService({
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
@@ -140,16 +152,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
 
-  const rateLimited = (max: number) => ({
+  // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
+  const sharedLimits = store.kind === 'postgres';
+  const rateLimited = (max: number, namespace: string) => ({
     max,
     timeWindow: 60_000,
+    ...(sharedLimits ? { store: sharedRateLimitStore(store, namespace, now), skipOnError: true } : {}),
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
       new AppError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
   });
 
   // API: per-IP rate limit first (onRequest, registered before auth), then the API key.
   await app.register(async (api) => {
-    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin));
+    await api.register(fastifyRateLimit, rateLimited(config.apiRateLimitPerMin, 'api'));
     api.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
     // API answers carry capture tokens (verification_url), attestation JWTs and webhook secrets:
     // never kept by a browser or a shared cache.
@@ -167,7 +182,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Capture: the page's endpoints, authenticated by the capture token.
   await app.register(async (scope) => {
-    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin));
+    await scope.register(fastifyRateLimit, rateLimited(config.captureRateLimitPerMin, 'capture'));
     await scope.register(captureRoutes, { capture });
   });
 
@@ -186,6 +201,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // refused for the longer of the two windows.
       store.purgeEvidenceFingerprintsBefore(now() - Math.max(config.replayWindowS, config.evidenceRetentionS) * 1000).catch((err: unknown) => app.log.error({ err }, 'fingerprint purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
+      if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
     }, config.sweepIntervalMs);
     sweeper.unref();
   }

@@ -3,9 +3,12 @@ import { Command, Option } from 'commander';
 import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
+import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
 import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
+import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { openStore } from './store/index.ts';
 import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
@@ -25,14 +28,27 @@ function configFrom(flags: StoreFlags & ConfigInput): Config {
   return loadConfig({ ...rest, dataDir: data, databaseUrl } as ConfigInput);
 }
 
+const notice = (message: string) => process.stderr.write(`livegate: ${message}\n`);
+
+function openStoreFor(config: Config): Promise<Store> {
+  return openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
+}
+
 async function withStore<T>(flags: StoreFlags, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = configFrom(flags);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStoreFor(config);
   try {
     return await fn(store, config);
   } finally {
     await store.close();
   }
+}
+
+/** withStore for commands that read or write sealed secrets: the key-encryption key is loaded first. */
+async function withSecrets<T>(flags: StoreFlags, fn: (store: Store, config: Config, secrets: SecretBox) => Promise<T>): Promise<T> {
+  const config = configFrom(flags);
+  const { box } = loadSecretBox(config, undefined, notice);
+  return withStore(flags, (store) => fn(store, config, box));
 }
 
 export function buildProgram(): Command {
@@ -125,8 +141,8 @@ export function buildProgram(): Command {
     .addOption(dataOption())
     .addOption(databaseOption())
     .action(async (flags: StoreFlags & { activateIn?: string }) => {
-      await withStore(flags, async (store, config) => {
-        const keyring = createKeyring(store, { tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS });
+      await withSecrets(flags, async (store, config, secrets) => {
+        const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS });
         await keyring.ensureKey();
         const activateInS = flags.activateIn === undefined ? undefined : Number(flags.activateIn);
         if (activateInS !== undefined && !(Number.isInteger(activateInS) && activateInS >= 0)) {
@@ -140,6 +156,7 @@ export function buildProgram(): Command {
   registerPolicyFloor(program);
   registerVerifyToken(program);
   registerModels(program);
+  registerKek(program, { configFrom, openStoreFor });
   registerMcpCommand(program);
   return program;
 }
@@ -211,7 +228,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as { code?: string }).code;
-    if (code === 'unavailable' || code === 'migration_failed') {
+    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || (typeof code === 'string' && code.startsWith('kek_'))) {
       process.stderr.write(`livegate: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

@@ -41,11 +41,14 @@ export const ConfigSchema = z
     lab: bool,
     trustProxy: bool,
     allowedHosts: z.array(z.string()).optional(),
+    webhookAllowPrivate: bool,
+    kekFile: z.string().min(1).optional().describe('File holding the key-encryption key (base64, one per line, newest first)'),
   })
   .transform((c) => ({
     ...c,
     dataDir: path.resolve(c.dataDir),
     modelsDir: path.resolve(c.modelsDir),
+    kekFile: c.kekFile === undefined ? undefined : path.resolve(c.kekFile),
     publicUrl: c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
   }));
 
@@ -75,10 +78,11 @@ export const DEFAULTS = {
   lockoutDurationS: 1800,
   lab: false,
   trustProxy: false,
+  webhookAllowPrivate: false,
 } as const satisfies ConfigInput;
 
 /** Environment variable for each setting. */
-const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts', string> = {
+const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile', string> = {
   dataDir: 'LIVEGATE_DATA',
   port: 'LIVEGATE_PORT',
   host: 'LIVEGATE_HOST',
@@ -104,6 +108,8 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   lab: 'LIVEGATE_LAB',
   trustProxy: 'LIVEGATE_TRUST_PROXY',
   allowedHosts: 'LIVEGATE_ALLOWED_HOSTS',
+  webhookAllowPrivate: 'LIVEGATE_WEBHOOK_ALLOW_PRIVATE',
+  kekFile: 'LIVEGATE_KEK_FILE',
 };
 
 export class ConfigError extends Error {
@@ -140,8 +146,11 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   return parsed.data;
 }
 
-/** Reads one environment value for tools that run before a Config exists (API key for `mcp --url`). */
-export function readEnvSecret(name: 'LIVEGATE_API_KEY', env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * Reads one secret from the environment, kept out of Config so it is never passed around or
+ * printed with it: the API key for `mcp --url`, the key-encryption keys (server/crypto/kek-source.ts).
+ */
+export function readEnvSecret(name: 'LIVEGATE_API_KEY' | 'LIVEGATE_KEK' | 'LIVEGATE_KEK_PREVIOUS', env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   bundle_invalid: { status: 400, hint: 'The evidence chunk could not be decoded; reload the page and capture again.' },
   nonce_mismatch: { status: 400, hint: 'The chunk belongs to another attempt; restart the capture.' },
   policy_below_floor: { status: 400, hint: "Leave the named field out (the risk level's default applies) or make it stricter; policies can only tighten verification." },
+  webhook_url_forbidden: { status: 400, hint: 'Use a public receiver URL; LIVEGATE_WEBHOOK_ALLOW_PRIVATE=1 on the server allows private receivers.' },
   input_too_deep: { status: 400, hint: 'Flatten the JSON: objects and arrays may nest at most 32 levels.' },
   invalid_text: { status: 400, hint: 'Send well-formed Unicode text without NUL characters (no lone surrogates, no \\u0000).' },
   // 401

@@ -1,28 +1,37 @@
-// The one file that listens: opens the store, prints the first key once, serves, and closes
-// gracefully on SIGINT/SIGTERM.
+// The one file that listens: opens the store, listens, then creates and prints the first key once
+// (an empty store only), and closes gracefully on SIGINT/SIGTERM.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import { ensureDefaultTenant } from './bootstrap.ts';
+import { ensureDefaultTenant, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
+import { loadSecretBox } from './crypto/kek-source.ts';
 import { openStore } from './store/index.ts';
 
 export interface StartOptions {
   out?: { write(text: string): unknown };
+  /** Where notices about the data at rest go (created key file, tightened permissions); default stderr. */
+  notices?: { write(text: string): unknown };
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<FastifyInstance> {
   const out = options.out ?? process.stdout;
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const firstKey = await ensureDefaultTenant(store);
+  const notices = options.notices ?? process.stderr;
+  const notice = (message: string) => notices.write(`livegate: ${message}\n`);
+  // Before the store: a PostgreSQL deployment without a key-encryption key stops here.
+  const { box: secrets } = loadSecretBox(config, undefined, notice);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ config, store, background: true });
+    app = await buildApp({ config, store, background: true, secrets });
   } catch (err) {
     await store.close();
     throw err;
   }
   app.addHook('onClose', async () => store.close());
-  await app.listen({ port: config.port, host: config.host });
+  // Listen first: a start that cannot serve (port taken) must not create the first key it could
+  // never show.
+  await listenOrExplain(app, config);
+  const firstKey = await ensureDefaultTenant(store);
   if (firstKey) {
     out.write(
       [

@@ -7,6 +7,8 @@
 //   A.retired_at + tokenTtl + grace   A leaves the JWKS: its last tokens have expired.
 // Relying parties that cache the JWKS therefore see B before any token signed by B exists.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { openPrivateJwk, sealPrivateJwk } from '../crypto/kek-store.ts';
+import type { SecretBox } from '../crypto/kek.ts';
 import type { SigningKeyRow, Store } from '../store/types.ts';
 
 export const SIGNING_ALG = 'ES256';
@@ -21,6 +23,8 @@ export const DEFAULT_CACHE_MS = 5_000;
 export const DEFAULT_RETENTION_GRACE_S = 60;
 
 export interface KeyringOptions {
+  /** Seals the private keys in the store (the key-encryption key, server/crypto/kek.ts). */
+  secrets: SecretBox;
   /** Lifetime of the attestations signed with these keys, in seconds. */
   tokenTtlS: number;
   /** Default delay between rotate() and the new key signing. */
@@ -123,7 +127,7 @@ export function createKeyring(store: Store, options: KeyringOptions): Keyring {
     const row: SigningKeyRow = {
       kid,
       alg: SIGNING_ALG,
-      private_jwk: { ...privateJwk, kid, alg: SIGNING_ALG, use: 'sig' },
+      private_jwk: sealPrivateJwk(options.secrets, kid, { ...privateJwk, kid, alg: SIGNING_ALG, use: 'sig' }),
       public_jwk: { ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' },
       created_at: createdAt,
       activates_at: Math.max(createdAt, activatesAt),
@@ -154,10 +158,12 @@ export function createKeyring(store: Store, options: KeyringOptions): Keyring {
   async function importPrivate(row: SigningKeyRow): Promise<CryptoKey> {
     let key = privateKeys.get(row.kid);
     if (!key) {
-      key = importJWK(row.private_jwk as JWK, SIGNING_ALG).then((k) => {
-        if (!(k instanceof CryptoKey)) throw new KeyringError('invalid_key', `signing key ${row.kid} is not an EC private key`);
-        return k;
-      });
+      key = Promise.resolve()
+        .then(() => importJWK(openPrivateJwk(options.secrets, row) as JWK, SIGNING_ALG))
+        .then((k) => {
+          if (!(k instanceof CryptoKey)) throw new KeyringError('invalid_key', `signing key ${row.kid} is not an EC private key`);
+          return k;
+        });
       key.catch(() => privateKeys.delete(row.kid));
       privateKeys.set(row.kid, key);
     }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.ts';
 import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
+import { sharedRateLimitStore } from '../http/rate-limit-store.ts';
 import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
@@ -57,6 +58,8 @@ export async function mcpHttpPlugin(
     global: false,
     max: config.mcpRateLimitPerMin,
     timeWindow: 60_000,
+    // Shared by every instance on one PostgreSQL (see server/http/rate-limit-store.ts).
+    ...(services.store.kind === 'postgres' ? { store: sharedRateLimitStore(services.store, 'mcp'), skipOnError: true } : {}),
     errorResponseBuilder: (_request: FastifyRequest, context: { after: string; max: number }) =>
       new AppError('rate_limited', `MCP rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}.`),
   });

@@ -25,7 +25,7 @@ export function supportsUrlElicitation(server: Server): boolean {
 }
 
 const BASIC_FIELDS = ['risk_level', 'frame_count', 'max_attempts', 'timeout_s', 'capture_duration_ms'] as const;
-const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
+const URL_FIELDS = ['success_redirect_url', 'failure_redirect_url'] as const;
 const THRESHOLD_FIELDS = [
   'min_score',
   'pulse_min_snr_z',
@@ -112,14 +112,14 @@ const GROUPS: Group[] = [
   },
   {
     key: 'urls',
-    title: 'webhook and redirect URLs',
+    title: 'redirect URLs',
     missing: (g) => URL_FIELDS.some((f) => g[f] === undefined),
     form(given) {
       const properties: Properties = {};
       for (const f of URL_FIELDS) {
         if (given[f] === undefined) properties[f] = { type: 'string', format: 'uri', title: f.replaceAll('_', ' '), description: 'Leave empty for none' };
       }
-      return { message: 'Optional URLs: an extra webhook target, and where the page sends the person afterwards.', schema: { type: 'object', properties } };
+      return { message: 'Optional URLs: where the page sends the person afterwards.', schema: { type: 'object', properties } };
     },
     apply(c, into) {
       for (const f of URL_FIELDS) if (typeof c[f] === 'string' && c[f] !== '') into[f] = c[f] as string;

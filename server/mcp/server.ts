@@ -190,7 +190,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('list_policies', {
     title: 'List policies',
-    description: 'Verification policies of this tenant (risk level, frames, required checks, thresholds, attempts, timeout, webhook, redirects).',
+    description: 'Verification policies of this tenant (risk level, frames, required checks, thresholds, attempts, timeout, redirects).',
     input: input.none,
     output: output.policies,
     annotations: READ,

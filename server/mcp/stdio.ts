@@ -7,8 +7,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Readable, Writable } from 'node:stream';
 import { buildApp } from '../app.ts';
 import type { AuthContext } from '../auth/api-keys.ts';
-import { DEFAULT_TENANT_ID, ensureDefaultTenant } from '../bootstrap.ts';
+import { DEFAULT_TENANT_ID, ensureDefaultTenant, listenOrExplain } from '../bootstrap.ts';
 import { readEnvSecret, type Config } from '../config.ts';
+import { loadSecretBox } from '../crypto/kek-source.ts';
 import { AppError } from '../errors.ts';
 import { openStore } from '../store/index.ts';
 import { ALL_SCOPES } from '../store/types.ts';
@@ -48,20 +49,23 @@ export async function runStdio(options: StdioOptions): Promise<void> {
     client = createRemoteClient({ url: options.url, apiKey });
     await client.whoami(); // fail now, with the server's own message, rather than on the first tool call
   } else {
-    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const notice = (message: string) => stderr.write(`livegate: ${message}\n`);
+    const { box: secrets } = loadSecretBox(config, options.env, notice);
+    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
     cleanups.push(() => store.close());
     try {
+      // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
+      // Without --serve no analyzer: captures reach the process that serves the page.
+      const app = await buildApp({ config, store, secrets, background: true, ...(options.serve ? {} : { analyzer: false }) });
+      cleanups.unshift(() => app.close());
+      if (options.serve) {
+        // Before the first key: a start that cannot listen creates nothing it could not show.
+        await listenOrExplain(app, config);
+        stderr.write(`livegate mcp: serving the verification page and API at ${config.publicUrl}\n`);
+      }
       const created = await ensureDefaultTenant(store);
       if (created) {
         stderr.write(`livegate: created the default tenant in ${config.dataDir}; its first API key (shown once): ${created.key}\n`);
-      }
-      // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
-      // Without --serve no analyzer: captures reach the process that serves the page.
-      const app = await buildApp({ config, store, background: true, ...(options.serve ? {} : { analyzer: false }) });
-      cleanups.unshift(() => app.close());
-      if (options.serve) {
-        await app.listen({ port: config.port, host: config.host });
-        stderr.write(`livegate mcp: serving the verification page and API at ${config.publicUrl}\n`);
       }
       let auth: AuthContext;
       if (apiKey) {

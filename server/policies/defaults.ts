@@ -25,7 +25,6 @@ export const PolicyConfigSchema = z.object({
   max_attempts: z.number().int().min(1).max(10).describe('Captures allowed per session; a failed quality gate uses one'),
   timeout_s: z.number().int().min(30).max(600).describe('Seconds before a pending or in-progress session expires'),
   capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
-  webhook_url: z.string().url().nullable().describe('Extra webhook target for sessions under this policy (null: none)'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
 });
@@ -93,7 +92,6 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
     max_attempts: 3,
     timeout_s: 300,
     capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
-    webhook_url: null,
     success_redirect_url: null,
     failure_redirect_url: null,
   };

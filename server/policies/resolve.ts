@@ -7,7 +7,7 @@ import type { Store } from '../store/types.ts';
 import { defaultPolicy, PolicyConfigSchema, resolvePolicy, type PolicyConfig, type PolicyOverrides } from './defaults.ts';
 import { belowFloorError, effectiveFloor, floorOfPolicy, floorViolations, liftToFloor, TenantFloorSchema, tightenFloor, type TenantFloor } from './floor.ts';
 
-const URL_FIELDS = ['webhook_url', 'success_redirect_url', 'failure_redirect_url'] as const;
+const URL_FIELDS = ['success_redirect_url', 'failure_redirect_url'] as const;
 
 /** The page redirects people to these URLs and the server posts to the webhook: http(s) only. */
 export function checkPolicyUrls(config: Pick<PolicyConfig, (typeof URL_FIELDS)[number]>, prefix = ''): void {

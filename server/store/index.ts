@@ -1,7 +1,7 @@
 // Picks the backend from config and opens it migrated: PostgreSQL for a postgres:// URL,
 // otherwise the embedded SQLite file in the data dir.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite.ts';
 import { StoreError, type Store } from './types.ts';
@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   postgres?: PostgresStoreOptions;
   /** Settings when SQLite is selected. */
   sqlite?: SqliteStoreOptions;
+  /** Told about permissions tightened on start (a log line for the operator). */
+  notice?: (message: string) => void;
 }
 
 export const SQLITE_FILE_NAME = 'livegate.db';
@@ -52,15 +54,36 @@ export type { SqliteStoreOptions } from './sqlite.ts';
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   return isPostgresUrl(opts.databaseUrl)
     ? openPostgres(opts.databaseUrl, opts.postgres)
-    : openSqlite(opts.dataDir, opts.sqlite);
+    : openSqlite(opts.dataDir, opts.sqlite, opts.notice);
 }
 
-async function openSqlite(dataDir: string, options?: SqliteStoreOptions): Promise<Store> {
+/** Removes group and other permissions from `path` when it has any; says so. */
+function tighten(path: string, mode: 0o700 | 0o600, notice?: (message: string) => void): void {
+  if (!existsSync(path)) return;
+  const current = statSync(path).mode & 0o777;
+  if ((current & 0o077) === 0) return;
+  chmodSync(path, mode);
+  notice?.(`tightened the permissions of ${path} from ${current.toString(8).padStart(4, '0')} to ${mode.toString(8).padStart(4, '0')}`);
+}
+
+/**
+ * The data directory is private: 0700, the database and its WAL and shared-memory files 0600.
+ * The file is created 0600 before SQLite opens it, so the -wal and -shm files SQLite creates
+ * later inherit that mode; anything looser left by an older version is tightened.
+ */
+export function secureSqliteFiles(dir: string, file: string, notice?: (message: string) => void): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  tighten(dir, 0o700, notice);
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) tighten(path, 0o600, notice);
+}
+
+async function openSqlite(dataDir: string, options?: SqliteStoreOptions, notice?: (message: string) => void): Promise<Store> {
   const dir = resolve(dataDir);
   const file = join(dir, SQLITE_FILE_NAME);
   let store: Store;
   try {
-    mkdirSync(dir, { recursive: true });
+    secureSqliteFiles(dir, file, notice);
     store = createSqliteStore(file, options);
   } catch (err) {
     throw new StoreError(

@@ -267,12 +267,29 @@ CREATE TABLE tenant_policy_floors (
 };
 
 /**
+ * Fixed-window request counters shared by every instance on one database (the per-IP rate limits
+ * when DATABASE_URL is set): one upsert per request counts and reads at once.
+ */
+const rateLimits: Migration = {
+  version: 5,
+  name: 'rate_limits',
+  sql: (d) => `
+CREATE TABLE rate_limits (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at ${typesFor(d).ms} NOT NULL
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+`,
+};
+
+/**
  * Injection resistance (issue 11): one-way fingerprints of each capture's evidence, per tenant,
  * so a later capture that reuses it is refused (`integrity:replayed_evidence`); and when the
  * server revealed each light-challenge step to the page (first reveal wins).
  */
 const evidenceFingerprints: Migration = {
-  version: 5,
+  version: 6,
   name: 'evidence_fingerprints and light_reveals',
   sql: (d) => {
     const t = typesFor(d);
@@ -298,4 +315,4 @@ CREATE TABLE light_reveals (
 };
 
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, evidenceFingerprints];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, evidenceFingerprints];

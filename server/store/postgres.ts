@@ -207,6 +207,7 @@ export function createPostgresStore(url: string, opts: PostgresStoreOptions = {}
     classify,
     byteLength: (column) => `octet_length(${column})`,
     claimLockClause: ' FOR UPDATE SKIP LOCKED',
+    scrubSql: ['VACUUM FULL signing_keys, webhook_endpoints'],
     migrate,
     async close() {
       if (closed) return;

@@ -7,6 +7,7 @@ import {
   TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow, EvidenceReuse,
   PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
@@ -32,6 +33,8 @@ export interface SqlDriver {
   byteLength(column: string): string;
   /** Appended to the row-picking subquery of a claim (PostgreSQL: FOR UPDATE SKIP LOCKED). */
   readonly claimLockClause: string;
+  /** Statements that drop copies of rewritten values the database still keeps (see Store.scrubRewrittenSecrets). */
+  readonly scrubSql: readonly string[];
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -125,6 +128,9 @@ export function createSqlStore(driver: SqlDriver): Store {
     kind: driver.dialect,
 
     migrate: () => driver.migrate(),
+    async scrubRewrittenSecrets() {
+      for (const sql of driver.scrubSql) await all(sql, []);
+    },
     close: () => driver.close(),
 
     // Tenants and API keys
@@ -254,12 +260,9 @@ export function createSqlStore(driver: SqlDriver): Store {
       if (before !== null) return before;
       const size = row.bytes.byteLength;
       // Check and count in one statement (PostgreSQL re-checks the WHERE on the row it locked).
-      const counted = await run(
-        limits.maxAttemptBytes === undefined
-          ? 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ?'
-          : 'UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?',
-        limits.maxAttemptBytes === undefined ? [size, row.attempt_id] : [size, row.attempt_id, size, limits.maxAttemptBytes],
-      );
+      const counted = await run('UPDATE attempts SET evidence_bytes = evidence_bytes + ? WHERE id = ? AND evidence_bytes + ? <= ?', [
+        size, row.attempt_id, size, limits.maxAttemptBytes ?? Number.MAX_SAFE_INTEGER,
+      ]);
       if (counted === 0) {
         const exists = await all('SELECT 1 AS found FROM attempts WHERE id = ?', [row.attempt_id]);
         if (exists.length === 0) throw new StoreError('not_found', `no attempt ${row.attempt_id}`);
@@ -379,6 +382,10 @@ export function createSqlStore(driver: SqlDriver): Store {
       const n = await run('UPDATE signing_keys SET retired_at = COALESCE(retired_at, ?) WHERE kid = ?', [at, kid]);
       if (n === 0) throw new StoreError('not_found', `no signing key with kid ${kid}`);
     },
+    async setSigningKeyPrivateJwk(kid, privateJwk) {
+      const n = await run('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?', [driver.encode('json', privateJwk), kid]);
+      if (n === 0) throw new StoreError('not_found', `no signing key with kid ${kid}`);
+    },
 
     // Webhooks
     insertWebhookEndpoint: (row: WebhookEndpointRow) => insert(WEBHOOK_ENDPOINTS, row),
@@ -388,6 +395,10 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id',
         [tenantId],
       ),
+    listAllWebhookEndpoints: () => many<WebhookEndpointRow>(WEBHOOK_ENDPOINTS, 'SELECT * FROM webhook_endpoints ORDER BY created_at, id', []),
+    async setWebhookSecret(id, secret) {
+      await run('UPDATE webhook_endpoints SET secret = ? WHERE id = ?', [secret, id]);
+    },
     getWebhookEndpoint: (id) =>
       first<WebhookEndpointRow>(WEBHOOK_ENDPOINTS, 'SELECT * FROM webhook_endpoints WHERE id = ?', [id]),
     async deleteWebhookEndpoint(tenantId, id) {
@@ -446,6 +457,7 @@ export function createSqlStore(driver: SqlDriver): Store {
         'SELECT * FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt, at',
         [deliveryId],
       ),
+    ...rateLimitQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

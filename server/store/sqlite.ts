@@ -29,6 +29,8 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     // With WAL, NORMAL never corrupts; a power loss may only drop the last commits.
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
+    // Deleted and rewritten content is overwritten with zeros, not left in free pages.
+    db.exec('PRAGMA secure_delete = ON');
   } catch (err) {
     db.close();
     throw err;
@@ -121,6 +123,7 @@ export function createSqliteStore(file: string, opts: SqliteStoreOptions = {}): 
     },
     byteLength: (column) => `length(${column})`,
     claimLockClause: '',
+    scrubSql: ['PRAGMA wal_checkpoint(TRUNCATE)'],
     async migrate() {
       migrate();
     },

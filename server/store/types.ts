@@ -177,6 +177,7 @@ export interface ReviewRow {
 export interface SigningKeyRow {
   kid: string;
   alg: 'ES256';
+  /** `{ sealed: "kek1:..." }` (the JWK encrypted with the key-encryption key, server/crypto/kek.ts); a plain JWK only in rows from before encryption, sealed on the next start. */
   private_jwk: Record<string, unknown>;
   public_jwk: Record<string, unknown>;
   created_at: number;
@@ -188,7 +189,7 @@ export interface WebhookEndpointRow {
   id: string;
   tenant_id: string;
   url: string;
-  secret: string; // whsec_..., needed in clear to sign deliveries (HMAC); never returned after creation
+  secret: string; // "kek1:..." sealing whsec_... (needed in clear to sign deliveries, so encrypted, not hashed); never returned after creation
   events: string[]; // empty = all
   enabled: boolean;
   disabled_reason: string | null;
@@ -353,11 +354,33 @@ export interface Store {
   listSigningKeys(): Promise<SigningKeyRow[]>;
   /** Sets retired_at once (a later call keeps the first time); StoreError('not_found') for an unknown kid. */
   retireSigningKey(kid: string, at: number): Promise<void>;
+  /** Replaces the stored private key (sealing under the key-encryption key, or re-sealing on rotation). */
+  setSigningKeyPrivateJwk(kid: string, privateJwk: Record<string, unknown>): Promise<void>;
+
+  // Rate limits shared by the instances on one database
+  /**
+   * Counts one hit on `key` in its fixed window (a new window of `windowMs` starts when the last
+   * one ended by `now`); returns the count so far in the window and when it ends. Atomic.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  /** Deletes the counters whose window ended by `now`; returns how many went. */
+  pruneRateLimits(now: number): Promise<number>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]>;
   getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null>;
+  /** Every tenant's endpoints (sealing and re-sealing secrets). */
+  listAllWebhookEndpoints(): Promise<WebhookEndpointRow[]>;
+  /** Replaces the stored secret (sealed form). */
+  setWebhookSecret(id: string, secret: string): Promise<void>;
+  /**
+   * After secrets were rewritten in place (plaintext sealed, or re-sealed on rotation): drops the
+   * old copies the database itself still holds. SQLite zeroes freed cells (secure_delete) and here
+   * checkpoints and truncates the WAL; PostgreSQL rewrites the two tables (VACUUM FULL), leaving no
+   * dead tuples (its own WAL and earlier backups are outside its reach).
+   */
+  scrubRewrittenSecrets(): Promise<void>;
   /** Also deletes the endpoint's deliveries and their attempt log. False when no such endpoint for the tenant. */
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean>;
   disableWebhookEndpoint(id: string, reason: string): Promise<void>;

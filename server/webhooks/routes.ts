@@ -15,7 +15,7 @@ const EventList = z
 
 export const CreateWebhookBody = z
   .object({
-    url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).describe('Receiver URL (http or https) that gets the signed POSTs'),
+    url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).describe('Receiver URL (http or https) that gets the signed POSTs; loopback, private, link-local and internal hosts are refused (400 webhook_url_forbidden) unless the server sets LIVEGATE_WEBHOOK_ALLOW_PRIVATE=1'),
     events: EventList.optional(),
   })
   .strict();

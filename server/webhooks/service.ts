@@ -4,7 +4,8 @@
 // picks up where the last one stopped: a claimed delivery whose process died becomes claimable
 // again once its `locked_until` passes.
 import { createHash, randomBytes } from 'node:crypto';
-import { StoreError, type DeliveryRow, type Store, type WebhookEndpointRow } from '../store/types.ts';
+import { openWebhookSecret, sealWebhookSecret } from '../crypto/kek-store.ts';
+import { StoreError, type DeliveryRow, type WebhookEndpointRow } from '../store/types.ts';
 import { AppError } from '../errors.ts';
 import {
   buildWebhookPayload,
@@ -21,10 +22,12 @@ import {
   DEFAULT_MAX_CLIENT_ERROR_ATTEMPTS,
   DEFAULT_MAX_DELAY_MS,
   type AttemptDecision,
+  type AttemptResult,
   type RetryPolicy,
 } from './retry-policy.ts';
 import { sendWebhook } from './send.ts';
-import { redactWebhookUrl, validateWebhookUrl } from './url.ts';
+import type { CreatedWebhookEndpoint, DrainResult, WebhookEndpointView, WebhookService, WebhookServiceOptions } from './types.ts';
+import { redactWebhookUrl, validateWebhookUrl, type AddressPolicy } from './url.ts';
 
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -37,81 +40,12 @@ export const DEFAULT_MAX_ENDPOINTS_PER_TENANT = 20;
 /** Extra lock time beyond the request timeout, for signing and store writes around the request. */
 export const LOCK_MARGIN_MS = 30_000;
 
-/** The subset of a pino logger the service uses (pino and Fastify's logger both fit). */
-export interface WebhookLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface WebhookServiceOptions {
-  store: Store;
-  logger: WebhookLogger;
-  fetch?: typeof globalThis.fetch;
-  /** Clock in epoch ms; drives scheduling and the signature timestamp. */
-  now?: () => number;
-  /** Uniform [0, 1) source for retry jitter. */
-  random?: () => number;
-  pollIntervalMs?: number;
-  maxAttempts?: number;
-  maxClientErrorAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  requestTimeoutMs?: number;
-  batchSize?: number;
-  concurrency?: number;
-  maxEndpointsPerTenant?: number;
-}
-
-export interface CreatedWebhookEndpoint {
-  id: string;
-  url: string;
-  events: WebhookEventType[];
-  /** Shown once; the list never returns it. */
-  secret: string;
-  created_at: string;
-}
-
-export interface WebhookEndpointView {
-  id: string;
-  url: string;
-  /** Empty means every event. */
-  events: WebhookEventType[];
-  enabled: boolean;
-  disabled_reason: string | null;
-  created_at: string;
-}
-
-export interface DrainResult {
-  /** Attempts made (each an HTTP request), whatever their outcome. */
-  attempted: number;
-  delivered: number;
-}
-
-export interface WebhookService {
-  createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint>;
-  listEndpoints(tenantId: string): Promise<WebhookEndpointView[]>;
-  /** False when there is no such endpoint for this tenant. */
-  deleteEndpoint(tenantId: string, id: string): Promise<boolean>;
-  /**
-   * Queues one delivery per enabled endpoint of the tenant subscribed to `eventType` (one of
-   * WEBHOOK_EVENT_TYPES; anything else throws TypeError); returns the delivery ids.
-   * With `key` (e.g. the session id) the delivery ids derive from endpoint, event and key, so
-   * emitting the same event again queues nothing new: receivers see one `webhook-id`.
-   */
-  emit(tenantId: string, eventType: string, data: Record<string, unknown>, options?: { key?: string }): Promise<string[]>;
-  /** Starts the background delivery loop. */
-  start(): void;
-  /** Delivers (one attempt each) everything due now; for tests and CLI tools. */
-  drain(): Promise<DrainResult>;
-  /** Stops the loop and waits for in-flight deliveries. */
-  close(): Promise<void>;
-}
+export type { CreatedWebhookEndpoint, DrainResult, WebhookEndpointView, WebhookLogger, WebhookService, WebhookServiceOptions } from './types.ts';
 
 export function createWebhookService(options: WebhookServiceOptions): WebhookService {
   const { store, logger } = options;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const addressPolicy: AddressPolicy = { allowPrivate: options.allowPrivate ?? false };
+  const resolve = options.resolve;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -162,7 +96,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   }
 
   async function createEndpoint(tenantId: string, input: { url: string; events?: readonly string[] }): Promise<CreatedWebhookEndpoint> {
-    const url = validateWebhookUrl(input.url);
+    const url = validateWebhookUrl(input.url, addressPolicy);
     const events = parseEvents(input.events);
     const existing = await store.listWebhookEndpoints(tenantId);
     if (existing.length >= maxEndpointsPerTenant) {
@@ -171,11 +105,13 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         details: { limit: maxEndpointsPerTenant },
       });
     }
+    const id = `wh_${randomBytes(12).toString('base64url')}`;
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const row: WebhookEndpointRow = {
-      id: `wh_${randomBytes(12).toString('base64url')}`,
+      id,
       tenant_id: tenantId,
       url,
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      secret: sealWebhookSecret(options.secrets, id, secret),
       events,
       enabled: true,
       disabled_reason: null,
@@ -183,7 +119,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     };
     await store.insertWebhookEndpoint(row);
     logger.info({ tenant_id: tenantId, endpoint_id: row.id, url: redactWebhookUrl(url), events }, 'webhook endpoint created');
-    return { id: row.id, url, events, secret: row.secret, created_at: new Date(row.created_at).toISOString() };
+    return { id: row.id, url, events, secret, created_at: new Date(row.created_at).toISOString() };
   }
 
   async function listEndpoints(tenantId: string): Promise<WebhookEndpointView[]> {
@@ -263,15 +199,26 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     const attempt = delivery.attempts + 1;
     const startedAt = now();
     const started = performance.now();
-    const result = await sendWebhook({
-      url: endpoint.url,
-      secret: endpoint.secret,
-      msgId: delivery.id,
-      body: JSON.stringify(delivery.payload),
-      timestamp: new Date(startedAt),
-      fetch: fetchImpl,
-      timeoutMs: requestTimeoutMs,
-    });
+    let secret: string | null = null;
+    let openError: string | null = null;
+    try {
+      secret = openWebhookSecret(options.secrets, endpoint.id, endpoint.secret);
+    } catch (err) {
+      openError = `cannot open the endpoint's signing secret: ${(err as Error).message}`;
+    }
+    const result: AttemptResult =
+      secret === null
+        ? { kind: 'error', error: openError! }
+        : await sendWebhook({
+            url: endpoint.url,
+            secret,
+            msgId: delivery.id,
+            body: JSON.stringify(delivery.payload),
+            timestamp: new Date(startedAt),
+            timeoutMs: requestTimeoutMs,
+            policy: addressPolicy,
+            resolve,
+          });
     const durationMs = Math.round(performance.now() - started);
     const statusCode = result.kind === 'response' ? result.statusCode : null;
     const error = result.kind === 'error' ? result.error : statusCode !== null && (statusCode < 200 || statusCode >= 300) ? `HTTP ${statusCode}` : null;

@@ -12,6 +12,7 @@ import { signAttestation } from '../../server/attestation/sign.ts';
 import { createAttestationVerifier } from '../../server/attestation/verify.ts';
 import { openStore } from '../../server/store/index.ts';
 import { machineLine, median } from './lib/report.ts';
+import { testSecrets } from '../helpers/kek.ts';
 
 export interface SigningBenchOptions {
   runs?: number;
@@ -44,7 +45,7 @@ export async function measureSigning(options: SigningBenchOptions = {}): Promise
   const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-bench-sign-'));
   const store = await openStore({ dataDir });
   try {
-    const keyring = createKeyring(store, { tokenTtlS: 3600 });
+    const keyring = createKeyring(store, { secrets: testSecrets(), tokenTtlS: 3600 });
     await keyring.ensureKey();
     const now = new Date().toISOString();
     const attestation: AttestationBody = {

@@ -98,6 +98,20 @@ describe.each(backends)('capture under concurrency on $name', ({ pg }) => {
     expect((await t.store.getSession(s.id))?.attempts_used).toBe(3);
   });
 
+  it('answers a taken attempt number (a row left by an older version) with a clean 409, and the next start works', async () => {
+    const s = await newSession();
+    const first = (await start(s)).json();
+    // The old start inserted an orphan attempt past attempts_used; simulate one at number 2.
+    const orphan = { ...(await t.store.getAttempt(first.attempt_id))!, id: crypto.randomUUID(), number: 2 };
+    await t.store.insertAttempt(orphan);
+    const clash = await start(s);
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().error.code).toBe('attempt_mismatch');
+    const next = await start(s);
+    expect(next.statusCode).toBe(200);
+    expect(next.json().attempt_number).toBe(3);
+  });
+
   it('holds the per-attempt evidence limit against 26 parallel ~1 MiB chunks', async () => {
     const s = await newSession();
     const plan = (await start(s)).json();

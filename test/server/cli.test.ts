@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring } from '../../server/attestation/keyring.ts';
+import { loadSecretBox } from '../../server/crypto/kek-source.ts';
 import { signAttestation } from '../../server/attestation/sign.ts';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
@@ -184,7 +185,7 @@ describe('livegate verify-token against a running server', () => {
   });
 
   it('rejects an expired attestation', async () => {
-    const keyring = createKeyring(t.store, { tokenTtlS: 3600 });
+    const keyring = createKeyring(t.store, { secrets: loadSecretBox({ dataDir: t.dataDir }, {}).box, tokenTtlS: 3600 });
     const past = Math.floor(Date.now() / 1000) - 7200;
     const signed = await signAttestation(keyring, {
       iss: t.app.services.config.publicUrl,

@@ -8,6 +8,7 @@ import { verifyAttestation } from '../../../server/attestation/verify.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { postgresFactory, sqliteFactory, type StoreFactory } from '../store/store-factories.ts';
 import { attestationBody, manualClock } from './helpers.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const TTL_S = 600;
 
@@ -32,12 +33,12 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
   afterEach(() => factory.closeAll());
 
   it('generates one key on first start and keeps its kid across a restart', async () => {
-    const first = createKeyring(await db.open(), { tokenTtlS: TTL_S });
+    const first = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S });
     const a = await first.ensureKey();
     expect(await first.ensureKey()).toMatchObject({ kid: a.kid });
 
     // A restart: a fresh store connection on the same file and a fresh keyring.
-    const restarted = createKeyring(await db.open(), { tokenTtlS: TTL_S });
+    const restarted = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S });
     const b = await restarted.ensureKey();
     expect(b.kid).toBe(a.kid);
     expect((await restarted.jwks()).keys.map((k) => k.kid)).toEqual([a.kid]);
@@ -46,14 +47,14 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('concurrent ensureKey calls in one process create a single key', async () => {
     const store = await db.open();
-    const keyring = createKeyring(store, { tokenTtlS: TTL_S });
+    const keyring = createKeyring(store, { secrets: testSecrets(), tokenTtlS: TTL_S });
     const rows = await Promise.all([keyring.ensureKey(), keyring.ensureKey(), keyring.signingKey()]);
     expect(new Set(rows.map((r) => r.kid)).size).toBe(1);
     expect(await store.listSigningKeys()).toHaveLength(1);
   });
 
   it('publishes an ES256 public JWK whose kid is its RFC 7638 thumbprint, without private members', async () => {
-    const keyring = createKeyring(await db.open(), { tokenTtlS: TTL_S });
+    const keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S });
     await keyring.ensureKey();
     const [jwk] = (await keyring.jwks()).keys;
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
@@ -63,7 +64,7 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('rotation publishes the new key before it signs and keeps the old one while its tokens live', async () => {
     const clock = manualClock();
-    const keyring = createKeyring(await db.open(), { tokenTtlS: TTL_S, now: clock.now });
+    const keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
     const old = await keyring.ensureKey();
     const oldToken = await signAttestation(keyring, { iss: 'https://lg.test', sub: 's1', aud: 'acme', jti: 's1', attestation: attestationBody() });
 
@@ -93,7 +94,7 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('rotate with activateInS 0 signs with the new key at once', async () => {
     const clock = manualClock();
-    const keyring = createKeyring(await db.open(), { tokenTtlS: TTL_S, now: clock.now });
+    const keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
     const old = await keyring.ensureKey();
     const next = await keyring.rotate({ activateInS: 0 });
     expect((await keyring.signingKey()).kid).toBe(next.kid);
@@ -102,7 +103,7 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('a second rotation before the first activates supersedes the pending key', async () => {
     const clock = manualClock();
-    const keyring = createKeyring(await db.open(), { tokenTtlS: TTL_S, now: clock.now });
+    const keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
     const a = await keyring.ensureKey();
     const b = await keyring.rotate({ activateInS: 300 });
     clock.advance(10_000);
@@ -116,12 +117,12 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('picks up a key rotated by another process once its cache is stale', async () => {
     const clock = manualClock();
-    const server = createKeyring(await db.open(), { tokenTtlS: TTL_S, now: clock.now, cacheMs: 5_000 });
+    const server = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now, cacheMs: 5_000 });
     const old = await server.ensureKey();
     expect((await server.signingKey()).kid).toBe(old.kid);
 
     // `livegate keys rotate-signing` in another process: its own store connection.
-    const cli = createKeyring(await db.open(), { tokenTtlS: TTL_S, now: clock.now });
+    const cli = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
     const next = await cli.rotate({ activateInS: 0 });
 
     clock.advance(1_000); // still within the cache window
@@ -132,7 +133,7 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
   });
 
   it('refuses token lifetimes longer than the key retention allows', async () => {
-    const keyring = createKeyring(await db.open(), { tokenTtlS: TTL_S });
+    const keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: TTL_S });
     const iat = Math.floor(Date.now() / 1000);
     await expect(
       signAttestation(keyring, { iss: 'https://lg.test', sub: 's', aud: 'a', jti: 'j', iat, exp: iat + TTL_S + 1, attestation: attestationBody() }),
@@ -141,7 +142,7 @@ describe.each<StoreFactory>([sqliteFactory(), postgresFactory()])('keyring on $n
 
   it('rejects a non-positive token TTL and a negative activation delay', async () => {
     const store = await db.open();
-    expect(() => createKeyring(store, { tokenTtlS: 0 })).toThrow(RangeError);
-    await expect(createKeyring(store, { tokenTtlS: TTL_S }).rotate({ activateInS: -1 })).rejects.toThrow(RangeError);
+    expect(() => createKeyring(store, { secrets: testSecrets(), tokenTtlS: 0 })).toThrow(RangeError);
+    await expect(createKeyring(store, { secrets: testSecrets(), tokenTtlS: TTL_S }).rotate({ activateInS: -1 })).rejects.toThrow(RangeError);
   });
 });

@@ -13,6 +13,7 @@ import { signAttestation } from '../../../server/attestation/sign.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../../helpers/app.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { ACTION, attestationBody, tempDb, type TempDb } from './helpers.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/livegate.js', import.meta.url));
 const ISS = 'https://livegate.test';
@@ -44,7 +45,7 @@ let jwksUrl: string;
 
 beforeAll(async () => {
   db = await tempDb();
-  keyring = createKeyring(await db.open(), { tokenTtlS: 600 });
+  keyring = createKeyring(await db.open(), { secrets: testSecrets(), tokenTtlS: 600 });
   token = (await signAttestation(keyring, { iss: ISS, sub: 'alice', aud: 'acme', jti: 'sess-cli', nonce: 'n-1', attestation: attestationBody() })).token;
   const jwks = await keyring.jwks();
   jwksFile = join(db.file, '..', 'jwks.json');

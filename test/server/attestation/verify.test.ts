@@ -16,6 +16,7 @@ import {
 } from '../../../server/attestation/verify.ts';
 import type { Store } from '../../../server/store/types.ts';
 import { ACTION, attestationBody, manualClock, tempDb, type TempDb } from './helpers.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const ISS = 'https://livegate.test';
 const TTL_S = 600;
@@ -47,8 +48,8 @@ beforeAll(async () => {
   db = await tempDb();
   otherDb = await tempDb();
   store = await db.open();
-  keyring = createKeyring(store, { tokenTtlS: TTL_S, now: clock.now });
-  otherKeyring = createKeyring(await otherDb.open(), { tokenTtlS: TTL_S, now: clock.now });
+  keyring = createKeyring(store, { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
+  otherKeyring = createKeyring(await otherDb.open(), { secrets: testSecrets(), tokenTtlS: TTL_S, now: clock.now });
   await keyring.ensureKey();
   jwks = await keyring.jwks();
   signed = await signAttestation(keyring, { iss: ISS, sub: 'alice@example.com', aud: 'acme', jti: 'sess-1', nonce: 'n-123', attestation: attestationBody() });

@@ -27,7 +27,8 @@ describe('REST extras: whoami, checks, policies, reviews, wait', () => {
     const created = await t.app.inject({ method: 'POST', url: '/v1/policies', headers: auth(), payload: { name: 'kyc', config: { risk_level: 'high', max_attempts: 2 } } });
     expect(created.statusCode).toBe(201);
     const policy = created.json();
-    expect(policy).toMatchObject({ name: 'kyc', config: { risk_level: 'high', frame_count: 30, max_attempts: 2, timeout_s: 300, webhook_url: null } });
+    expect(policy).toMatchObject({ name: 'kyc', config: { risk_level: 'high', frame_count: 30, max_attempts: 2, timeout_s: 300 } });
+    expect(policy.config).not.toHaveProperty('webhook_url');
     expect(policy.policy_id).toMatch(/^pol_/);
     expect((await t.app.inject({ url: `/v1/policies/${policy.policy_id}`, headers: auth() })).json()).toEqual(policy);
 
@@ -48,7 +49,7 @@ describe('REST extras: whoami, checks, policies, reviews, wait', () => {
 
     const bad = [
       { name: 'x', config: { frame_count: 11 } },
-      { name: 'x', config: { webhook_url: 'ftp://example.com/hook' } },
+      { name: 'x', config: { success_redirect_url: 'ftp://example.com/hook' } },
       { name: '', config: {} },
       { name: 'x', config: { unknown_field: 1 } },
     ];

@@ -361,7 +361,6 @@ describe('MCP tools (in-memory transport)', () => {
           timeout_s: 120,
           required_checks: expect.arrayContaining(['pulse', 'cnn', 'light_challenge', 'motion']),
           success_redirect_url: 'https://example.com/done',
-          webhook_url: null,
           thresholds: { min_score: 60 },
         });
         expect(asked).toHaveLength(5);
@@ -419,7 +418,6 @@ describe('MCP tools (in-memory transport)', () => {
             planarity_max_residual: 0.03,
             min_face_present_ratio: 0.8,
           },
-          webhook_url: null,
           success_redirect_url: null,
           failure_redirect_url: null,
         };

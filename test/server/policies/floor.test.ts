@@ -31,7 +31,6 @@ const policyArb: fc.Arbitrary<PolicyConfig> = fc.record({
   max_attempts: fc.integer({ min: 1, max: 10 }),
   timeout_s: fc.integer({ min: 30, max: 600 }),
   capture_duration_ms: fc.integer({ min: 3000, max: 30000 }),
-  webhook_url: fc.constant(null),
   success_redirect_url: fc.constant(null),
   failure_redirect_url: fc.constant(null),
 });

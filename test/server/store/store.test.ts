@@ -514,46 +514,6 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.listLightReveals('att_missing')).toEqual([]);
     });
 
-    it('reserves attempts atomically: parallel callers get distinct numbers, never past max_attempts', async () => {
-      const results = await Promise.all(Array.from({ length: 12 }, () => store.reserveAttempt(s.id, T0 + 5)));
-      const won = results.filter((r): r is SessionRow => r !== null);
-      expect(won.map((r) => r.attempts_used).sort()).toEqual([1, 2, 3]);
-      expect(won.every((r) => r.status === 'in_progress' && r.updated_at === T0 + 5)).toBe(true);
-      expect((await store.getSession(s.id))?.attempts_used).toBe(3);
-      expect(await store.reserveAttempt(s.id, T0 + 6)).toBeNull();
-      const ended = session({ status: 'cancelled' });
-      await store.insertSession(ended);
-      expect(await store.reserveAttempt(ended.id, T0)).toBeNull();
-      expect((await store.getSession(ended.id))?.attempts_used).toBe(0);
-    });
-
-    it('supersedes every capturing attempt but the newest', async () => {
-      await store.insertAttempt(attempt(s.id, 1, { status: 'quality_failed' }));
-      await store.insertAttempt(attempt(s.id, 3));
-      await store.insertAttempt(attempt(s.id, 2));
-      expect(await store.supersedeOlderAttempts(s.id, T0 + 9)).toBe(1);
-      const rows = await store.listAttempts(s.id);
-      expect(rows.map((a) => [a.number, a.status])).toEqual([[1, 'quality_failed'], [2, 'superseded'], [3, 'capturing']]);
-      expect(rows[1].finished_at).toBe(T0 + 9);
-      expect(await store.supersedeOlderAttempts(s.id, T0 + 10)).toBe(0);
-    });
-
-    it('holds the per-attempt byte limit under parallel chunks; a retry at the limit is still a duplicate', async () => {
-      const a = attempt(s.id, 1);
-      await store.insertAttempt(a);
-      const limit = 16 * 1024;
-      const put = (seq: number) =>
-        store.putEvidenceChunk({ attempt_id: a.id, seq, sha256: `h${seq}`, bytes: new Uint8Array(1024).fill(seq), received_at: T0 }, { maxAttemptBytes: limit });
-      const outcomes = await Promise.all(Array.from({ length: 26 }, (_, seq) => put(seq)));
-      expect(outcomes.filter((o) => o === 'stored')).toHaveLength(16);
-      expect(outcomes.filter((o) => o === 'too_large')).toHaveLength(10);
-      expect(await store.evidenceBytes(a.id)).toBe(limit);
-      const kept = (await store.listEvidenceChunks(a.id))[0].seq;
-      expect(await put(kept)).toBe('duplicate');
-      expect(await store.putEvidenceChunk({ attempt_id: a.id, seq: kept, sha256: 'other', bytes: new Uint8Array(1), received_at: T0 }, { maxAttemptBytes: limit })).toBe('conflict');
-      await expectStoreError(store.putEvidenceChunk({ attempt_id: 'att_missing', seq: 0, sha256: 'h', bytes: new Uint8Array(1), received_at: T0 }), 'not_found');
-    });
-
     it('keeps an empty chunk as zero bytes', async () => {
       const a = attempt(s.id, 1);
       await store.insertAttempt(a);

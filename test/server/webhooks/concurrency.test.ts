@@ -5,6 +5,7 @@ import type { Store } from '../../../server/store/types.ts';
 import { createWebhookService, type WebhookService } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { addTenant, bothBackends, capturedLogger, openTarget } from './setup.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const TENANT = 'tenant_a';
 const EVENTS = 40;
@@ -22,7 +23,7 @@ describe.each(bothBackends())('webhook delivery with two services on one $name d
     const target = await backend.newDatabase();
     stores = [await openTarget(target), await openTarget(target)];
     await addTenant(stores[0], TENANT);
-    services = stores.map((store) => createWebhookService({ store, logger: capturedLogger().logger, pollIntervalMs: 10, batchSize: 5 }));
+    services = stores.map((store) => createWebhookService({ secrets: testSecrets(), store, logger: capturedLogger().logger, pollIntervalMs: 10, batchSize: 5, allowPrivate: true }));
     const endpoint = await services[0].createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     // Slow answers keep claims of both services in flight at the same time.

@@ -6,6 +6,7 @@ import type { Store } from '../../../server/store/types.ts';
 import { LOCK_MARGIN_MS, createWebhookService } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { addTenant, bothBackends, capturedLogger, movableClock, openTarget, type DatabaseTarget } from './setup.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/deliver-in-child.ts', import.meta.url));
 const TENANT = 'tenant_a';
@@ -37,7 +38,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
   it('a delivery queued before a restart (after a failed attempt) arrives after it', async () => {
     const first = await openStore();
     await addTenant(first, TENANT);
-    const before = createWebhookService({ store: first, logger: capturedLogger().logger, baseDelayMs: 1, maxDelayMs: 1, random: () => 1 });
+    const before = createWebhookService({ secrets: testSecrets(), store: first, logger: capturedLogger().logger, baseDelayMs: 1, maxDelayMs: 1, random: () => 1, allowPrivate: true });
     const endpoint = await before.createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     receiver.setReply((index) => ({ status: index === 0 ? 503 : 200 }));
@@ -48,7 +49,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
     stores.splice(stores.indexOf(first), 1);
 
     const second = await openStore();
-    const after = createWebhookService({ store: second, logger: capturedLogger().logger, pollIntervalMs: 20 });
+    const after = createWebhookService({ secrets: testSecrets(), store: second, logger: capturedLogger().logger, pollIntervalMs: 20, allowPrivate: true });
     after.start();
     await receiver.waitFor(2);
     await after.close();
@@ -63,7 +64,7 @@ describe.each(bothBackends())('webhook deliveries across restarts on $name', (ba
     const store = await openStore();
     await addTenant(store, TENANT);
     const clock = movableClock();
-    const webhooks = createWebhookService({ store, logger: capturedLogger().logger, now: clock.now });
+    const webhooks = createWebhookService({ secrets: testSecrets(), store, logger: capturedLogger().logger, now: clock.now, allowPrivate: true });
     const endpoint = await webhooks.createEndpoint(TENANT, { url: receiver.url });
     receiver.setSecret(endpoint.secret);
     // The first request never gets an answer: the child is killed while waiting for it.

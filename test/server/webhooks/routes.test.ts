@@ -29,7 +29,7 @@ describe('/v1/webhooks', () => {
     keys.a = (await createApiKey(store, { name: 'a', tenantId: 'tenant_a' })).key;
     keys.aRead = (await createApiKey(store, { name: 'a-read', tenantId: 'tenant_a', scopes: ['session:read'] })).key;
     keys.b = (await createApiKey(store, { name: 'b', tenantId: 'tenant_b' })).key;
-    const config = loadConfig({ dataDir: dirname(file), logLevel: 'silent' }, {});
+    const config = loadConfig({ dataDir: dirname(file), logLevel: 'silent', webhookAllowPrivate: true }, {});
     app = await buildApp({ config, store });
     receiver = await startReceiver();
   });

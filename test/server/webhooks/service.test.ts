@@ -5,6 +5,7 @@ import { WEBHOOK_USER_AGENT } from '../../../server/webhooks/send.ts';
 import { createWebhookService, type WebhookService, type WebhookServiceOptions } from '../../../server/webhooks/service.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { addTenant, bothBackends, capturedLogger, movableClock, openTarget } from './setup.ts';
+import { testSecrets } from '../../helpers/kek.ts';
 
 const TENANT = 'tenant_a';
 
@@ -17,6 +18,7 @@ describe.each(bothBackends())('webhook service on $name', (backend) => {
 
   function service(overrides: Partial<WebhookServiceOptions> = {}): WebhookService {
     const created = createWebhookService({
+      secrets: testSecrets(),
       store,
       logger: log.logger,
       now: clock.now,
@@ -24,6 +26,8 @@ describe.each(bothBackends())('webhook service on $name', (backend) => {
       baseDelayMs: 1_000,
       maxDelayMs: 60_000,
       requestTimeoutMs: 2_000,
+      // The receiver listens on loopback: the single-host opt-in (ssrf.test.ts covers the guard).
+      allowPrivate: true,
       ...overrides,
     });
     services.push(created);
