@@ -80,17 +80,28 @@ async function stream(
   const start = await api.start(deviceProfile);
   const t0 = Date.now();
   const known = new Map<number, Step>();
+  // Learns each colour as early as the server allows, as the page does (next_reveal_in_ms).
+  let polling = true;
+  const poll = (async () => {
+    while (start.light_challenge && polling) {
+      const r = await api.light(start.attempt_id).catch(() => null);
+      for (const s of r?.steps ?? []) known.set(s.step, s);
+      if (r && r.next_reveal_in_ms === null) break;
+      await sleep(Math.min(1000, Math.max(20, r?.next_reveal_in_ms ?? 200)));
+    }
+  })();
   let seq = 0;
   for (;;) {
     // The second's frames go out shortly after it ends, as the page's chunker sends them.
     await sleep(t0 + (seq + 1) * 1000 + 300 - Date.now());
-    if (start.light_challenge) for (const s of (await api.light(start.attempt_id)).steps) known.set(s.step, s);
     const body = frames(seq, [...known.values()], start.plan);
     if (!body) break;
     await api.chunk({ v: 1, session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, seq, ...body });
     seq++;
   }
   await sleep(t0 + start.plan.duration_ms + 300 - Date.now());
+  polling = false;
+  await poll;
   await api.finish(start.attempt_id, seq, clientSummary);
   return outcomeOf(server, session.session_id);
 }
