@@ -27,7 +27,7 @@ export interface LightChallengeStep {
 }
 
 /** Saturated colours that move a face's chroma in clearly different directions. */
-const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
+export const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
   [255, 0, 0],
   [0, 255, 0],
   [0, 0, 255],

@@ -53,7 +53,7 @@ describe.each(['standard', 'high'] as const)('injection at %s risk', (risk) => {
   }, 60_000);
 
   it('(b) the same capture with every crop re-encoded and tinted with the revealed colours: still a replay', async () => {
-    const r = await replayAttack(server, await session(risk), genuine, reencodeCrop);
+    const r = await replayAttack(server, { ...(await session(risk)), risk_level: risk }, genuine, reencodeCrop);
     expect(r).toMatchObject({ status: 'completed', verdict: 'spoof' });
     expect(r.reasons).toContain('integrity:replayed_evidence');
   }, 60_000);

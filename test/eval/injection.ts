@@ -73,7 +73,7 @@ try {
       for (const [id, transform, context] of variants) {
         const s = await createSession(server, { risk_level: risk });
         if ('refused' in s) record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, status: 'refused', verdict: null, reasons: [s.refused.code] });
-        else record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, ...(await replayAttack(server, s, replayed, transform, context)) });
+        else record({ id: `b-replay-${id}-${risk}`, attack: `replay_${id}`, risk_level: risk, ...(await replayAttack(server, { ...s, risk_level: risk }, replayed, transform, context)) });
       }
     }
     if (only.has('c')) {

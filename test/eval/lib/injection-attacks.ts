@@ -3,6 +3,7 @@
 // Each attack returns what the relying party would see for the session it targeted.
 import jpeg from 'jpeg-js';
 import { encodeCaptureChunk, type CaptureChunk, type FrameRecord } from '../../../workers/codec/index.ts';
+import { CHALLENGE_PALETTE } from '../../../server/capture/service.ts';
 import type { LivegateServer } from '../../helpers/livegate-server.ts';
 import { createSyntheticSource, type SyntheticOptions } from './injection-synthetic.ts';
 
@@ -134,15 +135,25 @@ export async function syntheticAttack(server: LivegateServer, session: { session
  */
 export async function replayAttack(
   server: LivegateServer,
-  session: { session_id: string; token: string },
+  session: { session_id: string; token: string; risk_level?: RiskLevel },
   recorded: { chunks: CaptureChunk[]; deviceProfile: Record<string, unknown>; clientSummary: Record<string, unknown> },
   transform?: (frame: FrameRecord, light: Rgb | null) => FrameRecord,
   transformContext?: (chunk: Pick<CaptureChunk, 'context'>) => CaptureChunk['context'],
 ): Promise<Pick<AttackItem, 'status' | 'verdict' | 'reasons'>> {
+  // Prepared before the capture starts, for every colour the screen can show (the palette is no
+  // secret, the order is): at capture time the attacker only picks bytes, as fast as a page.
+  const colours: (Rgb | null)[] = [null, ...(session.risk_level === 'high' ? CHALLENGE_PALETTE.map((c) => [...c] as Rgb) : [])];
+  const prepared = new Map<FrameRecord, Map<string, FrameRecord>>();
+  if (transform) for (const c of recorded.chunks) for (const f of c.frames) prepared.set(f, new Map(colours.map((col) => [String(col), transform(f, col)])));
+  const contexts = recorded.chunks.map((c) => (transformContext ? transformContext(c) : c.context));
   return stream(server, session, recorded.deviceProfile, (seq, known) => {
     const c = recorded.chunks[seq];
     if (!c) return null;
-    return { frames: transform ? c.frames.map((f) => transform(f, colourAt(known, f.t))) : c.frames, context: transformContext ? transformContext(c) : c.context };
+    const pick = (f: FrameRecord) => {
+      const light = colourAt(known, f.t);
+      return prepared.get(f)?.get(String(light)) ?? transform!(f, light);
+    };
+    return { frames: transform ? c.frames.map(pick) : c.frames, context: contexts[seq] };
   }, recorded.clientSummary);
 }
 
