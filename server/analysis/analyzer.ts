@@ -90,6 +90,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
           consistency: result.evidence.consistency ?? null,
           evidence_reuse: { hashes: replay.hashes, matches: replay.matches, attempts: replay.sources.map((x) => x.attempt_id) },
           light_schedule: light?.diagnostics ?? null,
+          light_context_correlation: result.evidence.light_challenge?.context_correlation ?? null,
         },
       });
 

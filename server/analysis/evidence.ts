@@ -10,6 +10,7 @@ import { createQualityAccumulator, type QualityReport, type QualityThresholds } 
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
 import { createConsistencyAccumulator, type ConsistencyResult } from './consistency.ts';
+import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
 import { differenceHash } from './perceptual-hash.ts';
 import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
@@ -332,6 +333,14 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   if (input.lightChallenge) {
     // Frame times and the schedule share one clock: ms since the capture started.
     lightChallenge = scoreLightChallenge(input.lightChallenge.schedule, times, faceRgb, input.lightChallenge.options);
+    // The context crops' face must have answered too (context-light.ts).
+    const scale = (input.plan as { context_crop_scale?: number }).context_crop_scale ?? 4;
+    const context = lightChallenge.passed ? contextLightChallenge(input.lightChallenge.schedule, input.chunks, scale, input.lightChallenge.options) : null;
+    if (lightChallenge.passed && !context) Object.assign(lightChallenge, { passed: false, reason: 'context_missing' });
+    if (context) {
+      lightChallenge.context_correlation = context.correlation;
+      if (context.correlation < CONTEXT_MIN_CORRELATION) Object.assign(lightChallenge, { passed: false, reason: 'context_disagrees' });
+    }
   }
   lap('light_challenge');
 
