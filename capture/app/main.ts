@@ -302,8 +302,7 @@ async function startCapture(): Promise<void> {
     if (start.light_challenge?.steps) {
       setText('light-advice', 'light_advice');
       byId('light-advice').hidden = false;
-      const api = client;
-      light = runLightChallenge(byId('light'), () => api.light(start.attempt_id), startEpoch, start.light_challenge.steps);
+      light = runLightChallenge(byId('light'), () => client!.light(start.attempt_id), startEpoch, start.light_challenge.steps);
     }
     await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch });
     setState('capturing');
