@@ -25,7 +25,11 @@ this section; \`test/e2e/injection.test.ts\` runs (a) and (b) in CI.
   same tenant it is a replay). Nothing in front of the screen reflects its colours.
 - **(d) weakened policy**: each inline policy override of issue 11 point 1 at session creation; where
   the server creates the session, the synthetic stream of (a) is sent under it. \`refused\` means
-  the session was never created.`;
+  the session was never created.
+
+Target (issue 11): every attack refused at high risk; (a), (b) and (d) refused at standard risk;
+(c) at standard risk is the residual, reported as measured (nothing in standard risk tells a
+camera from a video of a real face). APCER counts an attack that got \`live\`.`;
 
 export async function writeInjectionReport(file: string, out: { items: Omit<AttackItem, never>[]; summary: { apcer: number } }, manifest: string): Promise<void> {
   const commit = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: import.meta.dirname }).then((r) => r.stdout.trim(), () => 'unknown');
