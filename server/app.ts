@@ -18,15 +18,24 @@ import { resealSecrets } from './crypto/kek-store.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
-import { installErrorHandling } from './http/errors.ts';
+import { frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
+import { identityModelPresent, IdentityModelMissing } from './identity/embed.ts';
+import { identityRoutes } from './identity/routes.ts';
+import { createTemplateService, type TemplateService } from './identity/templates.ts';
 import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { createReadinessCheck, readyRoutes } from './routes/ready.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { createLocalSessionChanges, createPostgresSessionChanges } from './sessions/changes.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
+import { supportsNotifications } from './store/index.ts';
 import type { Store } from './store/types.ts';
+import type { TlsMaterial } from './tls.ts';
 import { VERSION } from './version.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 import { createWebhookService, type WebhookService } from './webhooks/service.ts';
@@ -39,6 +48,9 @@ export interface AppServices {
   capture: CaptureService;
   webhooks: WebhookService;
   authenticate: ReturnType<typeof createApiKeyAuthenticator>;
+  metrics: Metrics;
+  /** Face templates of the identity check (server/identity). */
+  templates: TemplateService;
 }
 
 declare module 'fastify' {
@@ -60,6 +72,8 @@ export interface BuildAppOptions {
   background?: boolean;
   /** The key-encryption key; default: loaded for `config` (LIVEGATE_KEK, LIVEGATE_KEK_FILE or <data>/kek.key). */
   secrets?: SecretBox;
+  /** Serve HTTPS directly with this certificate and key (server/tls.ts loadTls reads and checks them). */
+  tls?: TlsMaterial;
 }
 
 /** Secrets never reach the logs, wherever a serializer or a log call puts them. */
@@ -83,20 +97,24 @@ export const REDACTED_PATHS = [
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const now = options.now ?? Date.now;
-  const app = Fastify({
+  const fastifyOptions = {
     logger:
       config.logLevel === 'silent'
         ? false
         : { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
+    frameworkErrors,
     routerOptions: { ignoreTrailingSlash: true },
-  });
+  };
+  const app = (options.tls ? Fastify({ ...fastifyOptions, https: options.tls }) : Fastify(fastifyOptions)) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installInputGuard(app);
+  const metrics = createMetrics(store);
+  installMetricsHooks(app, metrics);
 
   const secrets = options.secrets ?? loadSecretBox(config).box;
   // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
@@ -104,10 +122,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const resealed = await resealSecrets(store, secrets);
   const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
   if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
+  const templates = createTemplateService({ store, secrets, now });
+  const resealedTemplates = await templates.reseal();
+  if (resealedTemplates > 0) app.log.info({ kek_id: secrets.keyId, identity_templates: resealedTemplates }, 'sealed face templates under the current key-encryption key');
   const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
   await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate });
+  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate, onOutcome: metrics.webhookOutcome });
+  // Several instances may share a PostgreSQL database: their waits hear each other's changes.
+  const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
   const sessions = createSessionService({
+    changes,
     store,
     signer: { sign: (input) => signAttestation(keyring, input) },
     publicUrl: config.publicUrl,
@@ -116,14 +140,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     lockout: { failures: config.lockoutFailures, windowS: config.lockoutWindowS, durationS: config.lockoutDurationS },
     now,
     logger: app.log,
+    identityUnavailable: () => (identityModelPresent(config.modelsDir) ? null : new IdentityModelMissing(config.modelsDir).message),
   });
   const analyzer =
     options.analyzer === false
       ? undefined
-      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true }));
-  const capture = createCaptureService({ store, sessions, analyzer, now });
+      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true, templates }));
+  const capture = createCaptureService({ store, sessions, analyzer: analyzer && metrics.instrumentAnalyzer(analyzer), now, identityRetentionS: config.identityRetentionS });
   const authenticate = createApiKeyAuthenticator(store, now);
-  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate };
+  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, metrics, templates };
   app.decorate('services', services);
   decorateAuth(app, store);
 
@@ -151,6 +176,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { keyring, startedAt: now() });
+  await app.register(readyRoutes, { check: createReadinessCheck({ store, modelsDir: config.modelsDir }) });
 
   // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
   const sharedLimits = store.kind === 'postgres';
@@ -175,6 +201,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(sessionRoutes, { sessions });
     await api.register(webhookRoutes, { webhooks });
     await api.register(async (scope) => extraApiRoutes(scope, services));
+    await api.register(metricsRoutes, { metrics });
+    await api.register(async (scope) => identityRoutes(scope, services));
   });
 
   // MCP over Streamable HTTP (its own rate limit and auth, see server/mcp/http.ts).
@@ -201,6 +229,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // refused for the longer of the two windows.
       store.purgeEvidenceFingerprintsBefore(now() - Math.max(config.replayWindowS, config.evidenceRetentionS) * 1000).catch((err: unknown) => app.log.error({ err }, 'fingerprint purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
+      templates.sweep(config.identityRetentionS).catch((err: unknown) => app.log.error({ err }, 'face template retention sweep failed'));
       if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
     }, config.sweepIntervalMs);
     sweeper.unref();
@@ -208,7 +237,30 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     if (sweeper) clearInterval(sweeper);
     await webhooks.close();
+    await changes.close();
     if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
   });
   return app;
+}
+
+/** Accepted evidence chunks (with their bytes) and rate-limit refusals, counted as answers leave. */
+function installMetricsHooks(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 429) {
+      const path = request.url;
+      metrics.rateLimited(path.startsWith('/mcp') ? 'mcp' : path.startsWith('/v1/capture') ? 'capture' : 'api');
+    } else if (reply.statusCode === 200 && request.routeOptions.url === '/v1/capture/:id/chunk') {
+      metrics.chunkReceived(Buffer.isBuffer(request.body) ? request.body.length : Number(request.headers['content-length']));
+    }
+  });
+}
+
+/**
+ * LIVEGATE_TRUST_PROXY for Fastify: a hop count becomes "trust the first n peers" (Fastify
+ * ignores X-Forwarded-For entirely for a bare number), so the client address is the one the
+ * proxy appended, never a value a client wrote into the header before it.
+ */
+function trustProxyOption(setting: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
 }

@@ -3,14 +3,17 @@ import { Command, Option } from 'commander';
 import { createApiKey, parseScopes, type AuthContext } from './auth/api-keys.ts';
 import { createKeyring } from './attestation/keyring.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './bootstrap.ts';
+import { register as registerDoctor } from './cli/doctor.ts';
 import { register as registerKek } from './cli/kek.ts';
 import { register as registerModels } from './cli/models.ts';
 import { register as registerVerifyToken } from './cli/verify-token.ts';
-import { ConfigError, loadConfig, type Config, type ConfigInput } from './config.ts';
+import { ConfigError, envSetting, loadConfig, type Config, type ConfigInput } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
+import { forgetUser } from './identity/forget.ts';
 import { openStore } from './store/index.ts';
+import { createPolicyService } from './policies/service.ts';
 import { createTenantFloorService, type TenantFloorService } from './policies/tenant-floor.ts';
 import { ALL_SCOPES, type Store } from './store/types.ts';
 import { VERSION } from './version.ts';
@@ -69,7 +72,10 @@ export function buildProgram(): Command {
     .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default ./models]')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env LIVEGATE_LOG_LEVEL]')
     .option('--lab', 'serve the /lab development page [env LIVEGATE_LAB]')
-    .action(async (flags: StoreFlags & { port?: string; host?: string; publicUrl?: string; models?: string; logLevel?: string; lab?: boolean }) => {
+    .option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS directly [env LIVEGATE_TLS_CERT]')
+    .option('--tls-key <file>', 'PEM private key of that certificate [env LIVEGATE_TLS_KEY]')
+    .option('--metrics-port <port>', 'also serve GET /metrics without an API key on this port [env LIVEGATE_METRICS_PORT]')
+    .action(async (flags: StoreFlags & { port?: string; host?: string; publicUrl?: string; models?: string; logLevel?: string; lab?: boolean; tlsCert?: string; tlsKey?: string; metricsPort?: string }) => {
       const { models, ...rest } = flags;
       const config = configFrom({ ...rest, modelsDir: models });
       const { startServer } = await import('./server.ts');
@@ -81,7 +87,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API key (shown once)')
     .requiredOption('--name <name>', 'a label for the key')
-    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write (default: all)')
+    .option('--scopes <list>', 'comma-separated: session:write,session:read,session:audit,policy:write,metrics:read (default: all)')
     .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID}, created if the store is empty)`)
     .option('--json', 'print {"id","key","scopes","tenant"} as JSON')
     .addOption(dataOption())
@@ -154,9 +160,12 @@ export function buildProgram(): Command {
     });
 
   registerPolicyFloor(program);
+  registerBranding(program);
   registerVerifyToken(program);
   registerModels(program);
   registerKek(program, { configFrom, openStoreFor });
+  registerDoctor(program, { configFrom });
+  registerUsers(program);
   registerMcpCommand(program);
   return program;
 }
@@ -196,6 +205,47 @@ function registerPolicyFloor(program: Command): void {
     });
 }
 
+function registerUsers(program: Command): void {
+  const users = program.command('users').description("people known by user_identifier: their face templates (identity check)");
+  users
+    .command('forget <user_identifier>')
+    .description("delete the user's face templates (audited); the next identity session enrols again")
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .option('--json', 'print {"user_identifier","templates_deleted"} as JSON')
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action(async (userIdentifier: string, flags: StoreFlags & { tenant?: string; json?: boolean }) => {
+      await withStore(flags, async (store) => {
+        const result = await forgetUser({ store }, { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, by: 'cli' }, userIdentifier);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else process.stdout.write(`Deleted ${result.templates_deleted} face template(s) of ${JSON.stringify(userIdentifier)}.\n`);
+      });
+    });
+}
+
+function registerBranding(program: Command): void {
+  type Flags = StoreFlags & { tenant?: string; name?: string; logo?: string; accent?: string; clear?: boolean };
+  program
+    .command('branding')
+    .description("set a stored policy's branding on the verification page: name, logo, accent colour (prints the policy)")
+    .argument('<policy_id>', 'the stored policy (pol_…) whose sessions show this branding')
+    .option('--name <text>', 'display name')
+    .option('--logo <url>', 'logo: a base64 data:image URL or an http(s) URL on the Livegate origin')
+    .option('--accent <hex>', 'accent colour, #rgb or #rrggbb')
+    .option('--clear', 'remove the branding')
+    .option('--tenant <id>', `tenant id (default: ${DEFAULT_TENANT_ID})`)
+    .addOption(dataOption())
+    .addOption(databaseOption())
+    .action((policyId: string, flags: Flags) =>
+      withStore(flags, async (store) => {
+        const branding = flags.clear ? null : { name: flags.name ?? null, logo_url: flags.logo ?? null, accent_color: flags.accent ?? null };
+        const auth: AuthContext = { tenantId: flags.tenant ?? DEFAULT_TENANT_ID, keyId: 'cli', scopes: ALL_SCOPES };
+        const view = await createPolicyService({ store }).update(auth, policyId, { config: { branding } });
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      }),
+    );
+}
+
 function registerMcpCommand(program: Command): void {
   program
     .command('mcp')
@@ -207,13 +257,16 @@ function registerMcpCommand(program: Command): void {
     .option('--port <port>', 'with --serve: port [env LIVEGATE_PORT, default 8787]')
     .option('--host <host>', 'with --serve: interface to listen on [env LIVEGATE_HOST, default 127.0.0.1]')
     .option('--public-url <url>', 'URL people reach the page at [env LIVEGATE_PUBLIC_URL]')
-    .option('--models <dir>', 'with --serve: model directory [env LIVEGATE_MODELS, default ./models]')
+    .option('--models <dir>', 'model directory [env LIVEGATE_MODELS, default: the models/ of this installation]')
     .action(async (flags: StoreFlags & { url?: string; serve?: boolean; port?: string; host?: string; publicUrl?: string; models?: string }) => {
       if (flags.url && flags.serve) throw new AppError('invalid_request', '--serve runs an embedded server; it cannot be combined with --url.', { hint: 'Drop --url to serve from the local store, or drop --serve to drive the remote server.' });
-      const { runStdio } = await import('./mcp/stdio.ts');
+      const { installedModelsDir, runStdio } = await import('./mcp/stdio.ts');
       const { url, serve, models, ...rest } = flags;
+      // Models of the installation unless named: clients start this from any directory.
+      const modelsDir = models ?? envSetting('modelsDir') ?? installedModelsDir();
+      const publicUrlExplicit = Boolean(flags.publicUrl ?? envSetting('publicUrl'));
       // Logs stay off: stdout carries only JSON-RPC.
-      await runStdio({ url, serve, config: configFrom({ ...rest, modelsDir: models, logLevel: 'silent' }) });
+      await runStdio({ url, serve, publicUrlExplicit, config: configFrom({ ...rest, modelsDir, logLevel: 'silent' }) });
     });
 }
 
@@ -228,7 +281,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as { code?: string }).code;
-    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || (typeof code === 'string' && code.startsWith('kek_'))) {
+    if (code === 'unavailable' || code === 'migration_failed' || code === 'listen_failed' || code === 'tls_invalid' || (typeof code === 'string' && code.startsWith('kek_'))) {
       process.stderr.write(`livegate: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

@@ -7,6 +7,27 @@ const bool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes' || v === 'on');
 
+/**
+ * LIVEGATE_TRUST_PROXY: whom to believe about the client address (X-Forwarded-For). On (1, true)
+ * means the one proxy in front: the address it appended, never one a client wrote into the header
+ * itself. A number trusts that many proxy hops; a comma-separated list trusts those proxy
+ * addresses or CIDR ranges. Off by default: the socket address.
+ */
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string()])
+  .transform((v, ctx): false | number | string[] => {
+    if (v === true) return 1;
+    if (v === false) return false;
+    const text = String(v).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(text)) return 1;
+    if (['0', 'false', 'no', 'off'].includes(text)) return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const list = text.split(',').map((a) => a.trim()).filter(Boolean);
+    if (list.length > 0 && list.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(a))) return list;
+    ctx.addIssue({ code: 'custom', message: 'use 1 (the proxy in front), a number of proxy hops, or comma-separated proxy addresses/CIDRs' });
+    return z.NEVER;
+  });
+
 export const ConfigSchema = z
   .object({
     dataDir: z.string().min(1).describe('Directory for the SQLite file and other local state'),
@@ -33,23 +54,33 @@ export const ConfigSchema = z
     signingKeyActivationDelayS: z.coerce.number().int().min(0),
     evidenceRetentionS: z.coerce.number().int().min(0),
     replayWindowS: z.coerce.number().int().min(0),
+    identityRetentionS: z.coerce.number().int().min(60),
     webhookHistoryS: z.coerce.number().int().min(60),
     bodyLimitBytes: z.coerce.number().int().positive(),
     lockoutFailures: z.coerce.number().int().positive(),
     lockoutWindowS: z.coerce.number().int().positive(),
     lockoutDurationS: z.coerce.number().int().positive(),
     lab: bool,
-    trustProxy: bool,
+    trustProxy,
     allowedHosts: z.array(z.string()).optional(),
     webhookAllowPrivate: bool,
     kekFile: z.string().min(1).optional().describe('File holding the key-encryption key (base64, one per line, newest first)'),
+    tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) for direct TLS'),
+    tlsKey: z.string().min(1).optional().describe('PEM private key for direct TLS'),
+    metricsPort: z.coerce.number().int().min(0).max(65535).optional().describe('Also serve GET /metrics without an API key on this port'),
+  })
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
+    path: ['tlsKey'],
+    message: 'direct TLS needs both a certificate and a key (--tls-cert and --tls-key)',
   })
   .transform((c) => ({
     ...c,
     dataDir: path.resolve(c.dataDir),
     modelsDir: path.resolve(c.modelsDir),
     kekFile: c.kekFile === undefined ? undefined : path.resolve(c.kekFile),
-    publicUrl: c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
+    tlsCert: c.tlsCert === undefined ? undefined : path.resolve(c.tlsCert),
+    tlsKey: c.tlsKey === undefined ? undefined : path.resolve(c.tlsKey),
+    publicUrl: c.publicUrl ?? `${c.tlsCert ? 'https' : 'http'}://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`,
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -71,6 +102,7 @@ export const DEFAULTS = {
   signingKeyActivationDelayS: 300,
   evidenceRetentionS: 0,
   replayWindowS: 30 * 24 * 3600,
+  identityRetentionS: 365 * 24 * 3600,
   webhookHistoryS: 30 * 24 * 3600,
   bodyLimitBytes: 1024 * 1024,
   lockoutFailures: 5,
@@ -82,7 +114,7 @@ export const DEFAULTS = {
 } as const satisfies ConfigInput;
 
 /** Environment variable for each setting. */
-const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile', string> = {
+const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'allowedHosts' | 'kekFile' | 'tlsCert' | 'tlsKey' | 'metricsPort', string> = {
   dataDir: 'LIVEGATE_DATA',
   port: 'LIVEGATE_PORT',
   host: 'LIVEGATE_HOST',
@@ -100,6 +132,7 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   signingKeyActivationDelayS: 'LIVEGATE_SIGNING_KEY_ACTIVATION_DELAY',
   evidenceRetentionS: 'LIVEGATE_EVIDENCE_RETENTION',
   replayWindowS: 'LIVEGATE_REPLAY_WINDOW',
+  identityRetentionS: 'LIVEGATE_IDENTITY_RETENTION',
   webhookHistoryS: 'LIVEGATE_WEBHOOK_HISTORY',
   bodyLimitBytes: 'LIVEGATE_BODY_LIMIT',
   lockoutFailures: 'LIVEGATE_LOCKOUT_FAILURES',
@@ -110,6 +143,9 @@ const ENV_NAMES: Record<keyof typeof DEFAULTS | 'publicUrl' | 'databaseUrl' | 'a
   allowedHosts: 'LIVEGATE_ALLOWED_HOSTS',
   webhookAllowPrivate: 'LIVEGATE_WEBHOOK_ALLOW_PRIVATE',
   kekFile: 'LIVEGATE_KEK_FILE',
+  tlsCert: 'LIVEGATE_TLS_CERT',
+  tlsKey: 'LIVEGATE_TLS_KEY',
+  metricsPort: 'LIVEGATE_METRICS_PORT',
 };
 
 export class ConfigError extends Error {
@@ -144,6 +180,12 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The environment's value of one setting, when set (to tell it from a default). */
+export function envSetting(key: 'modelsDir' | 'publicUrl', env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENV_NAMES[key]];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /**

@@ -10,6 +10,7 @@ export const ERROR_TABLE = {
   policy_below_floor: { status: 400, hint: "Leave the named field out (the risk level's default applies) or make it stricter; policies can only tighten verification." },
   webhook_url_forbidden: { status: 400, hint: 'Use a public receiver URL; LIVEGATE_WEBHOOK_ALLOW_PRIVATE=1 on the server allows private receivers.' },
   input_too_deep: { status: 400, hint: 'Flatten the JSON: objects and arrays may nest at most 32 levels.' },
+  user_identifier_required: { status: 400, hint: "Send user_identifier: the policy's identity mode compares the face with that user's enrolled template." },
   invalid_text: { status: 400, hint: 'Send well-formed Unicode text without NUL characters (no lone surrogates, no \\u0000).' },
   // 401
   unauthorized: { status: 401, hint: 'Send an API key as "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
@@ -51,6 +52,8 @@ export const ERROR_TABLE = {
   // 5xx
   internal_error: { status: 500, hint: 'Retry later; if it persists, report it with the request id.' },
   service_unavailable: { status: 503, hint: 'A dependency is unavailable; retry later.' },
+  not_ready: { status: 503, hint: 'Run `livegate doctor` on this host: it names each failing prerequisite and its fix.' },
+  identity_unavailable: { status: 503, hint: 'Run `livegate models fetch` (MobileFaceNet.onnx) on the server, or set the policy\'s identity to "off".' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

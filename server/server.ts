@@ -1,11 +1,15 @@
-// The one file that listens: opens the store, listens, then creates and prints the first key once
-// (an empty store only), and closes gracefully on SIGINT/SIGTERM.
+// The one file that listens: opens the store, listens (and on LIVEGATE_METRICS_PORT for metrics),
+// then creates and prints the first key once (an empty store only), and closes gracefully on
+// SIGINT/SIGTERM.
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import { ensureDefaultTenant, listenOrExplain } from './bootstrap.ts';
+import { ensureDefaultTenant, ListenError, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
+import type { Metrics } from './observability/metrics.ts';
 import { openStore } from './store/index.ts';
+import { insecurePublicUrlWarning, loadTls } from './tls.ts';
 
 export interface StartOptions {
   out?: { write(text: string): unknown };
@@ -17,12 +21,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const out = options.out ?? process.stdout;
   const notices = options.notices ?? process.stderr;
   const notice = (message: string) => notices.write(`livegate: ${message}\n`);
-  // Before the store: a PostgreSQL deployment without a key-encryption key stops here.
+  // Before the store: a PostgreSQL deployment without a key-encryption key stops here, and so
+  // does a TLS key that does not open or match its certificate.
   const { box: secrets } = loadSecretBox(config, undefined, notice);
+  const tls = loadTls(config);
+  const insecure = insecurePublicUrlWarning(config.publicUrl);
+  if (insecure) notice(insecure);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ config, store, background: true, secrets });
+    app = await buildApp({ config, store, background: true, secrets, tls });
   } catch (err) {
     await store.close();
     throw err;
@@ -30,7 +38,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   app.addHook('onClose', async () => store.close());
   // Listen first: a start that cannot serve (port taken) must not create the first key it could
   // never show.
+  let metricsServer: Server | undefined;
+  app.addHook('onClose', async () => {
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+  });
   await listenOrExplain(app, config);
+  if (config.metricsPort !== undefined) {
+    metricsServer = await listenMetrics(app.services.metrics, config.metricsPort, config.host).catch(async (err: unknown) => {
+      await app.close();
+      throw new ListenError(`cannot serve metrics on port ${config.metricsPort}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; choose a free port for --metrics-port or LIVEGATE_METRICS_PORT.`, { cause: err });
+    });
+  }
   const firstKey = await ensureDefaultTenant(store);
   if (firstKey) {
     out.write(
@@ -46,6 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   }
   out.write(`Livegate ${config.publicUrl} (storage: ${store.kind}${store.kind === 'sqlite' ? ` in ${config.dataDir}` : ''})\n`);
+  if (config.metricsPort !== undefined) out.write(`  Metrics   http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.metricsPort}/metrics\n`);
   out.write(`  API docs  ${config.publicUrl}/docs\n  MCP       ${config.publicUrl}/mcp\n  JWKS      ${config.publicUrl}/.well-known/jwks.json\n`);
 
   let closing = false;
@@ -66,4 +85,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return app;
+}
+
+/** A bare HTTP listener answering GET /metrics only (LIVEGATE_METRICS_PORT). */
+async function listenMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /metrics is served on this port.\n');
+      return;
+    }
+    metrics.render().then(
+      ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

@@ -17,7 +17,8 @@ import type { FlatLandmarks } from './face/landmarks.ts';
 import { quantizeLandmarkSubset } from './face/landmark-subset.ts';
 import { computeRoiPolygons, createRoiPolygons, type RoiPolygons } from './face/roi-polygons.ts';
 import { sampleRoiMeans } from './face/roi-sampling.ts';
-import { encodeCaptureChunk, type CaptureChunk, type ContextCrop, type FrameRecord } from './codec/index.ts';
+import { encodeCaptureChunk, type CaptureChunk, type ContextCrop, type FrameRecord, type IdentityCrop } from './codec/index.ts';
+import { identityCropRegion, identityFrameGate } from './face/identity-gate.ts';
 import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
 import { computeCropBounds, normalisedCropBox, type PixelBox } from './cnn/index.ts';
 
@@ -32,6 +33,10 @@ export interface CapturePlan {
   max_chunk_bytes: number;
   max_total_bytes: number;
   max_frames_per_chunk: number;
+  /** Identity crops to send (policy identity on); absent or 0 otherwise. */
+  identity_crops?: number;
+  identity_crop_size?: number;
+  identity_crop_scale?: number;
 }
 
 export interface CaptureStart {
@@ -303,6 +308,12 @@ function createSignalService() {
   let capture: CaptureStart | null = null;
   let pending: PendingFrame[] = [];
   let pendingContext: ContextCrop[] = [];
+  // Identity crops: one candidate at a time, taken on a frame sent for landmarks and kept once
+  // that frame's own landmarks pass the identity gate (frontal, eyes open, large enough).
+  let identityCandidate: { at: number; crop: IdentityCrop; ready: Promise<void>; w: number; h: number } | null = null;
+  let pendingIdentity: { crop: IdentityCrop; ready: Promise<void> }[] = [];
+  let nextIdentityIdx = 0;
+  let identityCanvas: OffscreenCanvas | null = null;
   let seq = 0;
   let boundary = 0;
   let totalBytes = 0;
@@ -357,8 +368,8 @@ function createSignalService() {
     }
   }
 
-  function dispatchLandmarks(source: FrameSource, at: number, w: number, h: number): void {
-    if (!landmarks || lmBusy || at - lmLastDispatch < 1000 / lmTargetHz) return;
+  function dispatchLandmarks(source: FrameSource, at: number, w: number, h: number): boolean {
+    if (!landmarks || lmBusy || at - lmLastDispatch < 1000 / lmTargetHz) return false;
     lmBusy = true;
     lmLastDispatch = at;
     const clone: VideoFrame | Promise<ImageBitmap> =
@@ -381,11 +392,48 @@ function createSignalService() {
             recLandmarkFrames++;
           }
         }
+        settleIdentityCandidate(at, r.points);
       })
       .catch(() => {})
       .finally(() => {
         lmBusy = false;
       });
+    return true;
+  }
+
+  /** Keeps the identity candidate of frame `at` when its own landmarks pass the gate. */
+  function settleIdentityCandidate(at: number, p: FlatLandmarks | null): void {
+    const c = identityCandidate;
+    if (!c || c.at !== at) return;
+    identityCandidate = null;
+    if (!capture || !p || !identityFrameGate(p, c.w, c.h).ok) return; // the next landmark frame tries again
+    c.crop.lm = quantizeLandmarkSubset(p);
+    pendingIdentity.push({ crop: c.crop, ready: c.ready });
+    nextIdentityIdx++;
+  }
+
+  /** True when an identity crop falls due on a frame at `t` just sent for landmarks. */
+  function identityDue(t: number, face: boolean, dispatched: boolean): boolean {
+    const n = capture?.plan.identity_crops ?? 0;
+    if (!capture || !face || !dispatched || identityCandidate || nextIdentityIdx >= n) return false;
+    return t >= ((nextIdentityIdx + 0.25) * capture.plan.duration_ms) / n;
+  }
+
+  /** Takes the identity crop of this frame (its landmarks arrive later, see settleIdentityCandidate). */
+  function takeIdentityCrop(win: PixelWindow, at: number, t: number, w: number, h: number): void {
+    const plan = capture!.plan;
+    const size = plan.identity_crop_size ?? 192;
+    const r = identityCropRegion(box, w, h, plan.identity_crop_scale ?? 1.6);
+    if (!identityCanvas || identityCanvas.width !== size) identityCanvas = new OffscreenCanvas(size, size);
+    const ic = identityCanvas.getContext('2d')!;
+    ic.fillStyle = '#000';
+    ic.fillRect(0, 0, size, size);
+    ic.drawImage(win.canvas, r.x - win.x, r.y - win.y, r.side, r.side, 0, 0, size, size);
+    const crop: IdentityCrop = { t, box: Float32Array.of(r.x / w, r.y / h, r.side / w, r.side / h), lm: new Uint16Array(0), crop: new Uint8Array(0) };
+    const ready = jpeg(identityCanvas, 0.92).then((bytes) => {
+      crop.crop = bytes;
+    });
+    identityCandidate = { at, crop, ready, w, h };
   }
 
   function sampleRois(win: PixelWindow, w: number, h: number, roi: Float32Array, skin: Uint32Array): number {
@@ -509,14 +557,15 @@ function createSignalService() {
       const at = frameTime(source, arrival);
       const w = 'displayWidth' in source ? source.displayWidth : source.width;
       const h = 'displayHeight' in source ? source.displayHeight : source.height;
-      dispatchLandmarks(source, at, w, h);
+      const lmDispatched = dispatchLandmarks(source, at, w, h);
       if (points && (pointsSize.w !== w || pointsSize.h !== h)) applyLandmarks(points, pointsAt, w, h);
       const faceNow = hasBox && at - pointsAt < 1500;
       const t = capture ? at - capture.start_epoch_ms : -1;
       const d0 = performance.now();
       // Only the face square is needed, except on the frames that also give a context crop.
       let win: PixelWindow | null = null;
-      if (!contextDue(t, faceNow) && typeof VideoFrame !== 'undefined' && source instanceof VideoFrame && yuvFastPath) {
+      const identityNow = identityDue(t, faceNow, lmDispatched);
+      if (!contextDue(t, faceNow) && !identityNow && typeof VideoFrame !== 'undefined' && source instanceof VideoFrame && yuvFastPath) {
         const sq = faceSquare(faceNow, w, h);
         win = await yuvWindow(source, { x: sq[0], y: sq[1], w: sq[2], h: sq[2] }, yuvScratch).catch(() => {
           yuvFastPath = false; // e.g. a format copyTo refuses here: use the canvas from now on
@@ -531,7 +580,10 @@ function createSignalService() {
       const luma = sampleRois(win, w, h, roi, skin);
       keep(timings.roi, performance.now() - r0);
 
-      if (capture && t >= 0 && t <= capture.plan.duration_ms) record(source, win, t, at, w, h, roi, skin, faceNow);
+      if (capture && t >= 0 && t <= capture.plan.duration_ms) {
+        if (identityNow) takeIdentityCrop(win, at, t, w, h);
+        record(source, win, t, at, w, h, roi, skin, faceNow);
+      }
 
       if (onStatus && at - lastStatusAt >= cfg.status_every_ms) {
         lastStatusAt = at;
@@ -647,16 +699,18 @@ function createSignalService() {
       const last = batch[batch.length - 1].record.t;
       const ctxCrops = pendingContext.filter((c) => c.t <= last);
       pendingContext = pendingContext.filter((c) => c.t > last);
+      const idCrops = pendingIdentity.splice(0, capture.plan.identity_crops ?? 0);
       const mySeq = seq++;
       const cap = capture;
-      sendChain = sendChain.then(() => emitChunk(cap, mySeq, batch, ctxCrops)).catch((err) => {
+      sendChain = sendChain.then(() => emitChunk(cap, mySeq, batch, ctxCrops, idCrops)).catch((err) => {
         sendError = err;
       });
     }
   }
 
-  async function emitChunk(cap: CaptureStart, mySeq: number, batch: PendingFrame[], ctxCrops: ContextCrop[]): Promise<void> {
-    await Promise.all(batch.map((p) => p.ready));
+  async function emitChunk(cap: CaptureStart, mySeq: number, batch: PendingFrame[], ctxCrops: ContextCrop[], idCrops: { crop: IdentityCrop; ready: Promise<void> }[] = []): Promise<void> {
+    await Promise.all([...batch.map((p) => p.ready), ...idCrops.map((c) => c.ready)]);
+    const identity = idCrops.map((c) => c.crop).filter((c) => c.crop.length > 0);
     const chunk: CaptureChunk = {
       v: 1,
       session_id: cap.session_id,
@@ -665,6 +719,7 @@ function createSignalService() {
       seq: mySeq,
       frames: batch.map((p) => p.record),
       context: ctxCrops,
+      ...(identity.length ? { identity } : {}),
     };
     const bytes = encodeCaptureChunk(chunk, { limits: { maxBytes: cap.plan.max_chunk_bytes, maxFrames: cap.plan.max_frames_per_chunk } });
     totalBytes += bytes.byteLength;
@@ -730,6 +785,9 @@ function createSignalService() {
       recLandmarkFrames = 0;
       recDropped = 0;
       nextContextIdx = 0;
+      identityCandidate = null;
+      pendingIdentity = [];
+      nextIdentityIdx = 0;
       cnnScores = [];
       cnnPromises = [];
       faceTimes = [];
@@ -784,6 +842,8 @@ function createSignalService() {
       capture = null;
       pending = [];
       pendingContext = [];
+      pendingIdentity = [];
+      identityCandidate = null;
     },
 
     timings(): StageTimings {

@@ -18,6 +18,8 @@ export interface SessionInfo {
   attempts_used: number;
   max_attempts: number;
   verdict?: 'live' | 'spoof' | null;
+  /** Present when the policy compares faces: shown before the camera starts. */
+  identity?: { mode: string; retention_days: number };
 }
 
 export interface LightStep {

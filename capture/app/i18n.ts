@@ -1,4 +1,5 @@
 /** Page text in en/es/fr/de/pt, chosen from navigator.languages. `{name}` placeholders. */
+import { ENDING_MESSAGES, type EndingKey } from './i18n-endings.ts';
 
 export type Locale = 'en' | 'es' | 'fr' | 'de' | 'pt';
 export const LOCALES: readonly Locale[] = ['en', 'es', 'fr', 'de', 'pt'];
@@ -56,10 +57,12 @@ const en = {
   cancelled_by_you: 'You cancelled the capture. Nothing was verified.',
 };
 
-export type MessageKey = keyof typeof en;
+type BaseKey = keyof typeof en;
+export type MessageKey = BaseKey | EndingKey;
+type BaseMessages = Record<BaseKey, string>;
 type Messages = Record<MessageKey, string>;
 
-const es: Messages = {
+const es: BaseMessages = {
   title: 'Comprobación de identidad',
   asked: 'Se le pide que confirme esta acción:',
   what_happens: 'Para confirmar que es usted, usaremos la cámara unos {seconds} segundos. Imágenes breves del rostro y medidas se envían a este sitio solo para esta comprobación.',
@@ -112,7 +115,7 @@ const es: Messages = {
   cancelled_by_you: 'Canceló la captura. No se verificó nada.',
 };
 
-const fr: Messages = {
+const fr: BaseMessages = {
   title: "Vérification d'identité",
   asked: 'Il vous est demandé de confirmer cette action :',
   what_happens: "Pour confirmer que c'est bien vous, nous utiliserons votre caméra pendant environ {seconds} secondes. De courtes images du visage et des mesures sont envoyées à ce site uniquement pour cette vérification.",
@@ -165,7 +168,7 @@ const fr: Messages = {
   cancelled_by_you: "Vous avez annulé la capture. Rien n'a été vérifié.",
 };
 
-const de: Messages = {
+const de: BaseMessages = {
   title: 'Identitätsprüfung',
   asked: 'Sie werden gebeten, diese Aktion zu bestätigen:',
   what_happens: 'Um zu bestätigen, dass Sie es sind, nutzen wir etwa {seconds} Sekunden lang Ihre Kamera. Kurze Gesichtsbilder und Messwerte gehen nur für diese Prüfung an diese Website.',
@@ -218,7 +221,7 @@ const de: Messages = {
   cancelled_by_you: 'Sie haben die Aufnahme abgebrochen. Es wurde nichts bestätigt.',
 };
 
-const pt: Messages = {
+const pt: BaseMessages = {
   title: 'Verificação de identidade',
   asked: 'Pedimos que confirme esta ação:',
   what_happens: 'Para confirmar que é você, usaremos a câmara durante cerca de {seconds} segundos. Imagens curtas do rosto e medições são enviadas a este site apenas para esta verificação.',
@@ -271,7 +274,13 @@ const pt: Messages = {
   cancelled_by_you: 'Cancelou a captura. Nada foi verificado.',
 };
 
-const TABLE: Record<Locale, Messages> = { en, es, fr, de, pt };
+const TABLE: Record<Locale, Messages> = {
+  en: { ...en, ...ENDING_MESSAGES.en },
+  es: { ...es, ...ENDING_MESSAGES.es },
+  fr: { ...fr, ...ENDING_MESSAGES.fr },
+  de: { ...de, ...ENDING_MESSAGES.de },
+  pt: { ...pt, ...ENDING_MESSAGES.pt },
+};
 
 /** First supported language in the browser's preference order; English otherwise. */
 export function pickLocale(languages: readonly string[]): Locale {

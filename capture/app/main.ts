@@ -3,15 +3,22 @@
  * between the protocol client, the camera, the worker pipeline and the screen.
  */
 import QRCode from 'qrcode';
-import { createCaptureClient, CaptureApiError, type CaptureClient, type SessionInfo, type FinishResponse } from './api.ts';
-import { CameraError, missingFeatures, openCamera, stopCamera } from './camera.ts';
+import { createCaptureClient, type CaptureClient } from './api.ts';
+import { missingFeatures, openCamera, stopCamera } from './camera.ts';
+import { showIdentityNotice } from './identity-notice.ts';
 import { announce, byId, setProgress, setState, showScreen } from './dom.ts';
+import { localHint, reasonKey, renderFinal, showEnding, type EndingView, type PageFinish, type PageSession } from './endings.ts';
 import { deniedAdviceKey, PAGE_ERRORS, type PageErrorCode } from './errors.ts';
+import { apiErrorCode, terminalError } from './failures.ts';
+import { applyFillLight, createFillLight } from './fill-light.ts';
 import { createSteadiness, guidanceFor, type GuidanceKey } from './guidance.ts';
+import { offersHandOff } from './handoff.ts';
 import { createTranslator, pickLocale, type MessageKey } from './i18n.ts';
 import { runLightChallenge, type LightChallengeRun } from './light.ts';
-import { createPipeline, PipelineError, type Pipeline } from './pipeline.ts';
+import { createPipeline, type Pipeline } from './pipeline.ts';
 import { chooseCaptureSize, chooseLandmarkCadence, isMobileBrowser, probeHardware, useWebGpuForCnn, virtualCameraHints, type DeviceProfile, type HardwareProbe } from './profile.ts';
+import { applyBranding } from './theme.ts';
+import { createWarmPipeline } from './warm.ts';
 import { takeTokenFromLocation } from './token.ts';
 import type { ChunkReady, PipelineStatus } from '../../workers/signal.worker.ts';
 
@@ -28,7 +35,7 @@ const target = takeTokenFromLocation(window.location, window.history);
 const fullUrl = target ? `${location.origin}${location.pathname}#${encodeURIComponent(target.token)}` : '';
 
 let client: CaptureClient | null = null;
-let session: SessionInfo | null = null;
+let session: PageSession | null = null;
 let probe: HardwareProbe | null = null;
 let stream: MediaStream | null = null;
 let pipeline: Pipeline | null = null;
@@ -36,6 +43,9 @@ let light: LightChallengeRun | null = null;
 let abort: AbortController | null = null;
 let phase: 'idle' | 'guidance' | 'capturing' | 'finishing' = 'idle';
 let lastGuide: GuidanceKey | null = null;
+const fill = createFillLight(applyFillLight);
+const warm = createWarmPipeline();
+const endings = { t, locale, get session() { return session; }, retry: () => void beginCamera() };
 
 function setText(id: string, key: MessageKey, vars?: Record<string, string | number>): void {
   byId(id).textContent = t(key, vars);
@@ -44,6 +54,7 @@ function setText(id: string, key: MessageKey, vars?: Record<string, string | num
 async function teardown(): Promise<void> {
   light?.stop();
   light = null;
+  fill.off();
   abort?.abort();
   const p = pipeline;
   pipeline = null;
@@ -58,6 +69,7 @@ async function teardown(): Promise<void> {
 
 function showError(code: PageErrorCode, detail?: string): void {
   const view = PAGE_ERRORS[code];
+  warm.discard();
   void teardown();
   setState('error');
   document.body.dataset.error = code;
@@ -71,52 +83,14 @@ function showError(code: PageErrorCode, detail?: string): void {
   action.textContent = view.next === 'reload' ? t('reload') : t('retry');
   action.onclick = view.next === 'reload' ? () => location.reload() : () => void beginCamera();
   if (view.qr) void showQr(byId('result'));
+  byId('result-tips').hidden = true;
+  renderFinal(endings, code === 'attempts_exhausted' || code === 'session_failed' ? 'failed' : undefined);
   announce(title.textContent);
   title.focus();
 }
 
-function terminalError(s: SessionInfo): PageErrorCode | null {
-  switch (s.status) {
-    case 'completed':
-      return 'session_used';
-    case 'expired':
-      return 'session_expired';
-    case 'cancelled':
-      return 'session_cancelled';
-    case 'failed':
-      return 'session_failed';
-    default:
-      return new Date(s.expires_at).getTime() < Date.now() ? 'session_expired' : null;
-  }
-}
-
-function apiErrorCode(err: unknown): PageErrorCode {
-  if (err instanceof CaptureApiError) {
-    switch (err.code) {
-      case 'network_lost':
-        return 'network_lost';
-      case 'session_expired':
-        return 'session_expired';
-      case 'session_terminal':
-        return 'session_used';
-      case 'attempts_exhausted':
-        return 'attempts_exhausted';
-      case 'session_not_found':
-      case 'capture_token_invalid':
-        return 'session_not_found';
-      default:
-        return 'unexpected';
-    }
-  }
-  if (err instanceof CameraError) {
-    return err.code === 'camera_failed' ? 'camera_busy' : err.code;
-  }
-  if (err instanceof PipelineError) return 'models_failed';
-  return 'unexpected';
-}
-
 async function showQr(container: HTMLElement): Promise<void> {
-  if (isMobileBrowser() || !fullUrl) return;
+  if (!offersHandOff() || !fullUrl) return;
   const box = byId('qr-box');
   if (box.parentElement !== container) container.appendChild(box);
   await QRCode.toCanvas(byId<HTMLCanvasElement>('qr'), fullUrl, { width: 180, margin: 1, errorCorrectionLevel: 'M' });
@@ -128,6 +102,8 @@ async function showQr(container: HTMLElement): Promise<void> {
 async function boot(): Promise<void> {
   setText('title', 'title');
   document.title = t('title');
+  setText('fill-advice', 'fill_light_advice');
+  applyFillLight(false);
   if (!target) return showError('link_invalid');
   if (!window.isSecureContext) return showError('insecure_context');
   const missing = missingFeatures();
@@ -147,12 +123,21 @@ async function boot(): Promise<void> {
   if (missing.length) return showError('unsupported_browser', missing.join(', '));
   if (session.attempts_used >= session.max_attempts) return showError('attempts_exhausted');
 
+  applyBranding(session.branding, t);
   setState('intro');
   showScreen('intro');
+  if (session.light_challenge) {
+    // Photosensitivity: said before anything flashes, with a way out (README, the verification page).
+    setText('flash-text', 'flash_notice');
+    setText('flash-decline', 'flash_decline');
+    byId('flash-decline').onclick = () => ending({ kind: 'declined', title: t('flash_declined'), outcome: 'declined' });
+    byId('flash-notice').hidden = false;
+  }
   setText('asked', 'asked');
   // Verbatim: the person approves exactly what the agent asked for.
   byId('action').textContent = session.action_description;
   setText('what', 'what_happens', { seconds: 6 });
+  showIdentityNotice(session.identity, byId('what'));
   setText('start', 'start');
   byId('start').onclick = () => void beginCamera();
   setText('cancel', 'cancel');
@@ -160,8 +145,11 @@ async function boot(): Promise<void> {
   byId('preview').setAttribute('aria-label', t('preview_label'));
   byId('ring').setAttribute('aria-label', t('progress_label'));
   void showQr(byId('intro')).catch(() => {});
-  // Probe in the background while the person reads.
-  void probeHardware().then((p) => (probe = p));
+  // Probe, then load the workers and models, in the background while the person reads.
+  void probeHardware().then((p) => {
+    probe = p;
+    if (document.body.dataset.state === 'intro') warm.start((fps) => makePipeline(p, fps));
+  });
 }
 
 async function beginCamera(): Promise<void> {
@@ -190,13 +178,7 @@ async function beginCamera(): Promise<void> {
   const settings = track.getSettings();
   const cameraFps = settings.frameRate ?? 30;
   try {
-    pipeline = await createPipeline({
-      webgpu: useWebGpuForCnn(hw),
-      cameraFps,
-      landmarkHz: chooseLandmarkCadence(40, cameraFps, hw.cores),
-      onStatus,
-      onChunk,
-    });
+    pipeline = (await warm.take(cameraFps)) ?? (await makePipeline(hw, cameraFps));
   } catch (err) {
     return showError(apiErrorCode(err));
   }
@@ -209,6 +191,10 @@ async function beginCamera(): Promise<void> {
   setState('guidance');
 }
 
+function makePipeline(hw: HardwareProbe, cameraFps: number): Promise<Pipeline> {
+  return createPipeline({ webgpu: useWebGpuForCnn(hw), cameraFps, landmarkHz: chooseLandmarkCadence(40, cameraFps, hw.cores), onStatus, onChunk });
+}
+
 let guidanceStarted = 0;
 const steadiness = createSteadiness(STEADY_MS);
 
@@ -217,6 +203,11 @@ function onStatus(s: PipelineStatus): void {
   document.body.dataset.faceHeight = s.box ? s.box[3].toFixed(2) : '0';
   if (phase === 'guidance') {
     const key = guidanceFor(s);
+    if (fill.update(key, performance.now()) === 'give_up') {
+      phase = 'finishing';
+      void qualityFailure('quality:too_dark');
+      return;
+    }
     if (key !== lastGuide) {
       lastGuide = key;
       setText('guidance', key);
@@ -340,57 +331,45 @@ async function startCapture(): Promise<void> {
       },
     });
     await teardown();
-    showFinish(finish);
+    showFinish(finish as PageFinish);
   } catch (err) {
     if (phase === 'idle') return; // cancelled
     showError(apiErrorCode(err));
   }
 }
 
-function reasonText(reasons: string[]): string {
-  if (reasons.some((r) => r.includes('no_face') || r.includes('face_missing'))) return t('reason_no_face');
-  return reasons.length ? `${t('reason_unknown')} (${reasons.join(', ')})` : t('reason_unknown');
+function ending(view: EndingView): void {
+  warm.discard();
+  void teardown();
+  showEnding(endings, view);
 }
 
-function showResult(kind: 'verified' | 'fail' | 'received' | 'retry', title: string, body = '', retry = false): void {
-  setState('result');
-  document.body.dataset.result = kind;
-  showScreen('result');
-  const h = byId('result-title');
-  h.textContent = title;
-  byId('result-body').textContent = body;
-  byId('result-next').textContent = '';
-  const action = byId<HTMLButtonElement>('result-action');
-  action.hidden = !retry;
-  action.textContent = t('retry');
-  action.onclick = () => void beginCamera();
-  announce(`${title} ${body}`);
-  h.focus();
-}
-
-function showFinish(f: FinishResponse): void {
-  if (f.status === 'completed' && f.verdict === 'live') return showResult('verified', t('result_verified'));
-  if (f.status === 'completed' && f.verdict === 'spoof') return showResult('fail', t('result_not_verified'));
-  if (f.status === 'failed') return showResult('fail', t('result_failed', { reason: reasonText(f.failure_reasons) }));
+function showFinish(f: PageFinish): void {
+  if (f.status === 'completed' && f.verdict === 'live') return ending({ kind: 'verified', title: t('result_verified'), outcome: 'verified' });
+  if (f.status === 'completed' && f.verdict === 'spoof') return ending({ kind: 'fail', title: t('result_not_verified'), outcome: 'not_verified' });
+  if (f.status === 'failed') return ending({ kind: 'fail', title: t('result_failed', { reason: t(reasonKey(f.retry_hint)) }), outcome: 'failed' });
   if (f.retry) {
     document.body.dataset.reason = f.failure_reasons.join(' ');
-    return showResult('retry', t('result_try_again', { reason: reasonText(f.failure_reasons) }), t('attempts_left', { n: f.attempts_left }), f.attempts_left > 0);
+    return retryEnding(f.retry_hint ?? null, f.attempts_left);
   }
-  showResult('received', t('result_received'));
+  ending({ kind: 'received', title: t('result_received'), outcome: 'pending' });
+}
+
+function retryEnding(hint: PageFinish['retry_hint'], left: number): void {
+  const title = t('result_try_again', { reason: t(reasonKey(hint)) });
+  ending({ kind: 'retry', title, body: t('attempts_left', { n: left }), hint, retry: left > 0, outcome: left > 0 ? undefined : 'failed' });
 }
 
 /** The page's own quality gate: no usable face during guidance. No attempt was started. */
 async function qualityFailure(reason: string): Promise<void> {
   await teardown();
   document.body.dataset.reason = reason;
-  const left = session ? session.max_attempts - session.attempts_used : 0;
-  showResult('retry', t('result_try_again', { reason: reasonText([reason]) }), t('attempts_left', { n: left }), left > 0);
+  retryEnding(localHint(reason), session ? session.max_attempts - session.attempts_used : 0);
 }
 
 async function cancelByUser(): Promise<void> {
   await teardown();
-  showResult('fail', t('cancelled_by_you'), '', true);
-  document.body.dataset.result = 'cancelled';
+  ending({ kind: 'cancelled', title: t('cancelled_by_you'), retry: true, outcome: 'cancelled' });
 }
 
 // Escape cancels a running capture (the light challenge covers the screen and its buttons).
@@ -399,6 +378,9 @@ window.addEventListener('keydown', (e) => {
 });
 
 // Leaving the page ends everything: no camera or worker outlives it.
-window.addEventListener('pagehide', () => void teardown());
+window.addEventListener('pagehide', () => {
+  warm.discard();
+  void teardown();
+});
 
 boot().catch((err) => showError('unexpected', String((err as Error)?.message ?? err)));

@@ -9,6 +9,8 @@ import type { SessionService } from '../sessions/service.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
 import type { LightChallengeStep } from '../../workers/signal/index.ts';
 import { checkReplay } from './fingerprint.ts';
+import { identityStep } from '../identity/analysis-step.ts';
+import type { TemplateService } from '../identity/templates.ts';
 import { fuse } from './fusion.ts';
 import { scoredSchedule, SERVER_LIGHT_CHALLENGE } from './light-schedule.ts';
 import type { AnalysisTask, AnalysisTaskResult, WarmupTask } from './worker.ts';
@@ -27,6 +29,8 @@ export interface AnalyzerOptions {
    */
   warmup?: boolean;
   now?: () => number;
+  /** Face templates for policies with identity on (server/identity). */
+  templates?: TemplateService;
 }
 
 export interface Analyzer extends CaptureAnalyzer {
@@ -72,6 +76,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         modelsDir: options.modelsDir,
         frameCount: session.frame_count,
         thresholds: policy.thresholds,
+        identity: (policy.identity ?? 'off') !== 'off',
       })) as AnalysisTaskResult;
       // Evidence another attempt already sent is a replay, whatever it shows: a hard refusal.
       const replay = await checkReplay(store, { tenant_id: session.tenant_id, session_id: session.id, attempt_id: attempt.id, now: now() }, chunks, result.evidence.crop_dhashes);
@@ -79,7 +84,9 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         result.evidence.integrity.passed = false;
         result.evidence.integrity.reasons.push('replayed_evidence');
       }
-      const outcome = fuse(result.evidence, result.cnn, policy);
+      const identity = await identityStep(options.templates, session, policy, fuse(result.evidence, result.cnn, policy), result.identity);
+      const outcome = identity.outcome;
+      if (identity.audit) await sessions.recordCaptureEvent(session, 'identity_checked', { attempt_id: attempt.id, ...identity.audit });
       const processingMs = now() - started;
       await store.updateAttempt(attempt.id, {
         status: outcome.kind === 'quality_failed' ? 'quality_failed' : 'analysed',
@@ -114,6 +121,7 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         processing_ms: processingMs,
         model_used: `livegate-fusion/${result.cnn.per_model ? Object.keys(result.cnn.per_model).join('+') || 'no-cnn' : 'no-cnn'}`,
         failure_reasons: outcome.reasons,
+        ...(identity.claims ? { identity_claims: identity.claims } : {}),
       });
       await purge(session);
       return {

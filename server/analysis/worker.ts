@@ -5,18 +5,23 @@ import type { CaptureChunk } from '../../workers/codec/index.ts';
 import type { Thresholds } from '../policies/defaults.ts';
 import { loadCnnModels, runCnn, type CnnModels, type CnnResult } from './cnn.ts';
 import { analyseFrameEvidence, type EvidenceInput, type FrameEvidence } from './evidence.ts';
+import { loadFaceEmbedder, type FaceEmbedder } from '../identity/embed.ts';
+import { extractIdentityEvidence, type IdentityEvidence } from '../identity/evidence.ts';
 
 export interface AnalysisTask extends EvidenceInput {
   modelsDir: string;
   frameCount: number;
   /** The policy's thresholds (the quality gate's face-presence share comes from here). */
   thresholds?: Thresholds;
+  /** Embed the identity crops (the policy's identity mode is on). */
+  identity?: boolean;
 }
 
 export interface AnalysisTaskResult {
   evidence: FrameEvidence;
   cnn: CnnResult;
   timings_ms: Record<string, number>;
+  identity?: IdentityEvidence;
 }
 
 export interface WarmupTask {
@@ -36,6 +41,17 @@ function ensureModels(modelsDir: string): Promise<CnnModels> {
     },
   );
   return models;
+}
+
+let embedder: Promise<FaceEmbedder | null> | null = null;
+
+/** The identity model, once per thread; null while it is missing (a later capture retries). */
+function ensureEmbedder(modelsDir: string): Promise<FaceEmbedder | null> {
+  embedder ??= loadFaceEmbedder(modelsDir).catch(() => {
+    embedder = null;
+    return null;
+  });
+  return embedder;
 }
 
 const cnnFailure = (err: unknown): CnnResult => ({ available: false, live_probability: null, per_model: {}, frames: 0, face_detected_ratio: null, reason: `error:${(err as Error).message}` });
@@ -71,10 +87,12 @@ export async function analyseCapture(task: AnalysisTask): Promise<AnalysisTaskRe
   const evidence = analyseFrameEvidence(task.thresholds ? { ...task, quality: { minFacePresent: task.thresholds.min_face_present_ratio, ...task.quality } } : task);
   const evidenceDone = performance.now();
   const cnn = await cnnTask;
+  const identity = task.identity ? await extractIdentityEvidence(await ensureEmbedder(task.modelsDir), task.chunks as CaptureChunk[], task.frame) : undefined;
   const end = performance.now();
   return {
     evidence,
     cnn,
+    ...(identity ? { identity } : {}),
     timings_ms: { ...evidence.timings_ms, cnn: cnnDone - started, cnn_wait_after_evidence: Math.max(0, end - evidenceDone), worker_total: end - started },
   };
 }

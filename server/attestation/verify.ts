@@ -47,6 +47,7 @@ export type AttestationErrorCode =
   | 'verdict_not_live'
   | 'checks_missing'
   | 'risk_level_too_low'
+  | 'identity_not_matched'
   | 'revoked'
   | 'revocation_unavailable';
 
@@ -105,6 +106,8 @@ export interface AttestationRequirements {
   checks?: readonly string[];
   /** Lowest acceptable risk level ('high' refuses standard). */
   riskLevel?: 'standard' | 'high';
+  /** `{ status: 'matched' }`: the face matched the user's enrolled template (attestation.identity). */
+  identity?: { status: 'matched' };
 }
 
 const RISK_ORDER: Record<string, number> = { standard: 0, high: 1 };
@@ -281,6 +284,13 @@ function enforceRequirements(attestation: Record<string, unknown>, checks: Pick<
     const level = attestation.risk_level;
     if (typeof level !== 'string' || !(level in RISK_ORDER) || RISK_ORDER[level] < RISK_ORDER[require.riskLevel]) {
       throw new AttestationError('risk_level_too_low', `the verification ran at risk level ${JSON.stringify(level)}; ${require.riskLevel} is required`);
+    }
+  }
+  if (require.identity) {
+    const identity = attestation.identity as { status?: unknown } | undefined;
+    const status = typeof identity === 'object' && identity !== null ? identity.status : undefined;
+    if (status !== require.identity.status) {
+      throw new AttestationError('identity_not_matched', `the face was not matched to the user's enrolled template (identity status ${JSON.stringify(status ?? null)}; ${require.identity.status} is required)`);
     }
   }
 }

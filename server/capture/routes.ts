@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
+import { BrandingSchema } from '../policies/branding.ts';
+import { pageOutcome, RETRY_HINTS } from './retry-hint.ts';
 import { CAPTURE_LIMITS, type CaptureService } from './service.ts';
 
 const Params = z.object({ id: z.string().min(1).max(64) });
@@ -27,6 +29,9 @@ const Bootstrap = z.object({
   verdict: z.enum(['live', 'spoof']).nullable(),
   success_redirect_url: z.string().nullable(),
   failure_redirect_url: z.string().nullable(),
+  light_challenge: z.boolean(),
+  branding: BrandingSchema.nullable(),
+  identity: z.object({ mode: z.string(), retention_days: z.number().int() }).optional(),
 });
 
 const StartResult = z.object({
@@ -52,6 +57,7 @@ const Outcome = z.object({
   attempts_left: z.number().int(),
   failure_reasons: z.array(z.string()),
   retry: z.boolean(),
+  retry_hint: z.enum(RETRY_HINTS).nullable(),
 });
 
 export async function captureRoutes(root: FastifyInstance, { capture }: { capture: CaptureService }): Promise<void> {
@@ -119,6 +125,6 @@ export async function captureRoutes(root: FastifyInstance, { capture }: { captur
       response: { 200: Outcome, ...errors },
     },
     bodyLimit: 64 * 1024,
-    handler: async (request) => capture.finish(request.params.id, captureToken(request), request.body),
+    handler: async (request) => pageOutcome(await capture.finish(request.params.id, captureToken(request), request.body)),
   });
 }

@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
 import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
+import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 
 export const CAPTURE_LIMITS = {
@@ -71,11 +72,13 @@ export interface CaptureServiceOptions {
   sessions: SessionService;
   analyzer?: CaptureAnalyzer;
   now?: () => number;
+  /** Face template retention, for the page's identity notice (LIVEGATE_IDENTITY_RETENTION). */
+  identityRetentionS?: number;
 }
 
 export type CaptureService = ReturnType<typeof createCaptureService>;
 
-export function createCaptureService({ store, sessions, analyzer, now = Date.now }: CaptureServiceOptions) {
+export function createCaptureService({ store, sessions, analyzer, now = Date.now, identityRetentionS = 365 * 86_400 }: CaptureServiceOptions) {
   async function currentAttempt(session: SessionRow, attemptId: string): Promise<AttemptRow> {
     const attempt = await store.getAttempt(attemptId);
     if (!attempt || attempt.session_id !== session.id) throw new AppError('attempt_mismatch', 'Unknown capture attempt for this session.');
@@ -109,6 +112,10 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         verdict: session.verdict,
         success_redirect_url: policy.success_redirect_url ?? null,
         failure_redirect_url: policy.failure_redirect_url ?? null,
+        // Lets the page give its photosensitivity notice before the person starts.
+        light_challenge: policy.required_checks.includes('light_challenge'),
+        branding: policy.branding ?? null,
+        ...identityNotice(policy, identityRetentionS),
       };
     },
 
@@ -132,6 +139,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         max_chunk_bytes: CAPTURE_LIMITS.maxChunkBytes,
         max_total_bytes: CAPTURE_LIMITS.maxTotalBytes,
         max_frames_per_chunk: CAPTURE_LIMITS.maxFramesPerChunk,
+        ...identityPlan(policy),
       };
       const lightChallenge = policy.required_checks.includes('light_challenge')
         ? { schedule: createLightChallengeSchedule(policy.capture_duration_ms) }

@@ -5,6 +5,7 @@ import type { Config, ConfigInput } from '../config.ts';
 import { loadSecretBox, readKeyFile, writeKeyFile } from '../crypto/kek-source.ts';
 import { resealSecrets, type ResealResult } from '../crypto/kek-store.ts';
 import { createSecretBox, generateKek, kekId } from '../crypto/kek.ts';
+import { createTemplateService } from '../identity/templates.ts';
 import type { Store } from '../store/types.ts';
 
 interface StoreFlags {
@@ -43,6 +44,7 @@ export function register(program: Command, deps: KekCommandDeps): void {
         if (source.origin.kind === 'env') {
           // The operator set the new key as LIVEGATE_KEK and the old one in LIVEGATE_KEK_PREVIOUS.
           const result = await resealSecrets(store, source.box);
+          await createTemplateService({ store, secrets: source.box }).reseal();
           process.stdout.write(`${describe(result)} under LIVEGATE_KEK (key id ${source.box.keyId}).\n`);
           process.stdout.write('Every stored secret is now sealed under it: remove LIVEGATE_KEK_PREVIOUS once every instance runs with this LIVEGATE_KEK.\n');
           return;
@@ -53,7 +55,10 @@ export function register(program: Command, deps: KekCommandDeps): void {
         const old = readKeyFile(path);
         const next = generateKek();
         writeKeyFile(path, [next, ...old]);
-        const result = await resealSecrets(store, createSecretBox([next, ...source.keys]));
+        const box = createSecretBox([next, ...source.keys]);
+        const result = await resealSecrets(store, box);
+        // Face templates (server/identity) too, before the old keys leave the file.
+        await createTemplateService({ store, secrets: box }).reseal();
         writeKeyFile(path, [next]);
         process.stdout.write(`${describe(result)} under the new key-encryption key ${kekId(next)} in ${path}; the old key(s) ${old.map(kekId).join(', ')} were removed.\n`);
         process.stdout.write('Back up the new key file now (apart from the database backups); backups taken before this rotation need the old key.\n');

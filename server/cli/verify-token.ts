@@ -22,6 +22,7 @@ export interface VerifyTokenFlags {
   allowSpoof?: boolean;
   requireChecks?: string;
   requireRiskLevel?: string;
+  requireIdentity?: string;
   online?: string;
   checkRevocation?: boolean;
 }
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--allow-spoof', 'accept a validly signed spoof verdict too (default: only live passes)')
     .option('--require-checks <list>', `comma-separated checks the verification must have required (${CHECKS.join(', ')})`)
     .option('--require-risk-level <level>', 'lowest acceptable risk level: standard or high')
+    .option('--require-identity <status>', "matched: the face must match the user's enrolled template")
     .option('--online <url>', 'also ask this Livegate whether the attestation was revoked (needs LIVEGATE_API_KEY)')
     .option('--check-revocation', "also ask the token's issuer (its iss) whether it was revoked (needs LIVEGATE_API_KEY)")
     .action(async (jwt: string, flags: VerifyTokenFlags) => {
@@ -94,6 +96,10 @@ function requirements(flags: VerifyTokenFlags): AttestationRequirements {
       throw new AttestationError('malformed', '--require-risk-level takes standard or high');
     }
     out.riskLevel = flags.requireRiskLevel;
+  }
+  if (flags.requireIdentity !== undefined) {
+    if (flags.requireIdentity !== 'matched') throw new AttestationError('malformed', '--require-identity takes matched');
+    out.identity = { status: 'matched' };
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // so `livegate mcp --url` behaves exactly like the embedded and HTTP modes.
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import type { ForgetUserResultView } from '../identity/forget.ts';
 import type { CheckInfo } from '../policies/checks.ts';
 import type { CreatePolicyInput, PolicyViewT, UpdatePolicyInput } from '../policies/service.ts';
 import type { AttestationStatus, CreateSessionInput, SessionCreatedView, SessionResultView, SessionStatus } from '../sessions/schemas.ts';
@@ -61,4 +62,6 @@ export interface LivegateClient {
   attestationStatus(jti: string): Promise<AttestationStatusView>;
   addReview(id: string, input: { message: string; decision?: 'approved' | 'declined' }): Promise<Review>;
   listReviews(id: string): Promise<Review[]>;
+  /** Deletes the user's face templates (DELETE /v1/users/{user_identifier}/templates). */
+  forgetUser(userIdentifier: string): Promise<ForgetUserResultView>;
 }

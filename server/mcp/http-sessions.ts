@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthContext } from '../auth/api-keys.ts';
+import { createSessionEventStore, SSE_RETRY_MS } from './event-store.ts';
 
 export const DEFAULT_IDLE_MS = 15 * 60_000;
 export const DEFAULT_MAX_SESSIONS = 1_000;
@@ -26,8 +27,8 @@ export interface McpHttpSession {
   tenantId: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
+  /** When the last request started or ended (for a new session: when initialize was answered). */
   lastSeen: number;
-  openedAt: number;
   /** Whether a request other than `initialize` came (notifications and GET streams do not count). */
   used: boolean;
   /** Open GET streams and in-flight requests: a session with any is not idle. */
@@ -132,11 +133,13 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
         tenantId: auth.tenantId,
         server,
         lastSeen: now(),
-        openedAt: now(),
         used: false,
         active: 0,
         transport: new WebStandardStreamableHTTPServerTransport({
           sessionIdGenerator: randomUUID,
+          // Resumable streams: event ids, a priming event with `retry`, replay on Last-Event-ID.
+          eventStore: createSessionEventStore(),
+          retryInterval: SSE_RETRY_MS,
           onsessioninitialized: (id) => {
             session.id = id;
             pending.delete(session);
@@ -169,7 +172,7 @@ export function createMcpSessionRegistry(options: McpSessionRegistryOptions) {
       const cutoff = now() - maxIdleMs;
       const unusedCutoff = now() - unusedMs;
       const stale = [...sessions.values()].filter(
-        (s) => (s.active === 0 && s.lastSeen <= cutoff) || (!s.used && s.openedAt <= unusedCutoff),
+        (s) => (s.active === 0 && s.lastSeen <= cutoff) || (!s.used && s.lastSeen <= unusedCutoff),
       );
       await Promise.all(stale.map(release));
       return stale.length;

@@ -13,6 +13,7 @@ import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
+import { instrumentMcpServer } from '../observability/mcp-metrics.ts';
 import { createServer, type ToolExtra } from './server.ts';
 
 export const MCP_PATH = '/mcp';
@@ -23,6 +24,14 @@ const registries = new WeakMap<AppServices, McpSessionRegistry>();
 /** The live MCP HTTP sessions of an app built by buildApp (undefined before it is ready). */
 export function mcpSessionsOf(services: AppServices): McpSessionRegistry | undefined {
   return registries.get(services);
+}
+
+/** A POST body that is not JSON: answered -32700 once the request is authenticated. */
+class MalformedJson {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
 }
 
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
@@ -74,10 +83,17 @@ export async function mcpHttpPlugin(
       return row !== null && row.revoked_at === null;
     },
     ...options,
-    createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }),
+    createServer: () => instrumentMcpServer(createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }), services.metrics),
   });
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
+
+  // Malformed JSON is the JSON-RPC parse error -32700, not the REST error body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => (err ? done(null, new MalformedJson(err.message)) : done(null, value)));
+  });
 
   app.addHook('onRequest', app.rateLimit());
   app.addHook('onRequest', async (request, reply) => {
@@ -85,7 +101,18 @@ export async function mcpHttpPlugin(
     if (!verdict.ok) {
       throw new AppError('host_not_allowed', `The ${verdict.what} "${verdict.value}" is not allowed for ${MCP_PATH}.`);
     }
-    request.auth = await services.authenticate(presentedKey(request.headers));
+    try {
+      request.auth = await services.authenticate(presentedKey(request.headers));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'unauthorized') throw err;
+      // A JSON-RPC error body: SDK clients put the body text in the error they raise, so the
+      // person reads the cause and the fix (docs/MCP.md, "A wrong API key").
+      void reply.header('www-authenticate', 'Bearer realm="livegate-mcp"');
+      return reply
+        .status(401)
+        .type('application/json')
+        .send({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Unauthorized: ${err.message} Next step: ${err.hint}`, data: { code: err.code, hint: err.hint } } });
+    }
     // Tool results carry verification URLs (capture tokens) and attestation JWTs.
     void reply.header('cache-control', 'no-store');
   });
@@ -94,6 +121,7 @@ export async function mcpHttpPlugin(
   app.addHook('preClose', async () => registry.closeAll());
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.body instanceof MalformedJson) return jsonRpcError(reply, 400, -32700, `Parse error: ${request.body.message}`);
     const auth = request.auth;
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;

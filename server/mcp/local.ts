@@ -2,6 +2,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { AppServices } from '../app.ts';
 import { requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
+import { forgetUser } from '../identity/forget.ts';
 import { listChecks } from '../policies/checks.ts';
 import { createPolicyService, type PolicyService } from '../policies/service.ts';
 import { healthPayload } from '../routes/health.ts';
@@ -48,9 +49,7 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
     waitForTerminal: (id, timeoutMs, onChange, signal) => sessions.waitForTerminal(auth, id, timeoutMs, onChange, signal),
     async watchSession(id, onChange) {
       await sessions.getStatus(auth, id); // scope and tenant check; throws session_not_found
-      const listener = (change: SessionChange) => onChange(change.status);
-      sessions.changes.on(`change:${id}`, listener);
-      return () => void sessions.changes.off(`change:${id}`, listener);
+      return sessions.changes.subscribe(id, (change: SessionChange) => onChange(change.status));
     },
     listPolicies: () => policies.list(auth),
     getPolicy: (id) => policies.get(auth, id),
@@ -70,5 +69,6 @@ export function createLocalClientFactory(services: LocalServices, options: { sta
     async listReviews(id) {
       return (await sessions.listReviews(auth, id)).map(reviewView);
     },
+    forgetUser: (userIdentifier) => forgetUser({ store: services.store }, { tenantId: auth.tenantId, by: `api_key:${auth.keyId}`, auth }, userIdentifier),
   });
 }

@@ -84,6 +84,7 @@ export function createRemoteClient(options: RemoteClientOptions): LivegateClient
     attestationStatus: (jti) => call<AttestationStatusView>('GET', `/v1/attestations/${encodeURIComponent(jti)}`),
     addReview: (id, input) => call<Review>('POST', `/v1/sessions/${sid(id)}/reviews`, input),
     listReviews: async (id) => (await call<{ reviews: Review[] }>('GET', `/v1/sessions/${sid(id)}/reviews`)).reviews,
+    forgetUser: (userIdentifier) => call('DELETE', `/v1/users/${encodeURIComponent(userIdentifier)}/templates`),
   };
   return client;
 }

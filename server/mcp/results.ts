@@ -3,6 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { AppError, ERROR_TABLE } from '../errors.ts';
+import { StoreError } from '../store/types.ts';
 
 /** Where the machine-readable error of a failed tool call lives (`result._meta[ERROR_META_KEY]`). */
 export const ERROR_META_KEY = 'livegate/error';
@@ -41,12 +42,22 @@ export function toToolError(err: unknown, logger?: ErrorLogger): CallToolResult 
   if (err instanceof AppError) {
     return toolError({ code: err.code, message: err.message, hint: err.hint, ...(err.details ? { details: err.details } : {}) });
   }
+  if (err instanceof StoreError && err.code === 'unavailable') {
+    return toolError({ code: 'service_unavailable', message: 'The database is unavailable right now.', hint: 'Call the tool again in a few seconds; the server reconnects by itself.' });
+  }
   logger?.error({ err }, 'MCP tool failed');
   return toolError({ code: 'internal_error', message: 'Something went wrong on our side.', hint: ERROR_TABLE.internal_error.hint });
 }
 
+/** "Invalid input" of a union of literals (e.g. frame_count) says which values are allowed. */
+function allowedValues(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const values = issue.errors.flat().flatMap((e) => (e.code === 'invalid_value' ? e.values : []));
+  return values.length ? `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}` : undefined;
+}
+
 export function invalidInput(tool: string, error: z.ZodError): CallToolResult {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: i.message }));
+  const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(arguments)', message: allowedValues(i) ?? i.message }));
   const first = issues[0];
   return toolError({
     code: 'invalid_request',
@@ -65,15 +76,4 @@ export function ok<T extends Record<string, unknown>>(structured: T, summary?: s
   return { content: [{ type: 'text', text: summary ? `${summary}\n\n${json}` : json }], structuredContent: structured };
 }
 
-/**
- * The line an agent reads when a session ends: it names the verdict and says whether to proceed,
- * so no agent gates on the bare word "completed" (a spoof verdict completes a session too).
- */
-export function sessionEndedText(status: { status: string; verdict?: string; failure_reasons?: string[] }): string {
-  if (status.status === 'completed' && status.verdict === 'live') {
-    return 'Session ended: completed, verdict live — call get_verification_result (and verify_attestation on its signature) before proceeding.';
-  }
-  if (status.status === 'completed') return `Session ended: completed, verdict ${status.verdict ?? 'unknown'} — do not proceed.`;
-  const why = status.failure_reasons?.length ? ` (${status.failure_reasons.join(', ')})` : '';
-  return `Session ended: ${status.status}${why}, no live verdict — do not proceed.`;
-}
+export { sessionEndedText } from './guidance.ts';

@@ -1,11 +1,12 @@
 // Input and output schemas of the MCP tools. Session shapes come from the REST API's schemas so
 // both surfaces describe the same objects.
 import { z } from 'zod';
+import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
 import { HealthSchema } from '../routes/health.ts';
-import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusView } from '../sessions/schemas.ts';
+import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
 import { ReviewView, WhoamiView } from './client.ts';
 
@@ -65,17 +66,19 @@ export const input = {
     })
     .strict(),
   comment: z.object({ session_id: sessionId, message: z.string().min(1).max(2000).describe('The review comment') }).strict(),
+  forgetUser: z.object({ user_identifier: UserIdentifierParam }).strict(),
 };
 
 export const output = {
-  health: HealthSchema,
+  health: HealthSchema.extend({ warnings: z.array(z.string()).optional().describe('Problems to fix, e.g. a missing model') }),
   greet: z.object({ greeting: z.string(), language: z.enum(['en', 'es', 'fr', 'de', 'pt']) }),
   verify: SessionCreated.extend({
+    status: SessionStatusEnum.describe('pending when created; the final status in a task result'),
     instructions: z.string().describe('What the agent should do next'),
     url_elicitation: z
       .enum(['accept', 'decline', 'cancel', 'unanswered'])
       .optional()
-      .describe("The person's answer when the URL was also presented by URL-mode elicitation"),
+      .describe("The person's answer to the URL-mode elicitation (unanswered: none within a few seconds)"),
     final_status: SessionStatusView.optional().describe('Set when run as a task: the status the session ended in'),
   }),
   status: SessionStatusView,
@@ -92,4 +95,5 @@ export const output = {
   whoami: WhoamiView,
   review: ReviewView,
   reviews: z.object({ reviews: z.array(ReviewView) }),
+  forgetUser: ForgetUserResult,
 };

@@ -5,14 +5,16 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '../errors.ts';
 import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 import { decideAttestation } from './attestation-tool.ts';
 import type { LivegateClient } from './client.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
+import { OUTCOME_GUIDANCE, outcomeOf, reasonsText, sessionEndedText, stillRunningText } from './guidance.ts';
+import { installProtocolGuards } from './protocol.ts';
 import { registerResources } from './resources.ts';
-import { findInputProblem, inputProblemError } from '../input-guard.ts';
-import { invalidInput, mcpError, ok, sessionEndedText, toolError, toToolError, type ErrorLogger } from './results.ts';
+import { mcpError, ok, toolError, toToolError, type ErrorLogger } from './results.ts';
 import { DEFAULT_WAIT_S, GREETINGS, input, output } from './schemas.ts';
 import { registerVerifyTool } from './verify-tool.ts';
 import type { z } from 'zod';
@@ -26,14 +28,17 @@ export interface CreateServerDeps {
   logger?: ErrorLogger;
   /** Milliseconds a finished task's result stays retrievable (default 1 hour). */
   taskTtlMs?: number;
+  /** How long a plain verify_human_presence waits for a URL elicitation answer (default 3 s). */
+  urlElicitationWaitMs?: number;
 }
 
 export const SERVER_NAME = 'livegate';
 export const INSTRUCTIONS =
   'Livegate checks that a live person approves an action. Before a consequential action call ' +
-  'verify_human_presence with a description of it, show the returned verification_url to the person, ' +
-  'then call wait_for_verification (repeat while timed_out) and get_verification_result once completed. ' +
-  'Proceed only when verify_attestation answers PROCEED (proceed: true): a completed session can carry verdict spoof.';
+  'verify_human_presence with a description of it (risk_level high for wire transfers, contract signing, access-control ' +
+  'changes; standard for routine approvals), show the returned link to the person, then call wait_for_verification ' +
+  '(again while timed_out). Live: get_verification_result, then verify_attestation; proceed only on PROCEED. Failed, ' +
+  'expired, cancelled or spoof: do not proceed, tell the person why in plain words, offer one retry with a new session.';
 
 interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   title: string;
@@ -78,19 +83,26 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('health-check', {
     title: 'Health check',
-    description: 'Whether the Livegate server is up: status, uptime, time and version.',
+    description: 'Whether the Livegate server is up (status, uptime, version, warnings such as a missing model).',
     input: input.health,
     output: output.health,
     annotations: READ,
     run: async (_args, extra) => {
-      const health = await clientFor(extra).health();
-      return ok({ ...health }, `Livegate ${health.version} is up (${health.uptime}).`);
+      const client = clientFor(extra);
+      const health = await client.health();
+      // A missing model disables a check: sessions requiring it could never pass.
+      const warnings = await client.listChecks().then(
+        (checks) => checks.filter((c) => !c.available).map((c) => `check ${c.name} unavailable: ${c.reason}`),
+        () => [] as string[], // without session:read the checks are not ours to see
+      );
+      const line = `Livegate ${health.version} is up (${health.uptime})`;
+      return ok({ ...health, ...(warnings.length ? { warnings } : {}) }, warnings.length ? `${line}, but: ${warnings.join(' ')}` : `${line}.`);
     },
   });
 
   tool('greet', {
     title: 'Greet',
-    description: 'Greets someone by name in English, Spanish, French, German or Portuguese (a demo tool).',
+    description: 'Demo tool: greets someone in en, es, fr, de or pt.',
     input: input.greet,
     output: output.greet,
     annotations: READ,
@@ -100,39 +112,70 @@ export function createServer(deps: CreateServerDeps): McpServer {
     },
   });
 
-  const verify = registerVerifyTool(server, { clientFor, logger, taskStore, closing: closing.signal, taskTtlMs: deps.taskTtlMs });
+  // Sessions opened over this connection: completion/complete offers them for the session template.
+  const recentSessions: string[] = [];
+  const verify = registerVerifyTool(server, {
+    clientFor,
+    logger,
+    taskStore,
+    closing: closing.signal,
+    taskTtlMs: deps.taskTtlMs,
+    urlElicitationWaitMs: deps.urlElicitationWaitMs,
+    onCreated: (id) => {
+      recentSessions.push(id);
+      if (recentSessions.length > 100) recentSessions.shift();
+    },
+  });
   inputs.set('verify_human_presence', input.verify);
 
   tool('check_verification_status', {
     title: 'Check verification status',
-    description: 'Current status of a verification session: pending, in_progress, completed (with verdict live or spoof), failed, expired or cancelled.',
+    description:
+      'Status now, without waiting (pending, in_progress, completed with verdict live or spoof, failed, expired, cancelled); ' +
+      'the text starts with the next step. To wait, use wait_for_verification.',
     input: input.sessionOnly,
     output: output.status,
     annotations: READ,
     run: async ({ session_id }, extra) => {
       const status = await clientFor(extra).getStatus(session_id);
-      const verdict = status.verdict ? ` (verdict: ${status.verdict}${status.verdict === 'live' ? '' : ' — do not proceed'})` : '';
-      return ok(status, `Session ${session_id} is ${status.status}${verdict}.`);
+      return ok(status, outcomeOf(status) ? sessionEndedText(status) : stillRunningText(status));
     },
   });
 
   tool('get_verification_result', {
     title: 'Get verification result',
-    description: 'The signed attestation of a completed session (JWT in `signature`), its claims and the audit trail. Fails with session_not_completed before the session is completed.',
+    description:
+      'The signed attestation of a completed session (signature JWT, claims, audit trail); next, verify_attestation on the ' +
+      'signature. Error session_not_completed: before the end, wait; after failed, expired or cancelled, do not proceed.',
     input: input.sessionOnly,
     output: output.result,
     annotations: READ,
     run: async ({ session_id }, extra) => {
-      const result = await clientFor(extra).getResult(session_id);
+      const client = clientFor(extra);
+      const result = await client.getResult(session_id).catch(async (err: unknown) => {
+        throw await notCompletedGuidance(client, session_id, err);
+      });
       const a = result.attestation;
-      const advice = a.verdict === 'live' ? 'check it with verify_attestation before proceeding' : 'do not proceed';
-      return ok(result, `Verdict ${a.verdict} (score ${a.score}, risk ${a.risk_level}, checks ${(a.required_checks ?? []).join(', ') || 'unlisted'}, light challenge ${a.light_challenge ? 'ran' : 'not run'}) for "${a.action_description}" — ${advice}.`);
+      const advice = a.verdict === 'live' ? 'check it with verify_attestation before proceeding' : OUTCOME_GUIDANCE.spoof.replace(/\.$/, '');
+      return ok(result, `Verdict ${a.verdict} (score ${a.score}, risk ${a.risk_level}, checks ${(a.required_checks ?? []).join(', ') || 'unlisted'}, light challenge ${a.light_challenge ? 'ran' : 'not run'}${a.identity ? `, identity ${a.identity.status}` : ''}) for "${a.action_description}" — ${advice}.`);
+    },
+  });
+
+  tool('forget_user', {
+    title: 'Forget user',
+    description: "Deletes a user's face templates (audited).",
+    input: input.forgetUser,
+    output: output.forgetUser,
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    run: async ({ user_identifier }, extra) => {
+      const r = await clientFor(extra).forgetUser(user_identifier);
+      return ok(r, `Deleted ${r.templates_deleted} face template(s) of ${JSON.stringify(user_identifier)}.`);
     },
   });
 
   tool('revoke_session', {
     title: 'Revoke session',
-    description: 'Cancels a pending or in-progress verification session; its link stops working. Fails with session_terminal once it has ended.',
+    description: 'Cancels an unfinished session (e.g. the action was dropped); its link stops working.',
     input: input.revoke,
     output: output.revoke,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -145,8 +188,9 @@ export function createServer(deps: CreateServerDeps): McpServer {
   tool('wait_for_verification', {
     title: 'Wait for verification',
     description:
-      `Waits until the session ends (completed, failed, expired, cancelled) or timeout_s passes (default ${DEFAULT_WAIT_S}, at most 55). ` +
-      'Sends a progress notification on every status change when the request carries a progressToken. If timed_out is true, call again.',
+      'Waits for the session to end. timed_out true: the person is not done yet (usually 1-3 minutes), call again. The text ' +
+      'starts with the decision: live → get_verification_result, then verify_attestation; failed, expired, cancelled or ' +
+      'spoof → do not proceed, tell the person why, offer one retry with a new session.',
     input: input.wait,
     output: output.wait,
     annotations: READ,
@@ -169,16 +213,15 @@ export function createServer(deps: CreateServerDeps): McpServer {
       // Derived from the status: the service can report timed_out false for a wait that ended
       // while the session was still active (its expiry timer fires at the wait's deadline).
       const value = { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
-      return ok(value, value.timed_out ? `Still ${value.status}; call wait_for_verification again to keep waiting.` : sessionEndedText(value));
+      return ok(value, value.timed_out ? stillRunningText(value) : sessionEndedText(value));
     },
   });
 
   tool('verify_attestation', {
     title: 'Verify attestation',
     description:
-      "Decides whether to proceed on an attestation JWT: checks it against this server's public keys (signature ES256, expiry, and " +
-      'optionally the action (action_description [+ action_details], or action_sha256), audience, nonce, required checks and risk ' +
-      'level), requires verdict live, and asks the issuing server whether it was revoked. Starts with PROCEED or DO NOT PROCEED; gate on `proceed`.',
+      'The decision to gate on: checks an attestation JWT (signature, expiry, verdict live, not revoked; optionally action, ' +
+      'audience, nonce, checks, risk level). Starts with PROCEED or DO NOT PROCEED; act only on proceed: true.',
     input: input.verifyAttestation,
     output: output.verifyAttestation,
     annotations: READ,
@@ -190,7 +233,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('list_policies', {
     title: 'List policies',
-    description: 'Verification policies of this tenant (risk level, frames, required checks, thresholds, attempts, timeout, redirects).',
+    description: 'Stored verification policies (pass a policy_id as `policy` to verify_human_presence).',
     input: input.none,
     output: output.policies,
     annotations: READ,
@@ -202,7 +245,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('get_policy', {
     title: 'Get policy',
-    description: 'One verification policy by id.',
+    description: 'One stored verification policy.',
     input: input.getPolicy,
     output: output.policy,
     annotations: READ,
@@ -212,8 +255,8 @@ export function createServer(deps: CreateServerDeps): McpServer {
   tool('create_policy', {
     title: 'Create policy',
     description:
-      'Creates a named verification policy; pass its policy_id as `policy` to verify_human_presence. Fields left out take the defaults ' +
-      'of the risk level; a client with form elicitation is asked whether to override them.',
+      'Creates a named policy (scope policy:write) to pass as `policy` to verify_human_presence. Fields: ' +
+      'livegate://reference/policy-overrides; left out ones take the defaults (or are asked by form elicitation).',
     input: input.createPolicy,
     output: output.createdPolicy,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -236,7 +279,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('update_policy', {
     title: 'Update policy',
-    description: 'Changes fields of a policy (merged over the stored one). Sessions created earlier keep the policy they were created with.',
+    description: 'Changes fields of a stored policy (merged; same fields and floor as create_policy). Existing sessions keep theirs.',
     input: input.updatePolicy,
     output: output.policy,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -248,7 +291,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('list_checks', {
     title: 'List checks',
-    description: 'The liveness checks this deployment offers (pulse, cnn, light_challenge, motion) and whether each is available; a missing model makes its check unavailable.',
+    description: 'Liveness checks this deployment runs and whether each is available (reason says the fix).',
     input: input.none,
     output: output.checks,
     annotations: READ,
@@ -261,7 +304,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('whoami', {
     title: 'Who am I',
-    description: 'The tenant and scopes of the API key in use, the server version and its public URL.',
+    description: 'Tenant, key id, scopes, server version and public URL of this connection.',
     input: input.none,
     output: output.whoami,
     annotations: READ,
@@ -273,7 +316,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('update_session_status', {
     title: 'Record review decision',
-    description: "Manual review: records a reviewer's decision (approved or declined) with a note. Audited; it does not change the verdict or the attestation.",
+    description: 'Manual review: records approved or declined with a note (audited; the verdict stays as it is).',
     input: input.decide,
     output: output.review,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -297,7 +340,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
 
   tool('create_session_review', {
     title: 'Add review comment',
-    description: 'Manual review: adds a comment to a session. Audited.',
+    description: 'Manual review: adds a comment to a session (audited).',
     input: input.comment,
     output: output.review,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -307,27 +350,13 @@ export function createServer(deps: CreateServerDeps): McpServer {
     },
   });
 
-  const resources = registerResources(server, clientFor);
+  const resources = registerResources(server, clientFor, () => recentSessions);
 
-  // Arguments are checked here, against the same zod schemas, so bad input comes back as a tool
-  // error with code invalid_request (the SDK's own check answers with a bare message), and a
-  // plain (non-task) verify_human_presence call returns at once instead of being auto-polled.
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, (request: never, extra: ToolExtra) => Promise<unknown>> })._requestHandlers;
-  const original = handlers?.get('tools/call');
-  if (!handlers || !original) throw new Error('MCP SDK internals changed: no tools/call handler to wrap');
-  handlers.set('tools/call', async (request: { params: { name: string; arguments?: unknown; task?: unknown } }, extra: ToolExtra) => {
-    // The same boundary check as HTTP (depth, well-formed text, no NUL), for every transport.
-    const problem = findInputProblem(request.params.arguments ?? {}, 'arguments');
-    if (problem) return toToolError(inputProblemError(problem));
-    const schema = inputs.get(request.params.name);
-    if (schema) {
-      const parsed = schema.safeParse(request.params.arguments ?? {});
-      if (!parsed.success) return invalidInput(request.params.name, parsed.error as z.ZodError);
-      if (request.params.name === 'verify_human_presence' && !request.params.task) {
-        return verify.callPlain(parsed.data as z.infer<typeof input.verify>, extra);
-      }
-    }
-    return original(request as never, extra);
+  installProtocolGuards(server, {
+    inputs,
+    // A plain (non-task) verify_human_presence returns at once instead of being auto-polled.
+    intercept: (name, args, request, extra) =>
+      name === 'verify_human_presence' && !request.params.task ? verify.callPlain(args as z.infer<typeof input.verify>, extra) : undefined,
   });
 
   const previousOnClose = server.server.onclose;
@@ -339,4 +368,19 @@ export function createServer(deps: CreateServerDeps): McpServer {
     previousOnClose?.();
   };
   return server;
+}
+
+/**
+ * session_not_completed on a session that ended without a result: the hint must not say "wait"
+ * (it will never complete) but what each outcome means for the agent.
+ */
+async function notCompletedGuidance(client: LivegateClient, sessionId: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof AppError) || err.code !== 'session_not_completed') return err;
+  const status = await client.getStatus(sessionId).catch(() => null);
+  const outcome = status ? outcomeOf(status) : null;
+  if (!status || !outcome || outcome === 'live') return err;
+  return new AppError('session_not_completed', `Session ${sessionId} ended ${status.status}${reasonsText(status.failure_reasons)}; it has no attestation and never will.`, {
+    hint: OUTCOME_GUIDANCE[outcome].replace(/^./, (c) => c.toUpperCase()),
+    details: { status: status.status, ...(status.verdict ? { verdict: status.verdict } : {}), ...(status.failure_reasons?.length ? { failure_reasons: status.failure_reasons } : {}) },
+  });
 }

@@ -4,9 +4,11 @@
 // LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
 // stdout carries only JSON-RPC; messages for the person go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONWebKeySet } from 'jose';
 import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from '../app.ts';
-import type { AuthContext } from '../auth/api-keys.ts';
+import { requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant, listenOrExplain } from '../bootstrap.ts';
 import { readEnvSecret, type Config } from '../config.ts';
 import { loadSecretBox } from '../crypto/kek-source.ts';
@@ -14,7 +16,9 @@ import { AppError } from '../errors.ts';
 import { openStore } from '../store/index.ts';
 import { ALL_SCOPES } from '../store/types.ts';
 import type { LivegateClient } from './client.ts';
+import { listChecks } from '../policies/checks.ts';
 import { createLocalClientFactory } from './local.ts';
+import { createPageServerCheck } from './page-check.ts';
 import { pollingWait, pollingWatch } from './polling.ts';
 import { createRemoteClient } from './remote.ts';
 import { createServer } from './server.ts';
@@ -28,6 +32,23 @@ export interface StdioOptions {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
+  /** The public URL was named by the operator (--public-url or LIVEGATE_PUBLIC_URL), not the default. */
+  publicUrlExplicit?: boolean;
+}
+
+/**
+ * The models of this installation: `livegate mcp` is started by desktop clients from any working
+ * directory (often /), so ./models would be wherever that is.
+ */
+export function installedModelsDir(): string {
+  return fileURLToPath(new URL('../../models', import.meta.url));
+}
+
+/** One stderr line per check a missing model disables (sessions requiring it could never pass). */
+export async function warnAboutModels(modelsDir: string, stderr: Writable): Promise<void> {
+  for (const check of await listChecks(modelsDir)) {
+    if (!check.available) stderr.write(`livegate mcp: warning: check ${check.name} is unavailable: ${check.reason}\n`);
+  }
 }
 
 /** Resolves when the client goes away (stdin ends) or on SIGINT/SIGTERM, after releasing everything. */
@@ -58,6 +79,7 @@ export async function runStdio(options: StdioOptions): Promise<void> {
       // Without --serve no analyzer: captures reach the process that serves the page.
       const app = await buildApp({ config, store, secrets, background: true, ...(options.serve ? {} : { analyzer: false }) });
       cleanups.unshift(() => app.close());
+      await warnAboutModels(config.modelsDir, stderr);
       if (options.serve) {
         // Before the first key: a start that cannot listen creates nothing it could not show.
         await listenOrExplain(app, config);
@@ -81,7 +103,28 @@ export async function runStdio(options: StdioOptions): Promise<void> {
       const local = createLocalClientFactory(app.services)(auth);
       // Without --serve the page is served by `livegate start` on the same data: its changes
       // happen in that process, so waits and subscriptions here poll the shared store.
-      client = options.serve ? local : { ...local, waitForTerminal: pollingWait(local.getStatus), watchSession: pollingWatch(local.getStatus) };
+      if (options.serve) {
+        client = local;
+      } else {
+        // Links go to the page served by another process: only once it answers for this data.
+        const pageServed = createPageServerCheck({
+          publicUrl: config.publicUrl,
+          dataDir: config.dataDir,
+          explicit: options.publicUrlExplicit ?? false,
+          localJwks: async () => (await app.services.keyring.jwks()) as JSONWebKeySet,
+          warn: (line) => stderr.write(`${line}\n`),
+        });
+        client = {
+          ...local,
+          createSession: async (input) => {
+            requireScopeOf(auth, 'session:write'); // the caller's own fault first
+            await pageServed();
+            return local.createSession(input);
+          },
+          waitForTerminal: pollingWait(local.getStatus),
+          watchSession: pollingWatch(local.getStatus),
+        };
+      }
     } catch (err) {
       for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       throw err;

@@ -1,11 +1,15 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
+import { BrandingSchema } from './branding.ts';
 import { z } from 'zod';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FRAME_COUNTS = [10, 30, 60, 90, 120] as const;
 export type FrameCount = (typeof FRAME_COUNTS)[number];
+/** Face comparison bound to user_identifier (server/identity): off by default, embeddings are biometric data. */
+export const IDENTITY_MODES = ['off', 'enroll', 'enroll_or_match', 'match'] as const;
+export type IdentityMode = (typeof IDENTITY_MODES)[number];
 
 export const ThresholdsSchema = z.object({
   min_score: z.number().min(0).max(100).describe('Fused score (0-100) at or above which the verdict is live'),
@@ -27,6 +31,8 @@ export const PolicyConfigSchema = z.object({
   capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
+  identity: z.enum(IDENTITY_MODES).optional().describe('Face comparison with the enrolled template of user_identifier (off by default; otherwise user_identifier is required)'),
+  branding: BrandingSchema.nullable().optional().describe("The tenant's name, logo and accent colour on the page (stored policies only, not per session)"),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
@@ -94,6 +100,7 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
     capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
     success_redirect_url: null,
     failure_redirect_url: null,
+    identity: 'off',
   };
 }
 

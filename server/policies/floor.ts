@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { CHECKS, defaultPolicy, PolicyConfigSchema, ThresholdsSchema, type CheckName, type FrameCount, type PolicyConfig, type Thresholds } from './defaults.ts';
+import { CHECKS, defaultPolicy, IDENTITY_MODES, PolicyConfigSchema, ThresholdsSchema, type CheckName, type FrameCount, type IdentityMode, type PolicyConfig, type Thresholds } from './defaults.ts';
 
 /** Which way a number gets stricter. */
 export type Direction = 'higher' | 'lower';
@@ -36,6 +36,18 @@ export function riskAtLeast(level: RiskLevel, minimum: RiskLevel): boolean {
   return RISK_ORDER[level] >= RISK_ORDER[minimum];
 }
 
+/**
+ * Identity modes from weakest to strictest: off checks nothing, enroll only stores, enroll_or_match
+ * compares once enrolled, match demands a matching template (a mismatch is a spoof).
+ */
+const IDENTITY_ORDER: Record<IdentityMode, number> = { off: 0, enroll: 1, enroll_or_match: 2, match: 3 };
+
+export function identityAtLeast(mode: IdentityMode | undefined, minimum: IdentityMode): boolean {
+  return IDENTITY_ORDER[mode ?? 'off'] >= IDENTITY_ORDER[minimum];
+}
+
+const stricterIdentity = (a: IdentityMode | undefined, b: IdentityMode | undefined): IdentityMode => (identityAtLeast(a, b ?? 'off') ? (a ?? 'off') : (b ?? 'off'));
+
 /** Checks every high-risk session runs, whatever its overrides or stored policy say. */
 export const HIGH_RISK_CHECKS: readonly CheckName[] = ['light_challenge', 'cnn'];
 
@@ -47,6 +59,7 @@ export const TenantFloorSchema = z
     frame_count: PolicyConfigSchema.shape.frame_count.optional().describe('Fewest CNN frames per capture'),
     capture_duration_ms: PolicyConfigSchema.shape.capture_duration_ms.optional().describe('Shortest capture, in milliseconds'),
     thresholds: ThresholdsSchema.partial().strict().optional().describe('Threshold minimums (each in its stricter direction, see THRESHOLD_DIRECTIONS)'),
+    identity: z.enum(IDENTITY_MODES).optional().describe('Weakest identity mode a session may use (off < enroll < enroll_or_match < match)'),
   })
   .strict();
 export type TenantFloor = z.infer<typeof TenantFloorSchema>;
@@ -58,6 +71,7 @@ export interface PolicyFloor {
   frame_count: FrameCount;
   capture_duration_ms: number;
   thresholds: Thresholds;
+  identity: IdentityMode;
 }
 
 function stricter(direction: Direction, a: number, b: number): number {
@@ -88,6 +102,7 @@ export function effectiveFloor(requested: RiskLevel, tenant: TenantFloor = {}): 
     frame_count: stricter(FIELD_DIRECTIONS.frame_count, base.frame_count, tenant.frame_count ?? base.frame_count) as FrameCount,
     capture_duration_ms: stricter(FIELD_DIRECTIONS.capture_duration_ms, base.capture_duration_ms, tenant.capture_duration_ms ?? base.capture_duration_ms),
     thresholds,
+    identity: tenant.identity ?? 'off',
   };
 }
 
@@ -108,6 +123,7 @@ export function liftToFloor(config: PolicyConfig, floor: PolicyFloor): PolicyCon
     frame_count: stricter(FIELD_DIRECTIONS.frame_count, config.frame_count, floor.frame_count) as FrameCount,
     capture_duration_ms: stricter(FIELD_DIRECTIONS.capture_duration_ms, config.capture_duration_ms, floor.capture_duration_ms),
     thresholds,
+    identity: stricterIdentity(config.identity, floor.identity),
   };
 }
 
@@ -131,6 +147,7 @@ export function floorViolations(config: PolicyConfig, floor: PolicyFloor): Floor
       out.push({ field: `thresholds.${key}`, floor: floor.thresholds[key], given: config.thresholds[key] });
     }
   }
+  if (!identityAtLeast(config.identity, floor.identity)) out.push({ field: 'identity', floor: floor.identity, given: config.identity ?? 'off' });
   return out;
 }
 
@@ -165,6 +182,7 @@ export function floorOfPolicy(config: PolicyConfig): TenantFloor {
     frame_count: config.frame_count,
     capture_duration_ms: config.capture_duration_ms,
     thresholds: { ...config.thresholds },
+    ...(config.identity && config.identity !== 'off' ? { identity: config.identity } : {}),
   };
 }
 
@@ -178,6 +196,7 @@ export function tightenFloor(...parts: TenantFloor[]): TenantFloor {
       const value = part[field];
       if (value !== undefined) (out as Record<string, number>)[field] = out[field] === undefined ? value : stricter(FIELD_DIRECTIONS[field], out[field], value);
     }
+    if (part.identity) out.identity = stricterIdentity(out.identity, part.identity);
     for (const [key, value] of Object.entries(part.thresholds ?? {}) as [keyof Thresholds, number][]) {
       out.thresholds ??= {};
       const current = out.thresholds[key];

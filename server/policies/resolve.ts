@@ -110,6 +110,9 @@ export async function resolveSessionPolicy(store: Store, tenantId: string, input
     policyVersion = stored.version;
   } else if (input.policy) {
     inline = input.policy;
+    if (inline.branding !== undefined) {
+      throw new AppError('invalid_request', 'policy.branding: the page\'s branding is set on a stored policy (POST /v1/policies), not per session.', { details: { field: 'branding' } });
+    }
   }
   const overrides: PolicyOverrides = { ...inline };
   if (input.risk_level) overrides.risk_level = input.risk_level;

@@ -87,6 +87,12 @@ export const Attestation = z.object({
   policy_version: z.number().int().nullable().describe('Version of that stored policy when the session was created').optional(),
   capture_duration_ms: z.number().int().describe('Length of the capture the policy asked for').optional(),
   light_challenge: z.boolean().describe('Whether the screen-light challenge ran in the analysed capture').optional(),
+  // Present only when the policy's identity mode is on (server/identity); never a template.
+  facemesh_comparison: z
+    .object({ match_found: z.boolean(), similarity_score: z.number().nullable(), comparison_count: z.number().int() })
+    .describe("Comparison with the user's enrolled face templates")
+    .optional(),
+  identity: z.object({ status: z.enum(['enrolled', 'matched', 'mismatch', 'inconclusive']), model: z.string() }).optional(),
 });
 export type AttestationView = z.infer<typeof Attestation>;
 
@@ -121,4 +127,6 @@ export interface VerdictEvidence {
   failure_reasons?: string[];
   /** Whether the light challenge ran (default: the checks carry a light_challenge result). */
   light_challenge_ran?: boolean;
+  /** identity and facemesh_comparison, when the policy's identity mode is on. */
+  identity_claims?: { identity: NonNullable<AttestationView['identity']>; facemesh_comparison: NonNullable<AttestationView['facemesh_comparison']> };
 }

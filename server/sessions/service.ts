@@ -1,7 +1,6 @@
 // The session service owns every state change of a verification session. REST, MCP and the
 // capture endpoints call it; nothing else writes sessions. Every transition is an audit event.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { actionSha256 } from '../attestation/action-hash.ts';
 import type { AttestationInput, SignedAttestation } from '../attestation/sign.ts';
 import { AppError } from '../errors.ts';
@@ -9,6 +8,7 @@ import { effectivePolicyClaims } from '../policies/claims.ts';
 import { resolveSessionPolicy } from '../policies/resolve.ts';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
+import { createLocalSessionChanges, type SessionChange, type SessionChanges } from './changes.ts';
 import { assertNotLockedOut, type LockoutRule } from './lockout.ts';
 import { StoreError, TERMINAL_STATUSES, type AuditEventRow, type ReviewRow, type SessionRow, type SessionStatusRow, type SessionStatus as RowStatus, type Store } from '../store/types.ts';
 import type {
@@ -30,12 +30,7 @@ export interface WebhookEmitter {
   emit(tenantId: string, eventType: string, data: Record<string, unknown>, options?: { key?: string }): Promise<unknown>;
 }
 
-export interface SessionChange {
-  session_id: string;
-  tenant_id: string;
-  status: RowStatus;
-  previous: RowStatus;
-}
+export type { SessionChange, SessionChanges } from './changes.ts';
 
 export interface SessionServiceOptions {
   store: Store;
@@ -46,7 +41,13 @@ export interface SessionServiceOptions {
   /** Per-user lockout after repeated failures (default 5 in 180 s lock 1800 s). */
   lockout?: LockoutRule;
   now?: () => number;
+  /** Where status changes are published and waits subscribe (default: this process only). */
+  changes?: SessionChanges;
+  /** How often a wait re-reads the session when the feed is shared and best effort (ms). */
+  sharedWaitPollMs?: number;
   logger?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  /** Why the identity check cannot run here (its model is missing, with the fix), or null. */
+  identityUnavailable?: () => string | null;
 }
 
 const ACTIVE: readonly RowStatus[] = ['pending', 'in_progress'];
@@ -78,8 +79,8 @@ export function createSessionService(options: SessionServiceOptions) {
   const { store, signer, publicUrl, attestationTtlS, webhooks } = options;
   const now = options.now ?? Date.now;
   const lockout = options.lockout ?? { failures: 5, windowS: 180, durationS: 1800 };
-  const changes = new EventEmitter();
-  changes.setMaxListeners(0);
+  const changes = options.changes ?? createLocalSessionChanges();
+  const sharedWaitPollMs = options.sharedWaitPollMs ?? 5_000;
 
   async function audit(row: SessionRow, type: string, data: Record<string, unknown> | null = null): Promise<AuditEventRow> {
     return store.appendAudit({ session_id: row.id, tenant_id: row.tenant_id, type, at: now(), data });
@@ -87,8 +88,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   function announce(row: SessionRow, previous: RowStatus): void {
     const change: SessionChange = { session_id: row.id, tenant_id: row.tenant_id, status: row.status, previous };
-    changes.emit('change', change);
-    changes.emit(`change:${row.id}`, change);
+    changes.publish(change);
   }
 
   async function notifyTerminal(row: SessionRow): Promise<void> {
@@ -178,6 +178,17 @@ export function createSessionService(options: SessionServiceOptions) {
     };
   }
 
+  async function attestationStatusOf(auth: AuthContext, jti: string) {
+    const row = isUuid(jti) ? await store.getAttestation(jti) : null;
+    if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
+    return {
+      jti,
+      status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
+      expired: row.expires_at <= now(),
+      ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
+    };
+  }
+
   async function auditTrail(row: SessionRow): Promise<AuditTrailView> {
     const events = await store.listAudit(row.id);
     return {
@@ -204,6 +215,13 @@ export function createSessionService(options: SessionServiceOptions) {
       }
       await assertNotLockedOut(store, auth.tenantId, input.user_identifier ?? null, lockout, now());
       const { policy, policyId, policyVersion } = await resolveSessionPolicy(store, auth.tenantId, input);
+      if ((policy.identity ?? 'off') !== 'off') {
+        if (!input.user_identifier) {
+          throw new AppError('user_identifier_required', `The policy's identity mode is "${policy.identity}": send user_identifier, the account whose face template is compared.`);
+        }
+        const unavailable = options.identityUnavailable?.() ?? null;
+        if (unavailable) throw new AppError('identity_unavailable', `The identity check is unavailable: ${unavailable}`);
+      }
       const at = now();
       const token = randomBytes(24).toString('base64url'); // 192 bits
       const row: SessionRow = {
@@ -298,14 +316,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
     async attestationStatus(auth: AuthContext, jti: string) {
       requireScopeOf(auth, 'session:read');
-      const row = isUuid(jti) ? await store.getAttestation(jti) : null;
-      if (!row || row.tenant_id !== auth.tenantId) return { jti, status: 'unknown' as const };
-      return {
-        jti,
-        status: row.revoked_at === null ? ('valid' as const) : ('revoked' as const),
-        expired: row.expires_at <= now(),
-        ...(row.revoked_at !== null ? { revoked_at: iso(row.revoked_at) } : {}),
-      };
+      return attestationStatusOf(auth, jti);
     },
 
     async revokeAttestation(auth: AuthContext, jti: string, reason?: string) {
@@ -317,7 +328,8 @@ export function createSessionService(options: SessionServiceOptions) {
         const session = await store.getSession(row.session_id);
         if (session) await audit(session, 'attestation_revoked', { reason: reason ?? null, api_key: auth.keyId });
       }
-      return service.attestationStatus(auth, jti);
+      // The answer to the write itself: a key with session:write alone gets it too.
+      return attestationStatusOf(auth, jti);
     },
 
     /**
@@ -389,15 +401,24 @@ export function createSessionService(options: SessionServiceOptions) {
             reject(err);
           }
         };
-        const listener = async (change: SessionChange) => {
+        let seen = row.status;
+        const listener = async (change?: SessionChange) => {
           try {
             const current = await load(auth, id);
+            // A poll that finds nothing new stays quiet; a published change is always reported.
+            if (!change && current.status === seen) return;
+            seen = current.status;
+            if (settled) return;
             await onChange?.(statusView(current));
-            if (isTerminal(change.status)) void finish(false);
+            if (isTerminal(current.status) || (change && isTerminal(change.status))) void finish(false);
           } catch {
             /* a failed progress notification must not end the wait */
           }
         };
+        const unsubscribe = changes.subscribe(id, (change) => void listener(change));
+        // A shared feed is best effort (a notification sent while the listener reconnects is
+        // lost): re-read the session now and then so such a wait still ends.
+        const poll = changes.shared ? setInterval(() => void listener(), sharedWaitPollMs) : undefined;
         // Expiry has no event of its own: wake at the session's expiry too when it comes first.
         const untilExpiry = row.expires_at - now() + 5;
         const expiryTimer = untilExpiry < timeoutMs ? setTimeout(() => void finish(false), Math.max(0, untilExpiry)) : undefined;
@@ -406,11 +427,13 @@ export function createSessionService(options: SessionServiceOptions) {
         const cleanup = () => {
           clearTimeout(timer);
           clearTimeout(expiryTimer);
-          changes.off(`change:${id}`, listener);
+          clearInterval(poll);
+          unsubscribe();
           signal?.removeEventListener('abort', onAbort);
         };
-        changes.on(`change:${id}`, listener);
         signal?.addEventListener('abort', onAbort, { once: true });
+        // A change between the first read and the subscription would otherwise go unseen.
+        void listener();
       });
     },
 
@@ -461,6 +484,7 @@ export function createSessionService(options: SessionServiceOptions) {
         user_identifier: row.user_identifier,
         checks: evidence.checks,
         ...effectivePolicyClaims(row, evidence.checks, evidence.light_challenge_ran),
+        ...(evidence.identity_claims ?? {}),
       };
       const { token, kid, claims } = await signer.sign({
         iss: publicUrl,

@@ -284,12 +284,35 @@ CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
 };
 
 /**
+ * Face templates per (tenant, user_identifier) for the identity check (issue 13). `embedding` is
+ * a sealed envelope (server/crypto/kek.ts), never the vector in clear.
+ */
+const identityTemplates: Migration = {
+  version: 6,
+  name: 'identity_templates',
+  sql: (d) => `
+CREATE TABLE identity_templates (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_identifier TEXT NOT NULL,
+  embedding TEXT NOT NULL,
+  model TEXT NOT NULL,
+  frames INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  created_at ${typesFor(d).ms} NOT NULL
+);
+CREATE INDEX identity_templates_user ON identity_templates (tenant_id, user_identifier, created_at);
+CREATE INDEX identity_templates_created ON identity_templates (created_at);
+`,
+};
+
+/**
  * Injection resistance (issue 11): one-way fingerprints of each capture's evidence, per tenant,
  * so a later capture that reuses it is refused (`integrity:replayed_evidence`); and when the
  * server revealed each light-challenge step to the page (first reveal wins).
  */
 const evidenceFingerprints: Migration = {
-  version: 6,
+  version: 7,
   name: 'evidence_fingerprints and light_reveals',
   sql: (d) => {
     const t = typesFor(d);
@@ -315,4 +338,4 @@ CREATE TABLE light_reveals (
 };
 
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, evidenceFingerprints];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, identityTemplates, evidenceFingerprints];

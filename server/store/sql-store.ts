@@ -7,6 +7,8 @@ import {
   TENANT_POLICY_FLOORS, TENANTS, WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_ATTEMPTS, WEBHOOK_ENDPOINTS,
 } from './tables.ts';
 import type { Dialect } from './migrations.ts';
+import { probeQueries } from './probe.ts';
+import { identityTemplateQueries } from './identity-templates.ts';
 import { rateLimitQueries } from './rate-limits.ts';
 import type {
   ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow, EvidenceReuse,
@@ -458,6 +460,8 @@ export function createSqlStore(driver: SqlDriver): Store {
         [deliveryId],
       ),
     ...rateLimitQueries({ all, run }),
+    ...probeQueries({ all }, driver.dialect),
+    ...identityTemplateQueries({ all, run }),
     pruneDeliveries: (before) =>
       run(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'dead') AND updated_at < ?`, [before]),
   };

@@ -1,8 +1,8 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 
-export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write';
-export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write'];
+export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write' | 'metrics:read';
+export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write', 'metrics:read'];
 
 export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
@@ -153,6 +153,20 @@ export interface AttestationRow {
   expires_at: number;
   revoked_at: number | null;
   revoke_reason: string | null;
+}
+
+export interface IdentityTemplateRow {
+  id: string;
+  tenant_id: string;
+  user_identifier: string;
+  /** Sealed (kek1 envelope) Float32 embedding; opened only in server/identity. */
+  embedding: string;
+  /** Model id and version (e.g. mobilefacenet@b7120c09). */
+  model: string;
+  /** Frames averaged into it. */
+  frames: number;
+  session_id: string;
+  created_at: number;
 }
 
 export interface AuditEventRow {
@@ -357,6 +371,19 @@ export interface Store {
   /** Replaces the stored private key (sealing under the key-encryption key, or re-sealing on rotation). */
   setSigningKeyPrivateJwk(kid: string, privateJwk: Record<string, unknown>): Promise<void>;
 
+  // Identity templates (server/identity): sealed embeddings per (tenant, user_identifier)
+  /** Stores a template and keeps only the user's `keep` newest. */
+  insertIdentityTemplate(row: IdentityTemplateRow, keep: number): Promise<void>;
+  /** The user's templates, newest first. */
+  listIdentityTemplates(tenantId: string, userIdentifier: string): Promise<IdentityTemplateRow[]>;
+  /** Deletes every template of the user; returns how many went. */
+  deleteIdentityTemplates(tenantId: string, userIdentifier: string): Promise<number>;
+  /** Deletes templates created before `before` (retention); returns how many went. */
+  deleteIdentityTemplatesBefore(before: number): Promise<number>;
+  /** Every template (re-sealing under a new key-encryption key). */
+  listAllIdentityTemplates(): Promise<IdentityTemplateRow[]>;
+  setIdentityTemplateEmbedding(id: string, embedding: string): Promise<void>;
+
   // Rate limits shared by the instances on one database
   /**
    * Counts one hit on `key` in its fixed window (a new window of `windowMs` starts when the last
@@ -365,6 +392,12 @@ export interface Store {
   hitRateLimit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
   /** Deletes the counters whose window ended by `now`; returns how many went. */
   pruneRateLimits(now: number): Promise<number>;
+
+  // Operations (readiness, metrics, doctor)
+  /** The newest applied migration and the database's clock (epoch ms); throws when unreachable. */
+  probe(): Promise<{ schemaVersion: number; clockMs: number }>;
+  /** How many sessions there are per status and verdict (verdict null until completed). */
+  countSessionsByStatus(): Promise<{ status: SessionStatus; verdict: Verdict | null; count: number }[]>;
 
   // Webhooks
   insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;

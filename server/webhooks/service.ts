@@ -271,6 +271,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       logger.error({ delivery_id: delivery.id, err: error instanceof Error ? { message: error.message, name: error.name } : String(error) }, 'webhook delivery attempt crashed; it will be retried after its lock expires');
       return 'error' as const;
     });
+    if (options.onOutcome) void task.then(options.onOutcome);
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));
     return task;

@@ -38,6 +38,8 @@ export interface WebhookServiceOptions {
   batchSize?: number;
   concurrency?: number;
   maxEndpointsPerTenant?: number;
+  /** Told the outcome of every delivery attempt (metrics). */
+  onOutcome?: (outcome: 'delivered' | 'retry' | 'dead' | 'disable_endpoint' | 'abandoned' | 'error') => void;
 }
 
 export interface CreatedWebhookEndpoint {

@@ -31,6 +31,8 @@ describe('verification page, live face video', () => {
     expect(page.url()).toBe(`${server.origin}/s/${s.session_id}`);
     // Desktop: a QR code to continue on a phone.
     expect(await page.isVisible('#qr')).toBe(true);
+    // The workers and models load while the person reads, before any click.
+    await expect.poll(() => workers.started().length, { timeout: 10_000 }).toBe(3);
 
     await page.click('#start');
     const { last, seen } = await waitForView(page, (v) => v.state === 'result' || v.state === 'error', 120_000);

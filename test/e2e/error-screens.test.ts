@@ -5,6 +5,7 @@ import { launchChromium, type LaunchedChromium } from '../helpers/chromium.ts';
 import { LIVE_EVIDENCE } from '../helpers/app.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
 import { noFaceY4m } from '../helpers/y4m.ts';
+import { expectAccessible } from './axe.ts';
 import { trackWorkers, waitForView } from './page-driver.ts';
 
 let clockOffset = 0;
@@ -39,6 +40,7 @@ describe('camera denied', () => {
     expect(last.body).toMatch(/camera icon in the address bar/i);
     expect(await page.isVisible('#result-action')).toBe(true);
     expect(await page.textContent('#result-action')).toMatch(/try again/i);
+    await expectAccessible(page, 'camera denied');
     await page.close();
   }, 60_000);
 });
@@ -64,6 +66,9 @@ describe('a camera with no face', () => {
     expect(last.title).toMatch(/could not see your face/i);
     expect(last.body).toMatch(/Attempts left: 3/);
     expect(await page.isVisible('#result-action')).toBe(true);
+    // The tips that fit: only your face, fully in the oval.
+    expect(await page.$$eval('#result-tips li', (li) => li.map((x) => x.textContent).join(' '))).toMatch(/only your face/i);
+    await expectAccessible(page, 'no face, try again');
     await expect.poll(() => workers.live().length, { timeout: 5000 }).toBe(0);
     await page.close();
   }, 120_000);
@@ -81,6 +86,7 @@ describe('sessions that are over', () => {
     await page.goto(url);
     const { last } = await waitForView(page, (v) => v.state === 'error', 20_000);
     const startVisible = await page.isVisible('#start');
+    await expectAccessible(page, last.error);
     await page.close();
     return { last, startVisible };
   }

@@ -16,6 +16,8 @@ export interface PageView {
   error: string;
   result: string;
   reason: string;
+  /** The page's screen fill light (fill-light.ts). */
+  fill: string;
 }
 
 export function view(page: Page): Promise<PageView> {
@@ -33,6 +35,7 @@ export function view(page: Page): Promise<PageView> {
       error: d.error ?? '',
       result: d.result ?? '',
       reason: d.reason ?? '',
+      fill: d.fill ?? '',
     };
   });
 }

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   headless?: boolean;
   /** Origin to grant the camera permission for (needed when grantCamera is true). */
   origin?: string;
+  /** A device to emulate (a phone: small viewport, touch, mobile user agent). Default: 800x900 desktop. */
+  device?: { viewport: { width: number; height: number }; isMobile?: boolean; hasTouch?: boolean; userAgent?: string; deviceScaleFactor?: number };
 }
 
 export interface LaunchedChromium {
@@ -50,6 +52,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Launched
     headless: opts.headless ?? true,
     args,
     viewport: { width: 800, height: 900 },
+    ...opts.device,
   });
   if (opts.origin) {
     if (grant) await context.grantPermissions(['camera'], { origin: opts.origin });

@@ -17,6 +17,8 @@ export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres (trust auth: loopback only, throwaway). */
   url: string;
   port: number;
+  /** Stops the server at once (crash-like: -m immediate), waits `downMs`, starts it again on the same port and data. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -158,6 +160,11 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
+        async restart(downMs = 0) {
+          await pgTool('pg_ctl', pgCtlStop.slice(1));
+          await new Promise((r) => setTimeout(r, downMs));
+          await pgTool('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
+        },
         async stop() {
           if (stopped) return;
           stopped = true;

@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest, ManifestError, parseManifest } from '../../models/manifest.ts';
 
 describe('models.json', () => {
-  it('lists the four models with pinned hashes, sizes and tensor specs', async () => {
+  it('lists the five models with pinned hashes, sizes and tensor specs', async () => {
     const manifest = await loadManifest();
     const byFile = Object.fromEntries(manifest.models.map((m) => [m.file, m]));
     expect(Object.keys(byFile).sort()).toEqual([
       '2.7_80x80_MiniFASNetV2.onnx',
       '4_0_0_80x80_MiniFASNetV1SE.onnx',
+      'MobileFaceNet.onnx',
       'face_detection_front_128x128_barracuda.onnx',
       'face_landmarker.task',
     ]);
@@ -22,6 +23,12 @@ describe('models.json', () => {
     const v2 = byFile['2.7_80x80_MiniFASNetV2.onnx'];
     expect(v2.inputs[0]).toMatchObject({ name: 'input', layout: 'NCHW', channel_order: 'BGR', range: [0, 255] });
     expect(v2.outputs[0]).toMatchObject({ name: 'output', shape: ['N', 3] });
+    const face = byFile['MobileFaceNet.onnx'];
+    expect(face).toMatchObject({ name: 'mobilefacenet', optional: true, sha256: 'b7120c095d60094f28a4a54ba6a8bf51b297a6273fb40ef6350dfec1f63d9507' });
+    expect(face.url).toContain('foamliu/MobileFaceNet/a6cc9032a659b615f477833e1a70b5e7931bcccc');
+    expect(face.license).toContain('MS-Celeb-1M');
+    expect(face.inputs[0]).toMatchObject({ name: 'input0', shape: [1, 3, 112, 112], layout: 'NCHW', channel_order: 'RGB' });
+    expect(face.outputs[0]).toMatchObject({ name: 'output0', shape: [1, 128] });
   });
 });
 

@@ -8,8 +8,11 @@ import { createKeyring } from '../../server/attestation/keyring.ts';
 import { loadSecretBox } from '../../server/crypto/kek-source.ts';
 import { signAttestation } from '../../server/attestation/sign.ts';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
+import { createPolicyService } from '../../server/policies/service.ts';
+import { openStore } from '../../server/store/index.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
 import { CLI, livegate } from '../helpers/cli.ts';
+import { ALL_SCOPES } from '../../server/store/types.ts';
 
 
 /** Starts `livegate start` and resolves once it prints its URL. */
@@ -121,6 +124,28 @@ describe('livegate policy-floor', () => {
     expect(bad.stderr).toContain('thresholds.min_score');
     expect((await livegate(['policy-floor', 'set', 'not json', '--data', dataDir])).stderr).toContain('not valid JSON');
     expect(JSON.parse((await livegate(['policy-floor', 'set', '{}', '--data', dataDir])).stdout).floor).toEqual({});
+  });
+});
+
+describe('livegate branding', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-cli-branding-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("sets a stored policy's branding, refuses a bad colour, clears it", async () => {
+    expect((await livegate(['keys', 'create', '--name', 'first', '--data', dataDir])).code).toBe(0);
+    const store = await openStore({ dataDir });
+    // The policy itself comes from the API's service (the CLI only brands it).
+    const auth = { tenantId: 'default', keyId: 'test', scopes: ALL_SCOPES };
+    const created = await createPolicyService({ store }).create(auth, { name: 'branded' });
+    await store.close();
+    const set = await livegate(['branding', created.policy_id, '--name', 'Acme Bank', '--accent', '#0f766e', '--data', dataDir]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout).config.branding).toEqual({ name: 'Acme Bank', logo_url: null, accent_color: '#0f766e' });
+    const bad = await livegate(['branding', created.policy_id, '--accent', 'teal', '--data', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('branding.accent_color');
+    const cleared = await livegate(['branding', created.policy_id, '--clear', '--data', dataDir]);
+    expect(JSON.parse(cleared.stdout).config.branding).toBeNull();
   });
 });
 

@@ -49,6 +49,12 @@ export function createCaptureChunkSchema(limits: BundleLimits) {
     box,
     crop: jpeg(limits.maxContextCropBytes, 'context crop'),
   });
+  const identity = z.strictObject({
+    t,
+    box,
+    lm: z.instanceof(Uint16Array).refine((a) => a.length === LANDMARK_SUBSET_VALUES, `lm needs ${LANDMARK_SUBSET_VALUES} values`),
+    crop: jpeg(limits.maxIdentityCropBytes, 'identity crop'),
+  });
   return z.strictObject({
     v: z.literal(1),
     session_id: z.string().regex(ID_PATTERN),
@@ -57,5 +63,6 @@ export function createCaptureChunkSchema(limits: BundleLimits) {
     seq: z.number().int().min(0).max(limits.maxSeq),
     frames: z.array(frame).max(limits.maxFrames),
     context: z.array(context).max(limits.maxContextCrops),
+    identity: z.array(identity).max(limits.maxIdentityCrops).optional(),
   });
 }

@@ -23,6 +23,20 @@ export interface ContextCrop {
   crop: Uint8Array;
 }
 
+/**
+ * A higher-resolution face crop for the identity check (capture plan `identity_crops` > 0): the
+ * page picks frontal, sharp, eyes-open frames; the server aligns the face itself from `lm`.
+ */
+export interface IdentityCrop {
+  t: number;
+  /** The crop's region in the frame, normalised [x, y, w, h]. */
+  box: Float32Array;
+  /** LANDMARK_SUBSET of this very frame, as FrameRecord.lm (never null here). */
+  lm: Uint16Array;
+  /** JPEG, identity_crop_size square. */
+  crop: Uint8Array;
+}
+
 export interface CaptureChunk {
   v: 1;
   session_id: string;
@@ -31,4 +45,6 @@ export interface CaptureChunk {
   seq: number;
   frames: FrameRecord[];
   context: ContextCrop[];
+  /** Identity crops (absent unless the plan asks for them). */
+  identity?: IdentityCrop[];
 }

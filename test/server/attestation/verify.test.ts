@@ -222,6 +222,20 @@ describe('verifyAttestation: requirements on the attested outcome', () => {
     await expect(verifyAttestation(signed.token, { jwks, now: clock.seconds, require: { riskLevel: 'standard' } })).resolves.toMatchObject({ jti: 'sess-1' });
   });
 
+  it("requires the face to have matched the user's template (identity_not_matched)", async () => {
+    const signedWith = async (jti: string, extra: Record<string, unknown>) =>
+      (await signAttestation(keyring, { iss: ISS, sub: 'alice', aud: 'acme', jti, nonce: null, attestation: { ...attestationBody(), ...extra } as never })).token;
+    const comparison = { match_found: true, similarity_score: 0.81, comparison_count: 2 };
+    const matched = await signedWith('sess-id-1', { identity: { status: 'matched', model: 'mobilefacenet@b7120c09' }, facemesh_comparison: comparison });
+    await expect(verifyAttestation(matched, { jwks, now: clock.seconds, require: { identity: { status: 'matched' } } })).resolves.toMatchObject({ attestation: { identity: { status: 'matched' } } });
+    for (const status of ['enrolled', 'mismatch', 'inconclusive']) {
+      const token = await signedWith(`sess-id-${status}`, { identity: { status, model: 'mobilefacenet@b7120c09' }, facemesh_comparison: { ...comparison, match_found: false } });
+      await expectCode(token, { require: { identity: { status: 'matched' } } }, 'identity_not_matched');
+    }
+    // No identity claim at all (identity off): refused too, not waved through.
+    await expectCode(signed.token, { require: { identity: { status: 'matched' } } }, 'identity_not_matched');
+  });
+
   it('asks isRevoked last and refuses a revoked token (revoked), or one it could not check (revocation_unavailable)', async () => {
     const asked: string[] = [];
     await expectCode(signed.token, { isRevoked: async (jti) => (asked.push(jti), true) }, 'revoked');

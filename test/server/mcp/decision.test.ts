@@ -111,10 +111,10 @@ describe.each(backends)('MCP decisions on $name', (backend) => {
     await new Promise((r) => setTimeout(r, 100));
     await t.app.services.sessions.completeSession(created.session_id, SPOOF_EVIDENCE);
     const waited = await waiting;
-    expect(text(waited)).toMatch(/^Session ended: completed, verdict spoof — do not proceed\./);
+    expect(text(waited)).toMatch(/^Session ended: completed, verdict spoof — do not proceed;/);
     expect(structured(waited)).toMatchObject({ status: 'completed', verdict: 'spoof', timed_out: false });
 
-    expect(text(await call('check_verification_status', { session_id: created.session_id }))).toMatch(/is completed \(verdict: spoof — do not proceed\)/);
+    expect(text(await call('check_verification_status', { session_id: created.session_id }))).toMatch(/^Session ended: completed, verdict spoof — do not proceed;/);
     const result = await call('get_verification_result', { session_id: created.session_id });
     expect(text(result)).toMatch(/^Verdict spoof .*do not proceed/);
     expect(structured(result)).toMatchObject({ attestation: { verdict: 'spoof', required_checks: ['pulse', 'cnn', 'motion'], light_challenge: false, thresholds_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
@@ -125,7 +125,7 @@ describe.each(backends)('MCP decisions on $name', (backend) => {
 
     const cancelled = structured<{ session_id: string }>(await call('verify_human_presence', { action_description: ACTION }));
     await t.app.services.sessions.cancel(await t.app.services.authenticate(t.key), cancelled.session_id);
-    expect(text(await call('wait_for_verification', { session_id: cancelled.session_id, timeout_s: 1 }))).toMatch(/^Session ended: cancelled, no live verdict — do not proceed\./);
+    expect(text(await call('wait_for_verification', { session_id: cancelled.session_id, timeout_s: 1 }))).toMatch(/^Session ended: cancelled, no live verdict — do not proceed;/);
   });
 
   it('a verify_human_presence task result names the verdict', async () => {
@@ -141,7 +141,7 @@ describe.each(backends)('MCP decisions on $name', (backend) => {
         throw message.error;
       }
     }
-    expect(text(final)).toMatch(/^Session ended: completed, verdict spoof — do not proceed\./);
+    expect(text(final)).toMatch(/^Session ended: completed, verdict spoof — do not proceed;/);
     expect((final?.structuredContent as { final_status: { verdict: string } }).final_status.verdict).toBe('spoof');
   });
 

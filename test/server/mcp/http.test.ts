@@ -43,8 +43,8 @@ describe('MCP over Streamable HTTP', () => {
     const { client, transport } = await connect(t.url, bearer());
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(17);
-      expect((await client.listResources()).resources).toHaveLength(3);
+      expect(tools).toHaveLength(18);
+      expect((await client.listResources()).resources).toHaveLength(4);
       expect((await client.listResourceTemplates()).resourceTemplates[0].uriTemplate).toBe('livegate://sessions/{session_id}');
 
       const created = structured<{ session_id: string; status: string }>(await client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
@@ -105,7 +105,7 @@ describe('MCP over Streamable HTTP', () => {
       const res = await fetch(t.url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(INIT) });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="livegate-mcp"');
-      expect((await res.json()).error).toMatchObject({ code: 'unauthorized', hint: expect.stringContaining('Bearer') });
+      expect((await res.json()).error).toMatchObject({ code: -32000, message: expect.stringMatching(/^Unauthorized: /), data: { code: 'unauthorized', hint: expect.stringContaining('Bearer') } });
     }
     const client = new Client({ name: 'no-key', version: '1' });
     await expect(client.connect(new StreamableHTTPClientTransport(new URL(t.url)))).rejects.toThrow(/401|Unauthorized/i);
@@ -186,7 +186,7 @@ describe('MCP over Streamable HTTP', () => {
     }
     await rawCycle();
     await sdkCycle();
-    const baseline = { sessions: registry.size, pending: registry.pendingSize, listeners: changes.eventNames().length, resources: process.getActiveResourcesInfo().length };
+    const baseline = { sessions: registry.size, pending: registry.pendingSize, listeners: changes.subscriberCount(), resources: process.getActiveResourcesInfo().length };
     // Four clients at a time, 250 cycles each: concurrent opens and closes, 1,000 in all.
     await Promise.all(
       Array.from({ length: 4 }, async (_, lane) => {
@@ -195,7 +195,7 @@ describe('MCP over Streamable HTTP', () => {
     );
     expect(registry.size).toBe(baseline.sessions);
     expect(registry.pendingSize).toBe(baseline.pending);
-    expect(changes.eventNames().length).toBe(baseline.listeners);
+    expect(changes.subscriberCount()).toBe(baseline.listeners);
     // Keep-alive sockets may come and go; nothing proportional to the 1,000 cycles may remain.
     expect(process.getActiveResourcesInfo().length).toBeLessThan(baseline.resources + 20);
   }, 120_000);

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOLS_LIST_BUDGET_BYTES } from '../../../server/mcp/catalog.ts';
+import { OUTCOME_GUIDANCE } from '../../../server/mcp/guidance.ts';
 import { buildApp } from '../../../server/app.ts';
 import { createApiKey } from '../../../server/auth/api-keys.ts';
 import { loadConfig } from '../../../server/config.ts';
@@ -27,11 +30,11 @@ interface Spawned {
   close(): Promise<void>;
 }
 
-async function spawnMcp(args: string[], env: Record<string, string> = {}): Promise<Spawned> {
+async function spawnMcp(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Spawned> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp', ...args],
-    cwd: ROOT,
+    cwd,
     env: { ...getDefaultEnvironment(), LIVEGATE_LOG_LEVEL: 'silent', ...env },
     stderr: 'pipe',
   });
@@ -45,13 +48,19 @@ async function spawnMcp(args: string[], env: Record<string, string> = {}): Promi
 describe('livegate mcp (stdio, embedded store)', () => {
   let dataDir: string;
   let mcp: Spawned;
+  let port: number;
+  let page: { app: Awaited<ReturnType<typeof buildApp>>; store: Store } | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-mcp-stdio-'));
-    mcp = await spawnMcp(['--data', dataDir]);
+    // The page's port: nothing listens there until the test below starts `livegate start` on it.
+    port = await freePort();
+    mcp = await spawnMcp(['--data', dataDir], { LIVEGATE_PORT: String(port) });
   });
   afterAll(async () => {
     await mcp?.close();
+    await page?.app.close();
+    await page?.store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -59,9 +68,57 @@ describe('livegate mcp (stdio, embedded store)', () => {
     expect(mcp.stderr()).toMatch(/created the default tenant .*first API key \(shown once\): lg_/);
     const me = structured<{ tenant: string; key_id: string; scopes: string[] }>(await mcp.client.callTool({ name: 'whoami', arguments: {} }));
     expect(me).toMatchObject({ tenant: 'default', key_id: 'stdio' });
-    expect(me.scopes.sort()).toEqual(['policy:write', 'session:audit', 'session:read', 'session:write']);
-    expect((await mcp.client.listTools()).tools).toHaveLength(17);
-    expect((await mcp.client.listResources()).resources).toHaveLength(3);
+    expect(me.scopes.sort()).toEqual(['metrics:read', 'policy:write', 'session:audit', 'session:read', 'session:write']);
+    expect((await mcp.client.listTools()).tools).toHaveLength(18);
+    expect((await mcp.client.listResources()).resources).toHaveLength(4);
+  });
+
+  it('hands out a link only once a Livegate serving this data answers at the public URL', async () => {
+    const refused = errorOf(await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+    expect(refused.code).toBe('service_unavailable');
+    expect(refused.message).toContain(`nothing answers at http://127.0.0.1:${port}`);
+    expect(refused.hint).toContain(`livegate start --data ${dataDir}`);
+    // `livegate start` on the same data and port: the same signing keys answer there.
+    const store = await openStore({ dataDir });
+    const app = await buildApp({ config: loadConfig({ dataDir, logLevel: 'silent', port }, {}), store, analyzer: false });
+    page = { app, store };
+    await app.listen({ port, host: '127.0.0.1' });
+    const created = structured<{ verification_url: string }>(await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+    expect(new URL(created.verification_url).origin).toBe(`http://127.0.0.1:${port}`);
+  });
+
+  it('refuses links to a Livegate that serves other data, whatever answers at the public URL', async () => {
+    const foreign = await createTestApp({}, { analyzer: false });
+    const url = await foreign.app.listen({ port: 0, host: '127.0.0.1' });
+    const other = await spawnMcp(['--data', dataDir], { LIVEGATE_PUBLIC_URL: url });
+    try {
+      const refused = errorOf(await other.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } }));
+      expect(refused).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining(`is not serving ${dataDir}`) });
+    } finally {
+      await other.close();
+      await foreign.close();
+    }
+  });
+
+  it('reads the models of the installation from any working directory, and warns when one is missing', async () => {
+    const fromRoot = await spawnMcp(['--data', dataDir], { LIVEGATE_PORT: String(port) }, '/');
+    const emptyModels = mkdtempSync(path.join(tmpdir(), 'livegate-no-models-'));
+    const without = await spawnMcp(['--data', dataDir], { LIVEGATE_PORT: String(port), LIVEGATE_MODELS: emptyModels }, '/');
+    try {
+      const checks = structured<{ checks: { available: boolean }[] }>(await fromRoot.client.callTool({ name: 'list_checks', arguments: {} })).checks;
+      expect(checks.every((c) => c.available)).toBe(true);
+      expect(fromRoot.stderr()).not.toContain('warning');
+      expect(structured(await fromRoot.client.callTool({ name: 'health-check', arguments: {} }))).not.toHaveProperty('warnings');
+
+      expect(without.stderr()).toMatch(/warning: check pulse is unavailable: Model face_landmarker.* missing or incomplete in /);
+      const health = await without.client.callTool({ name: 'health-check', arguments: {} });
+      expect(structured<{ warnings: string[] }>(health).warnings).toHaveLength(4);
+      expect((health.content as { text: string }[])[0].text).toMatch(/is up .*, but: check pulse unavailable/);
+    } finally {
+      await fromRoot.close();
+      await without.close();
+      rmSync(emptyModels, { recursive: true, force: true });
+    }
   });
 
   it('drives a session pending -> cancelled, with coded errors', async () => {
@@ -198,6 +255,21 @@ describe('livegate mcp --url (stdio, remote Livegate over REST)', () => {
     );
     expect(reviews.reviews).toMatchObject([{ kind: 'decision', decision: 'approved' }, { kind: 'comment', decision: null }]);
     expect(structured<{ checks: unknown[] }>(await mcp.client.callTool({ name: 'list_checks', arguments: {} })).checks).toHaveLength(4);
+  });
+
+  it('speaks to the model as over HTTP: lean list, short verify text, guidance, protocol errors', async () => {
+    const { tools } = await mcp.client.listTools();
+    expect(Buffer.byteLength(JSON.stringify({ tools }))).toBeLessThanOrEqual(TOOLS_LIST_BUDGET_BYTES);
+    const result = await mcp.client.callTool({ name: 'verify_human_presence', arguments: { action_description: ACTION } });
+    const created = structured<{ session_id: string; verification_url: string }>(result);
+    const text = (result.content as { text: string }[])[0].text;
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(600);
+    expect(text.split(created.verification_url)).toHaveLength(2);
+    await t.app.services.sessions.failSession(created.session_id, ['face_not_present']);
+    const error = errorOf(await mcp.client.callTool({ name: 'get_verification_result', arguments: { session_id: created.session_id } }));
+    expect(error).toMatchObject({ code: 'session_not_completed', hint: OUTCOME_GUIDANCE.failed.replace(/^./, (c) => c.toUpperCase()), details: { status: 'failed' } });
+    await expect(mcp.client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602 });
+    await expect(mcp.client.request({ method: 'resources/read', params: { uri: 42 } } as never, ReadResourceResultSchema)).rejects.toMatchObject({ code: -32602 });
   });
 
   it('passes the remote scopes through: insufficient_scope', async () => {

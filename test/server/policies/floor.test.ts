@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuse } from '../../../server/analysis/fusion.ts';
-import { CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, FRAME_COUNTS, type PolicyConfig, type Thresholds } from '../../../server/policies/defaults.ts';
+import { CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, FRAME_COUNTS, IDENTITY_MODES, type PolicyConfig, type Thresholds } from '../../../server/policies/defaults.ts';
 import {
   assertMeetsFloor,
   effectiveFloor,
@@ -33,6 +33,7 @@ const policyArb: fc.Arbitrary<PolicyConfig> = fc.record({
   capture_duration_ms: fc.integer({ min: 3000, max: 30000 }),
   success_redirect_url: fc.constant(null),
   failure_redirect_url: fc.constant(null),
+  identity: fc.constantFrom(...IDENTITY_MODES),
 });
 
 describe('THRESHOLD_DIRECTIONS', () => {
@@ -70,6 +71,7 @@ describe('effectiveFloor', () => {
       frame_count: standard.frame_count,
       capture_duration_ms: standard.capture_duration_ms,
       thresholds: standard.thresholds,
+      identity: 'off',
     });
     expect(effectiveFloor('high').required_checks).toEqual(expect.arrayContaining(['light_challenge', 'cnn', 'pulse', 'motion']));
   });
@@ -107,7 +109,7 @@ describe('floorViolations / assertMeetsFloor', () => {
         const again = liftToFloor(lifted, floor);
         expect(again).toEqual(lifted);
         // Lifting never weakens: the lifted policy meets the original as a floor.
-        const original = { risk_level: policy.risk_level, required_checks: policy.required_checks, frame_count: policy.frame_count, capture_duration_ms: policy.capture_duration_ms, thresholds: policy.thresholds };
+        const original = { risk_level: policy.risk_level, required_checks: policy.required_checks, frame_count: policy.frame_count, capture_duration_ms: policy.capture_duration_ms, thresholds: policy.thresholds, identity: policy.identity ?? 'off' };
         expect(floorViolations(lifted, original)).toEqual([]);
       }),
     );
@@ -126,8 +128,27 @@ describe('floorViolations / assertMeetsFloor', () => {
 });
 
 function floorOf(p: PolicyConfig) {
-  return { risk_level: p.risk_level, required_checks: p.required_checks, frame_count: p.frame_count, capture_duration_ms: p.capture_duration_ms, thresholds: p.thresholds };
+  return { risk_level: p.risk_level, required_checks: p.required_checks, frame_count: p.frame_count, capture_duration_ms: p.capture_duration_ms, thresholds: p.thresholds, identity: p.identity };
 }
+
+describe('identity in the floor', () => {
+  it('orders off < enroll < enroll_or_match < match: turning identity off or down under the floor is weaker', () => {
+    const floor = effectiveFloor('standard', { identity: 'enroll_or_match' });
+    expect(floor.identity).toBe('enroll_or_match');
+    const off = floorViolations({ ...defaultPolicy('standard'), identity: 'off' }, floor);
+    expect(off).toEqual([{ field: 'identity', floor: 'enroll_or_match', given: 'off' }]);
+    expect(floorViolations({ ...defaultPolicy('standard'), identity: 'enroll' }, floor).map((v) => v.field)).toEqual(['identity']);
+    expect(floorViolations({ ...defaultPolicy('standard'), identity: 'match' }, floor)).toEqual([]);
+    expect(() => assertMeetsFloor({ ...defaultPolicy('standard'), identity: 'off' }, floor)).toThrow(/identity may not be lower than "enroll_or_match"/);
+  });
+
+  it('lifts a policy without identity to the floor, and a tenant floor without identity asks for none', () => {
+    expect(liftToFloor(defaultPolicy('standard'), effectiveFloor('standard', { identity: 'match' })).identity).toBe('match');
+    expect(liftToFloor({ ...defaultPolicy('standard'), identity: 'match' }, effectiveFloor('standard', { identity: 'enroll' })).identity).toBe('match');
+    expect(effectiveFloor('high').identity).toBe('off');
+    expect(tightenFloor({ identity: 'enroll' }, { identity: 'match' }, {}).identity).toBe('match');
+  });
+});
 
 describe('thresholdsSha256', () => {
   it('hashes canonical JSON: key order does not matter, any value does', () => {

@@ -113,3 +113,38 @@ describe('capture chunk codec', () => {
     expect(decodeCaptureChunk(bytes, { limits: { maxFrames: 20 } }).frames).toHaveLength(20);
   });
 });
+
+describe('identity crops (additive field)', () => {
+  function withIdentity(count: number, bytes = 6000): CaptureChunk {
+    const random = mulberry32(9);
+    const chunk = makeChunk(3, 5, 1);
+    chunk.identity = Array.from({ length: count }, (_, i) => ({
+      t: chunk.frames[i % chunk.frames.length].t,
+      box: Float32Array.of(0.2, 0.1, 0.5, 0.6),
+      lm: Uint16Array.from({ length: LANDMARK_SUBSET_VALUES }, () => Math.floor(random() * 65536)),
+      crop: fakeJpeg(bytes, random),
+    }));
+    return chunk;
+  }
+
+  it('round-trips identity crops; a chunk without them still decodes', () => {
+    const chunk = withIdentity(3);
+    const back = decodeCaptureChunk(encodeCaptureChunk(chunk));
+    expect(back.identity).toHaveLength(3);
+    expect(back.identity![1].lm).toBeInstanceOf(Uint16Array);
+    expect(Array.from(back.identity![1].lm)).toEqual(Array.from(chunk.identity![1].lm));
+    expect(back.identity![2].crop).toEqual(chunk.identity![2].crop);
+    expect(decodeCaptureChunk(encodeCaptureChunk(makeChunk(3, 5, 1))).identity).toBeUndefined();
+  });
+
+  it('enforces the count, byte, landmark and JPEG limits', () => {
+    expect(codeOf(() => decodeCaptureChunk(rawEncode(withIdentity(DEFAULT_BUNDLE_LIMITS.maxIdentityCrops + 1))))).toBe('bundle_invalid');
+    expect(codeOf(() => decodeCaptureChunk(rawEncode(withIdentity(1, DEFAULT_BUNDLE_LIMITS.maxIdentityCropBytes + 1))))).toBe('bundle_invalid');
+    const short = withIdentity(1);
+    short.identity![0].lm = new Uint16Array(10);
+    expect(codeOf(() => decodeCaptureChunk(rawEncode(short)))).toBe('bundle_invalid');
+    const notJpeg = withIdentity(1);
+    notJpeg.identity![0].crop = new Uint8Array(100);
+    expect(codeOf(() => decodeCaptureChunk(rawEncode(notJpeg)))).toBe('bundle_invalid');
+  });
+});
