@@ -225,6 +225,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // Evidence outlives its session's end by the retention period at most (expired and
       // cancelled sessions included, which never reach the analyzer's purge).
       store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));
+      // Evidence fingerprints (one-way hashes, no pixels) outlive the evidence: replays are
+      // refused for the longer of the two windows.
+      store.purgeEvidenceFingerprintsBefore(now() - Math.max(config.replayWindowS, config.evidenceRetentionS) * 1000).catch((err: unknown) => app.log.error({ err }, 'fingerprint purge failed'));
       store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
       templates.sweep(config.identityRetentionS).catch((err: unknown) => app.log.error({ err }, 'face template retention sweep failed'));
       if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));

@@ -37,6 +37,7 @@ export const ERROR_TABLE = {
   attempts_exhausted: { status: 409, hint: 'No attempts left on this session; ask for a new verification link.' },
   chunk_conflict: { status: 409, hint: 'A different chunk was already stored under this sequence number; restart the capture.' },
   capture_incomplete: { status: 409, hint: 'Send every chunk before finishing, then finish again.' },
+  light_challenge_not_issued: { status: 409, hint: 'This attempt has no light challenge; capture without asking for colours.' },
   // 413, 415
   payload_too_large: { status: 413, hint: 'Send a smaller body.' },
   chunk_too_large: { status: 413, hint: 'Split the evidence into smaller chunks.' },

@@ -46,7 +46,10 @@ export interface CaptureStart {
   plan: CapturePlan;
   /** performance.timeOrigin + performance.now() of t = 0, shared with the light challenge. */
   start_epoch_ms: number;
-  /** The light-challenge schedule, when the server sent one (scored on the page's own traces). */
+  /**
+   * The light-challenge schedule, when known at start (the page learns it just in time and hands
+   * the revealed steps to stopCapture instead). Scored on the page's own traces.
+   */
   light_schedule?: LightChallengeStep[] | null;
 }
 
@@ -794,9 +797,10 @@ function createSignalService() {
     },
 
     /** End the capture: flush the last chunks and wait for them and the CNN. */
-    async stopCapture(): Promise<CaptureSummary | null> {
+    async stopCapture(revealedSchedule: LightChallengeStep[] | null = null): Promise<CaptureSummary | null> {
       if (!capture) return null;
       const cap = capture;
+      const schedule = revealedSchedule?.length ? revealedSchedule : cap.light_schedule;
       cutChunks(Infinity);
       await sendChain;
       await Promise.all(cnnPromises);
@@ -808,9 +812,9 @@ function createSignalService() {
         heartRate = null;
       }
       let light: LightChallengeResult | null = null;
-      if (cap.light_schedule?.length) {
+      if (schedule?.length) {
         try {
-          light = scoreLightChallenge(cap.light_schedule, faceTimes, faceRgb);
+          light = scoreLightChallenge(schedule, faceTimes, faceRgb);
         } catch {
           light = null;
         }

@@ -34,7 +34,13 @@ export interface StartResponse {
   max_attempts: number;
   nonce: string;
   plan: CapturePlan;
-  light_challenge: { schedule: LightStep[] } | null;
+  /** The colours come just in time from `light()`, never with the start response. */
+  light_challenge: { mode: 'just_in_time'; steps: number; reveal_lead_ms: number } | null;
+}
+
+export interface LightReveal {
+  steps: (LightStep & { step: number })[];
+  next_reveal_in_ms: number | null;
 }
 
 export interface FinishResponse {
@@ -57,6 +63,7 @@ export type CaptureApiErrorCode =
   | 'evidence_too_large'
   | 'bundle_invalid'
   | 'nonce_mismatch'
+  | 'light_challenge_not_issued'
   | 'network_lost'
   | 'aborted'
   | 'server_error';
@@ -101,6 +108,8 @@ export interface CaptureClient {
   session(): Promise<SessionInfo>;
   start(profile: DeviceProfile): Promise<StartResponse>;
   chunk(bytes: Uint8Array): Promise<{ seq: number; received_frames: number }>;
+  /** The light-challenge steps due by now (not retried: the runner asks again itself). */
+  light(attemptId: string): Promise<LightReveal>;
   finish(body: { attempt_id: string; chunk_count: number; client_summary: Record<string, unknown> }): Promise<FinishResponse>;
 }
 
@@ -173,6 +182,8 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
       call<StartResponse>('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true),
     chunk: (bytes) =>
       call('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true),
+    light: (attemptId) =>
+      call<LightReveal>('/light', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ attempt_id: attemptId }) }, false),
     finish: (body) =>
       call<FinishResponse>('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true),
   };

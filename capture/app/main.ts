@@ -291,19 +291,19 @@ async function startCapture(): Promise<void> {
     sentBytes = 0;
     // t = 0 shortly ahead, so the colours and the frames share one clock from the first frame.
     const startEpoch = performance.timeOrigin + performance.now() + 150;
-    if (start.light_challenge?.schedule.length) {
+    if (start.light_challenge?.steps) {
       setText('light-advice', 'light_advice');
       byId('light-advice').hidden = false;
-      light = runLightChallenge(byId('light'), start.light_challenge.schedule, startEpoch);
+      light = runLightChallenge(byId('light'), () => client!.light(start.attempt_id), startEpoch, start.light_challenge.steps);
     }
-    await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch, light_schedule: start.light_challenge?.schedule ?? null });
+    await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch });
     setState('capturing');
     await new Promise((r) => setTimeout(r, start.plan.duration_ms + 200));
     if (phase !== 'capturing' || !pipeline) return;
     phase = 'finishing';
     setState('uploading');
     setProgress(1);
-    const summary = await pipeline.stopCapture();
+    const summary = await pipeline.stopCapture(light?.revealed() ?? null);
     light?.stop();
     const cnn = await pipeline.cnnSummary();
     const timings = await pipeline.timings();

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import type { LandmarksService, LandmarksInitResult, LandmarksStats } from '../../workers/landmarks.worker.ts';
 import type { CnnService, CnnInitResult, CnnSummary } from '../../workers/cnn.worker.ts';
 import type { SignalService, PipelineStatus, ChunkReady, CaptureStart, CaptureSummary, StageTimings } from '../../workers/signal.worker.ts';
+import type { LightChallengeStep } from '../../workers/signal/index.ts';
 
 export interface AssetPaths {
   mediapipeWasm: string;
@@ -46,7 +47,8 @@ export interface Pipeline {
   cnnSummary(): Promise<CnnSummary | null>;
   timings(): Promise<StageTimings>;
   startCapture(start: CaptureStart): Promise<void>;
-  stopCapture(): Promise<CaptureSummary | null>;
+  /** `lightSchedule`: the light-challenge steps revealed during the capture (the page scores its own response). */
+  stopCapture(lightSchedule?: LightChallengeStep[] | null): Promise<CaptureSummary | null>;
   abortCapture(): Promise<void>;
   /** Close models and terminate every worker. Safe to call twice. */
   terminate(): Promise<void>;
@@ -153,7 +155,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
       if (cnn && cnnInit?.ok) await cnn.reset();
       await signal.startCapture(start);
     },
-    stopCapture: () => signal.stopCapture(),
+    stopCapture: (lightSchedule) => signal.stopCapture(lightSchedule ?? null),
     abortCapture: () => signal.abortCapture(),
     async terminate() {
       if (terminated) return;

@@ -7,9 +7,12 @@ import type { CaptureAnalyzer, CaptureOutcome } from '../capture/service.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
+import type { LightChallengeStep } from '../../workers/signal/index.ts';
+import { checkReplay } from './fingerprint.ts';
 import { identityStep } from '../identity/analysis-step.ts';
 import type { TemplateService } from '../identity/templates.ts';
 import { fuse } from './fusion.ts';
+import { scoredSchedule, SERVER_LIGHT_CHALLENGE } from './light-schedule.ts';
 import type { AnalysisTask, AnalysisTaskResult, WarmupTask } from './worker.ts';
 
 export interface AnalyzerOptions {
@@ -52,16 +55,21 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   }
 
   return {
-    async analyse({ session, attempt, chunks }): Promise<CaptureOutcome> {
+    async analyse({ session, attempt, chunks, received_at }): Promise<CaptureOutcome> {
       const started = now();
       const policy = session.policy as unknown as PolicyConfig;
+      // The light challenge is scored only on what was revealed, when it was (light-schedule.ts).
+      const drawn = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule ?? null;
+      const light = drawn
+        ? scoredSchedule(drawn, await store.listLightReveals(attempt.id), chunks, received_at ? received_at.map((t) => t - attempt.started_at) : null)
+        : null;
       const plan = attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
       const capture = (attempt.device_profile?.capture ?? {}) as { width?: number; height?: number };
       const result = (await pool.run({
         chunks,
         plan,
         frame: { width: Number(capture.width) || 640, height: Number(capture.height) || 480 },
-        lightChallenge: (attempt.light_challenge as AnalysisTask['lightChallenge']) ?? null,
+        lightChallenge: light ? { schedule: light.schedule, options: SERVER_LIGHT_CHALLENGE } : null,
         serverElapsedMs: started - attempt.started_at,
         clientHeartRateBpm: (attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
         binding: { session_id: session.id, attempt_id: attempt.id, nonce: attempt.nonce },
@@ -70,13 +78,27 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
         thresholds: policy.thresholds,
         identity: (policy.identity ?? 'off') !== 'off',
       })) as AnalysisTaskResult;
+      // Evidence another attempt already sent is a replay, whatever it shows: a hard refusal.
+      const replay = await checkReplay(store, { tenant_id: session.tenant_id, session_id: session.id, attempt_id: attempt.id, now: now() }, chunks, result.evidence.crop_dhashes);
+      if (replay.replayed) {
+        result.evidence.integrity.passed = false;
+        result.evidence.integrity.reasons.push('replayed_evidence');
+      }
       const identity = await identityStep(options.templates, session, policy, fuse(result.evidence, result.cnn, policy), result.identity);
       const outcome = identity.outcome;
       if (identity.audit) await sessions.recordCaptureEvent(session, 'identity_checked', { attempt_id: attempt.id, ...identity.audit });
       const processingMs = now() - started;
       await store.updateAttempt(attempt.id, {
         status: outcome.kind === 'quality_failed' ? 'quality_failed' : 'analysed',
-        result: { ...outcome, timings_ms: result.timings_ms, processing_ms: processingMs },
+        result: {
+          ...outcome,
+          timings_ms: result.timings_ms,
+          processing_ms: processingMs,
+          consistency: result.evidence.consistency ?? null,
+          evidence_reuse: { hashes: replay.hashes, matches: replay.matches, attempts: replay.sources.map((x) => x.attempt_id) },
+          light_schedule: light?.diagnostics ?? null,
+          light_context_correlation: result.evidence.light_challenge?.context_correlation ?? null,
+        },
       });
 
       if (outcome.kind === 'quality_failed') {

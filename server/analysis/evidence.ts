@@ -10,14 +10,18 @@ import { createQualityAccumulator, type QualityReport, type QualityThresholds } 
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
 import { classifyRepeats, type RepeatReport } from './repeats.ts';
-import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
+import { createConsistencyAccumulator, type ConsistencyResult } from './consistency.ts';
+import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
+import { differenceHash } from './perceptual-hash.ts';
+import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
   plan: { duration_ms: number; fps: number; face_crop_size: number };
   /** Frame size the page captured at (from the device profile); geometry only. */
   frame: { width: number; height: number };
-  lightChallenge: { schedule: LightChallengeStep[] } | null;
+  /** The steps the capture is scored on (light-schedule.ts) and the scorer's options. */
+  lightChallenge: { schedule: LightChallengeStep[]; options?: LightChallengeOptions } | null;
   /** Server clock: how long the server saw the attempt run (start to finish), ms. */
   serverElapsedMs: number;
   /** What every chunk must name (the attempt the server started); checked again here. */
@@ -73,6 +77,10 @@ export interface FrameEvidence {
   pulse: PulseResult;
   motion: MotionSummary;
   light_challenge: LightChallengeResult | null;
+  /** Whether the crops, landmarks and ROI numbers hold together (failures are also in integrity). */
+  consistency?: ConsistencyResult;
+  /** Difference hash of each decoded face crop, for the replay fingerprint (fingerprint.ts). */
+  crop_dhashes?: string[];
   /** Server-measured face mean RGB per frame (for diagnostics and the lab). */
   timings_ms: Record<string, number>;
 }
@@ -228,6 +236,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const cropSize = input.plan.face_crop_size;
   const quality = createQualityAccumulator();
   const motion = createMotionAnalyzer();
+  const consistency = createConsistencyAccumulator();
   const polygons = createRoiPolygons();
   const means = new Float32Array(9);
   const counts = new Uint32Array(3);
@@ -245,12 +254,14 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const serverGreen: number[] = [];
   const levelGaps: number[] = [];
   let decodeFailures = 0;
+  const dhashes: string[] = [];
 
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i];
     if (frame.lm) {
       previous = landmarks;
       landmarks = dequantizeLandmarkSubset(frame.lm);
+      consistency.addLandmarks(frame.lm);
       motion.addLandmarks(frame.t, landmarks, width, height);
       motion.addEyeClosure(frame.t, eyeClosureFromEar(eyeAspectRatio(landmarks, width, height)));
     }
@@ -260,6 +271,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     havePolygons = landmarks !== null && hasFace && computeCropRoiPolygons(landmarks, frame.box, width, height, cropSize, polygons);
     const crop = decodeCrop(frame.crop);
     if (!crop) decodeFailures++;
+    else dhashes.push(differenceHash(crop.data, crop.width, crop.height));
     quality.addFrame({
       tMs: frame.t,
       faceBox: hasFace ? frame.box : null,
@@ -267,6 +279,8 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
       frameHeight: height,
       crop: crop && crop.width === crop.height && i % QUALITY_CROP_STRIDE === 0 ? { rgba: crop.data, size: crop.width } : null,
     });
+    const sampled = crop !== null && crop.width === cropSize && crop.height === cropSize && i % QUALITY_CROP_STRIDE === 0;
+    if (sampled) consistency.addCrop(crop.data, cropSize);
     if (!crop || !havePolygons || crop.width !== cropSize) continue;
     sampleRoiMeans(crop.data, crop.width, crop.height, polygons, means, counts);
     // The page applies a new landmark result a few frames after the frame it came from (its
@@ -291,6 +305,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     sampleGridMeans(crop.data, cropSize, roiTraces, 3);
     times.push(frame.t);
     faceRgb.push(total ? r / total : Number.NaN, total ? g / total : Number.NaN, total ? b / total : Number.NaN);
+    if (sampled && landmarks) consistency.addEyes(crop.data, cropSize, landmarks, frame.box, input.frame);
     serverGreen.push(ct ? cg / ct : Number.NaN);
     clientGreen.push((frame.roi[1] * frame.skin[0] + frame.roi[4] * frame.skin[1] + frame.roi[7] * frame.skin[2]) / (frame.skin[0] + frame.skin[1] + frame.skin[2] || Number.NaN));
     const gap = levelGap(cmpMeans, cmpCounts, frame.roi);
@@ -322,14 +337,28 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     frames_compared: paired.length,
   };
 
+  const consistencyResult = consistency.result(pulse.level_gap);
+  if (!consistencyResult.passed) {
+    integrity.reasons.push(...consistencyResult.reasons);
+    integrity.passed = false;
+  }
+
   let lightChallenge: LightChallengeResult | null = null;
   if (input.lightChallenge) {
     // Frame times and the schedule share one clock: ms since the capture started.
-    lightChallenge = scoreLightChallenge(input.lightChallenge.schedule, times, faceRgb);
+    lightChallenge = scoreLightChallenge(input.lightChallenge.schedule, times, faceRgb, input.lightChallenge.options);
+    // The context crops' face must have answered too (context-light.ts).
+    const scale = (input.plan as { context_crop_scale?: number }).context_crop_scale ?? 4;
+    const context = lightChallenge.passed ? contextLightChallenge(input.lightChallenge.schedule, input.chunks, scale, input.lightChallenge.options) : null;
+    if (lightChallenge.passed && !context) Object.assign(lightChallenge, { passed: false, reason: 'context_missing' });
+    if (context) {
+      lightChallenge.context_correlation = context.correlation;
+      if (context.correlation < CONTEXT_MIN_CORRELATION) Object.assign(lightChallenge, { passed: false, reason: 'context_disagrees' });
+    }
   }
   lap('light_challenge');
 
-  return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, timings_ms: timings };
+  return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, consistency: consistencyResult, crop_dhashes: dhashes, timings_ms: timings };
 }
 
 /** Mean RGB of each cell of a size x size RGBA crop, appended to traces[first..]. */

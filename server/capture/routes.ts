@@ -40,9 +40,13 @@ const StartResult = z.object({
   max_attempts: z.number().int(),
   nonce: z.string(),
   plan: z.record(z.string(), z.unknown()),
-  light_challenge: z
-    .object({ schedule: z.array(z.object({ start_ms: z.number(), duration_ms: z.number(), rgb: z.tuple([z.number(), z.number(), z.number()]) })) })
-    .nullable(),
+  // The colours are never in the start response: the page asks for them just in time (/light).
+  light_challenge: z.object({ mode: z.literal('just_in_time'), steps: z.number().int(), reveal_lead_ms: z.number().int() }).nullable(),
+});
+
+const LightRevealResult = z.object({
+  steps: z.array(z.object({ step: z.number().int(), start_ms: z.number(), duration_ms: z.number(), rgb: z.tuple([z.number(), z.number(), z.number()]) })),
+  next_reveal_in_ms: z.number().int().nullable(),
 });
 
 const ChunkResult = z.object({ seq: z.number().int(), received_frames: z.number().int(), duplicate: z.boolean() });
@@ -76,7 +80,7 @@ export async function captureRoutes(root: FastifyInstance, { capture }: { captur
   app.post('/v1/capture/:id/start', {
     schema: {
       tags: ['capture'],
-      summary: 'Start a capture attempt: nonce, plan and light-challenge schedule',
+      summary: 'Start a capture attempt: nonce, plan and whether a light challenge follows',
       params: Params,
       body: z.object({ device_profile: z.record(z.string(), z.unknown()).default({}) }).passthrough(),
       response: { 200: StartResult, ...errors },
@@ -94,6 +98,18 @@ export async function captureRoutes(root: FastifyInstance, { capture }: { captur
       }
       return capture.putChunk(request.params.id, captureToken(request), request.body);
     },
+  });
+
+  app.post('/v1/capture/:id/light', {
+    schema: {
+      tags: ['capture'],
+      summary: 'The light-challenge steps due by now (revealed just in time, each reveal recorded)',
+      params: Params,
+      body: z.object({ attempt_id: z.string().uuid() }),
+      response: { 200: LightRevealResult, ...errors },
+    },
+    bodyLimit: 4 * 1024,
+    handler: async (request) => capture.revealLight(request.params.id, captureToken(request), request.body.attempt_id),
   });
 
   app.post('/v1/capture/:id/finish', {

@@ -5,6 +5,7 @@ import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../work
 import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
+import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
 import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 
@@ -27,7 +28,7 @@ export interface LightChallengeStep {
 }
 
 /** Saturated colours that move a face's chroma in clearly different directions. */
-const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
+export const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
   [255, 0, 0],
   [0, 255, 0],
   [0, 0, 255],
@@ -36,7 +37,7 @@ const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
   [255, 0, 255],
 ];
 
-/** A random schedule of full-screen colours, revealed only at capture start. */
+/** A random schedule of full-screen colours; the server keeps it and reveals it step by step (light-reveal.ts). */
 export function createLightChallengeSchedule(durationMs: number, random: (max: number) => number = randomInt): LightChallengeStep[] {
   const schedule: LightChallengeStep[] = [];
   let t = 1000; // the first second lets exposure settle
@@ -62,7 +63,8 @@ export interface CaptureOutcome {
 
 /** Runs after finish; the analysis issue plugs the real one in. */
 export interface CaptureAnalyzer {
-  analyse(input: { session: SessionRow; attempt: AttemptRow; chunks: CaptureChunk[] }): Promise<CaptureOutcome>;
+  /** `received_at`: when the server stored each chunk (epoch ms), in the order of `chunks`. */
+  analyse(input: { session: SessionRow; attempt: AttemptRow; chunks: CaptureChunk[]; received_at?: number[] }): Promise<CaptureOutcome>;
 }
 
 export interface CaptureServiceOptions {
@@ -173,8 +175,23 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         max_attempts: session.max_attempts,
         nonce: attempt.nonce,
         plan,
-        light_challenge: lightChallenge,
+        light_challenge: lightChallenge ? announceLightChallenge(lightChallenge.schedule) : null,
       };
+    },
+
+    /**
+     * The light-challenge steps due by now (server clock), each recorded as revealed the first
+     * time it is handed out. Only the attempt being captured can ask.
+     */
+    async revealLight(id: string, token: string | undefined, attemptId: string): Promise<LightReveal> {
+      const session = await sessions.authorizeCapture(id, token);
+      ensureActive(session);
+      const attempt = await currentAttempt(session, attemptId);
+      const schedule = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule;
+      if (!schedule?.length) throw new AppError('light_challenge_not_issued', 'This capture attempt has no light challenge.');
+      const elapsed = now() - attempt.started_at;
+      await store.recordLightReveals(attempt.id, revealableSteps(schedule, elapsed), elapsed);
+      return lightReveal(schedule, elapsed);
     },
 
     async putChunk(id: string, token: string | undefined, body: Uint8Array) {
@@ -216,11 +233,12 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       }
       await store.updateAttempt(attempt.id, { status: 'finished', client_summary: input.client_summary ?? null, finished_at: now() });
       const bytes = rows.reduce((sum, r) => sum + r.bytes.byteLength, 0);
-      const chunks = rows.sort((a, b) => a.seq - b.seq).map((r) => decodeCaptureChunk(r.bytes));
+      rows.sort((a, b) => a.seq - b.seq);
+      const chunks = rows.map((r) => decodeCaptureChunk(r.bytes));
       const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
       await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes });
       const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
-      if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks });
+      if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks, received_at: rows.map((r) => r.received_at) });
       // Without an analyzer the verdict is left to the analysis step: the session stays in progress.
       return { status: 'in_progress', verdict: null, attempts_left: session.max_attempts - session.attempts_used, failure_reasons: [], retry: false };
     },

@@ -306,5 +306,36 @@ CREATE INDEX identity_templates_created ON identity_templates (created_at);
 `,
 };
 
+/**
+ * Injection resistance (issue 11): one-way fingerprints of each capture's evidence, per tenant,
+ * so a later capture that reuses it is refused (`integrity:replayed_evidence`); and when the
+ * server revealed each light-challenge step to the page (first reveal wins).
+ */
+const evidenceFingerprints: Migration = {
+  version: 7,
+  name: 'evidence_fingerprints and light_reveals',
+  sql: (d) => {
+    const t = typesFor(d);
+    return `
+CREATE TABLE evidence_fingerprints (
+  tenant_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  created_at ${t.ms} NOT NULL,
+  PRIMARY KEY (tenant_id, hash, attempt_id)
+);
+CREATE INDEX evidence_fingerprints_created ON evidence_fingerprints (created_at);
+
+CREATE TABLE light_reveals (
+  attempt_id TEXT NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  revealed_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (attempt_id, step)
+);
+`;
+  },
+};
+
 /** Ordered by version; versions are unique and increasing. */
-export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, identityTemplates];
+export const MIGRATIONS: readonly Migration[] = [initial, webhooksQueuedAt, attemptEvidenceBytes, policyFloor, rateLimits, identityTemplates, evidenceFingerprints];

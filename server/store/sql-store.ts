@@ -11,7 +11,7 @@ import { probeQueries } from './probe.ts';
 import { identityTemplateQueries } from './identity-templates.ts';
 import { rateLimitQueries } from './rate-limits.ts';
 import type {
-  ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow,
+  ApiKeyRow, AttemptRow, AttestationRow, AuditEventRow, DeliveryAttemptRow, DeliveryRow, EvidenceChunkRow, EvidenceReuse,
   PolicyRow, ReviewRow, SessionPatch, SessionRow, SessionStatus, SessionStatusRow, SigningKeyRow, Store, TenantPolicyFloorRow,
   TenantRow, WebhookEndpointRow,
 } from './types.ts';
@@ -302,6 +302,52 @@ export function createSqlStore(driver: SqlDriver): Store {
            WHERE s.status IN ${ENDED_STATUSES} AND s.updated_at < ?)`,
         [endedBefore],
       ),
+    async putEvidenceFingerprints({ tenant_id, session_id, attempt_id, created_at, hashes }) {
+      const unique = [...new Set(hashes)];
+      // Batches keep every statement well under both dialects' parameter limits.
+      for (let i = 0; i < unique.length; i += 200) {
+        const batch = unique.slice(i, i + 200);
+        await run(
+          `INSERT INTO evidence_fingerprints (tenant_id, hash, attempt_id, session_id, created_at)
+           VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (tenant_id, hash, attempt_id) DO NOTHING`,
+          batch.flatMap((hash) => [tenant_id, hash, attempt_id, session_id, created_at]),
+        );
+      }
+    },
+    async findEvidenceReuse(tenantId, hashes, exceptAttemptId) {
+      const unique = [...new Set(hashes)];
+      const counts = new Map<string, EvidenceReuse>();
+      for (let i = 0; i < unique.length; i += 500) {
+        const batch = unique.slice(i, i + 500);
+        const rows = await all(
+          `SELECT attempt_id, session_id, COUNT(*) AS n FROM evidence_fingerprints
+           WHERE tenant_id = ? AND attempt_id <> ? AND hash IN (${placeholders(batch.length)})
+           GROUP BY attempt_id, session_id`,
+          [tenantId, exceptAttemptId, ...batch],
+        );
+        for (const r of rows) {
+          const key = String(r.attempt_id);
+          const seen = counts.get(key) ?? { attempt_id: key, session_id: String(r.session_id), matches: 0 };
+          seen.matches += Number(r.n);
+          counts.set(key, seen);
+        }
+      }
+      return [...counts.values()].sort((a, b) => b.matches - a.matches || a.attempt_id.localeCompare(b.attempt_id));
+    },
+    purgeEvidenceFingerprintsBefore: (before) => run('DELETE FROM evidence_fingerprints WHERE created_at < ?', [before]),
+    async recordLightReveals(attemptId, steps, revealedAtMs) {
+      if (steps.length === 0) return;
+      await run(
+        `INSERT INTO light_reveals (attempt_id, step, revealed_at_ms) VALUES ${steps.map(() => '(?, ?, ?)').join(', ')}
+         ON CONFLICT (attempt_id, step) DO NOTHING`,
+        steps.flatMap((step) => [attemptId, step, Math.round(revealedAtMs)]),
+      );
+    },
+    async listLightReveals(attemptId) {
+      const rows = await all('SELECT step, revealed_at_ms FROM light_reveals WHERE attempt_id = ? ORDER BY step', [attemptId]);
+      return rows.map((r) => ({ step: Number(r.step), revealed_at_ms: Number(r.revealed_at_ms) }));
+    },
 
     // Attestations
     insertAttestation: (row: AttestationRow) => insert(ATTESTATIONS, row),

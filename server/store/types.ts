@@ -120,6 +120,28 @@ export interface EvidenceChunkRow {
   received_at: number;
 }
 
+/** One fingerprint hash of a capture's evidence (a crop, landmarks or a trace window). */
+export interface EvidenceFingerprintRows {
+  tenant_id: string;
+  session_id: string;
+  attempt_id: string;
+  created_at: number;
+  hashes: readonly string[];
+}
+
+/** How many of the given hashes another attempt of the tenant already left. */
+export interface EvidenceReuse {
+  attempt_id: string;
+  session_id: string;
+  matches: number;
+}
+
+/** When the server revealed a light-challenge step, ms since the attempt started (server clock). */
+export interface LightRevealRow {
+  step: number;
+  revealed_at_ms: number;
+}
+
 export interface AttestationRow {
   jti: string; // = session id
   tenant_id: string;
@@ -316,6 +338,19 @@ export interface Store {
    * many chunks went.
    */
   purgeEvidenceBefore(endedBefore: number): Promise<number>;
+  /** Stores a capture's fingerprint hashes (a hash already stored for the attempt is kept once). */
+  putEvidenceFingerprints(rows: EvidenceFingerprintRows): Promise<void>;
+  /**
+   * Other attempts of the tenant that left any of `hashes`, with how many of them each left,
+   * most matches first.
+   */
+  findEvidenceReuse(tenantId: string, hashes: readonly string[], exceptAttemptId: string): Promise<EvidenceReuse[]>;
+  /** Deletes fingerprints stored before `before` (epoch ms); returns how many went. */
+  purgeEvidenceFingerprintsBefore(before: number): Promise<number>;
+  /** Records the first reveal of each step (a step already revealed keeps its first time). */
+  recordLightReveals(attemptId: string, steps: readonly number[], revealedAtMs: number): Promise<void>;
+  /** The attempt's revealed steps, in step order. */
+  listLightReveals(attemptId: string): Promise<LightRevealRow[]>;
 
   // Attestations
   insertAttestation(row: AttestationRow): Promise<void>;

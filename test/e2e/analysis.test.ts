@@ -118,9 +118,12 @@ async function runInjected(reflect: boolean): Promise<PadRun> {
 
 // A page's side of the capture protocol, driven directly: the tamper and retention cases.
 
-/** Starts an attempt on a new session as the page would; returns what a page holds. */
-async function startAttempt(riskLevel = 'standard', on: LivegateServer = server) {
-  const s = await on.createSession({ risk_level: riskLevel });
+/**
+ * Starts an attempt on a new session as the page would; returns what a page holds. `tenant`: a
+ * tenant of its own (its replay fingerprints start empty), so a case can reach the check it is about.
+ */
+async function startAttempt(riskLevel = 'standard', on: LivegateServer = server, tenant?: string) {
+  const s = tenant ? await createSessionAs(on, await on.test.keyWith([], tenant), { risk_level: riskLevel }) : await on.createSession({ risk_level: riskLevel });
   const token = new URL(s.url).hash.slice(1);
   const headers = { authorization: `Capture ${token}`, 'content-type': 'application/json' };
   const res = await fetch(`${on.origin}/v1/capture/${s.session_id}/start`, { method: 'POST', headers, body: JSON.stringify({ device_profile: bonaFide!.recorded.attempt.device_profile }) });
@@ -129,6 +132,13 @@ async function startAttempt(riskLevel = 'standard', on: LivegateServer = server)
   return { server: on, session_id: s.session_id, token, ...start, started: Date.now() };
 }
 type Attempt = Awaited<ReturnType<typeof startAttempt>>;
+
+async function createSessionAs(on: LivegateServer, key: string, body: Record<string, unknown>) {
+  const res = await fetch(`${on.origin}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', ...body }) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  const created = (await res.json()) as { session_id: string; verification_url: string };
+  return { session_id: created.session_id, url: created.verification_url };
+}
 
 const postChunk = (a: Attempt, body: Uint8Array) =>
   fetch(`${a.server.origin}/v1/capture/${a.session_id}/chunk`, { method: 'POST', headers: { authorization: `Capture ${a.token}`, 'content-type': 'application/cbor' }, body: Buffer.from(body) });
@@ -167,7 +177,8 @@ describe('tampered evidence', () => {
       // The levels stay plausible; the fluctuation becomes a clean 72 bpm wave.
       for (let k = 0; k < 9; k++) f.roi[k] = level[k] + (k % 3 === 1 ? 1.5 : 0.5) * Math.sin((2 * Math.PI * 1.2 * f.t) / 1000);
     }
-    const { session, reasons } = await sendAndFinish(await startAttempt(), chunks);
+    // On a tenant of its own, so the replay fingerprint does not answer first.
+    const { session, reasons } = await sendAndFinish(await startAttempt('standard', server, 'tenant-roi'), chunks);
     expect(session.verdict).toBe('spoof');
     expect(reasons).toContain('pulse:client_disagrees');
   }, 60_000);
@@ -180,10 +191,18 @@ describe('tampered evidence', () => {
     expect(reasons).toContain('integrity:timestamps_not_monotonic');
   }, 60_000);
 
-  it('a whole recorded capture re-bound to a new high-risk session: spoof on the light challenge', async () => {
-    // Re-binding is all a modified page needs at standard risk; the random colours of high risk
-    // are what a recording made before the session cannot contain.
-    const { session, reasons } = await sendAndFinish(await startAttempt('high'), recordedChunks());
+  it('a whole recorded capture re-bound to a new session: spoof, the evidence was seen before', async () => {
+    for (const risk of ['standard', 'high']) {
+      const { session, reasons } = await sendAndFinish(await startAttempt(risk), recordedChunks());
+      expect(session.verdict, risk).toBe('spoof');
+      expect(reasons, risk).toEqual(['integrity:replayed_evidence']);
+    }
+  }, 60_000);
+
+  it('a recorded capture never seen by the tenant, re-bound to a high-risk session: spoof on the light challenge', async () => {
+    // The random colours of high risk are what a recording made before the session cannot
+    // contain; none of them was even revealed while the replay was sent.
+    const { session, reasons } = await sendAndFinish(await startAttempt('high', server, 'tenant-light'), recordedChunks());
     expect(session.verdict).toBe('spoof');
     expect(reasons.some((x) => x.startsWith('light_challenge:')), reasons.join(',')).toBe(true);
   }, 60_000);

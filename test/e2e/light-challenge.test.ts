@@ -1,5 +1,5 @@
-// A high-risk session brings the light challenge: the page shows the advice, flashes the
-// server's colours full screen during the capture, and reports its own score of the response.
+// A high-risk session brings the light challenge: the page shows the advice, learns each of the
+// server's colours just in time, flashes it full screen, and reports its own score of the response.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaunchedChromium } from '../helpers/chromium.ts';
 import type { LivegateServer } from '../helpers/livegate-server.ts';
@@ -20,6 +20,11 @@ describe('light challenge', () => {
   it('flashes the scheduled colours full screen with the brightness advice', async () => {
     const s = await server.createSession({ risk_level: 'high' });
     const page = await browser.context.newPage();
+    // What the page is told, response by response: no colour before its time.
+    const startBodies: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/start')) void r.text().then((b) => startBodies.push(b));
+    });
     await page.goto(s.url);
     await waitForView(page, (v) => v.state === 'intro', 20_000);
     await page.click('#start');
@@ -42,8 +47,20 @@ describe('light challenge', () => {
     expect(last.state, JSON.stringify(last)).toBe('result');
     expect(await page.isHidden('#light')).toBe(true);
 
-    // The page's own (untrusted) score of the response travelled with finish.
+    // The start response announced the challenge without a single colour; the page learnt each
+    // step from /light, and the server recorded when: never earlier than the reveal lead before
+    // its start, and in time for the page to show it.
+    expect(startBodies).toHaveLength(1);
+    expect(JSON.parse(startBodies[0]).light_challenge).toMatchObject({ mode: 'just_in_time', reveal_lead_ms: 250 });
+    expect(startBodies[0]).not.toContain('rgb');
     const attempts = await server.test.store.listAttempts(s.session_id);
+    const drawn = (attempts[0].light_challenge as { schedule: { start_ms: number }[] }).schedule;
+    const reveals = await server.test.store.listLightReveals(attempts[0].id);
+    expect(reveals.map((r) => r.step)).toEqual(drawn.map((_, i) => i));
+    for (const r of reveals) expect(r.revealed_at_ms).toBeGreaterThanOrEqual(drawn[r.step].start_ms - 250);
+    expect(reveals.filter((r) => r.revealed_at_ms <= drawn[r.step].start_ms).length).toBeGreaterThan(reveals.length / 2);
+
+    // The page's own (untrusted) score of the response travelled with finish.
     const summary = attempts[0].client_summary as { light_challenge: { passed: boolean; score: number } | null } | null;
     expect(summary?.light_challenge).not.toBeNull();
     expect(typeof summary!.light_challenge!.score).toBe('number');

@@ -18,8 +18,11 @@ export interface LivegateServer {
   origin: string;
   key: string;
   test: TestApp;
-  /** Create a session over the REST API; returns the page URL on this origin (token in the fragment). */
-  createSession(body?: Record<string, unknown>): Promise<{ session_id: string; url: string; verification_url: string }>;
+  /**
+   * Create a session over the REST API; returns the page URL on this origin (token in the fragment).
+   * `key`: another API key than the default tenant's full-access one.
+   */
+  createSession(body?: Record<string, unknown>, key?: string): Promise<{ session_id: string; url: string; verification_url: string }>;
   api(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -62,8 +65,8 @@ export async function startLivegate(opts: StartLivegateOptions = {}): Promise<Li
     key: test.key,
     test,
     api,
-    async createSession(body = {}) {
-      const res = await api('/v1/sessions', { method: 'POST', body: JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', ...body }) });
+    async createSession(body = {}, key?: string) {
+      const res = await api('/v1/sessions', { method: 'POST', headers: key ? { 'x-api-key': key } : {}, body: JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', ...body }) });
       if (!res.ok) throw new Error(`POST /v1/sessions: ${res.status} ${await res.text()}`);
       const created = (await res.json()) as { session_id: string; verification_url: string };
       const u = new URL(created.verification_url);

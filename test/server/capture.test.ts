@@ -66,7 +66,10 @@ describe('capture protocol', () => {
     expect(start.statusCode).toBe(200);
     const plan = start.json();
     expect(plan).toMatchObject({ attempt_number: 1, max_attempts: 3, plan: { frame_count: 30, fps: 30 } });
-    expect(plan.light_challenge.schedule.length).toBeGreaterThan(3);
+    // The start response announces the light challenge but never carries a colour.
+    expect(plan.light_challenge).toEqual({ mode: 'just_in_time', steps: expect.any(Number), reveal_lead_ms: 250 });
+    expect(plan.light_challenge.steps).toBeGreaterThan(3);
+    expect(JSON.stringify(plan)).not.toContain('rgb');
     expect((await t.store.getSession(s.id))?.status).toBe('in_progress');
 
     const base = { session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce };
@@ -163,5 +166,69 @@ describe('light-challenge schedule', () => {
     const last = schedule.at(-1)!;
     expect(last.start_ms + last.duration_ms).toBeLessThanOrEqual(7000);
     expect(createLightChallengeSchedule(7000)).not.toEqual(createLightChallengeSchedule(7000)); // random each time (p of a clash ~ 0)
+  });
+});
+
+describe('light challenge, revealed just in time', () => {
+  let t: TestApp;
+  let clock = 1_800_000_000_000;
+  beforeAll(async () => {
+    t = await createTestApp({}, { analyzer: false, now: () => clock });
+  });
+  afterAll(async () => t.close());
+
+  async function start(risk: 'standard' | 'high') {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-api-key': t.key }, payload: { action_description: 'Sign the contract', risk_level: risk } });
+    const id = res.json().session_id as string;
+    const headers = { authorization: `Capture ${res.json().verification_url.split('#')[1]}` };
+    const plan = (await t.app.inject({ method: 'POST', url: `/v1/capture/${id}/start`, headers, payload: { device_profile: {} } })).json();
+    const light = (attempt_id = plan.attempt_id as string) => t.app.inject({ method: 'POST', url: `/v1/capture/${id}/light`, headers, payload: { attempt_id } });
+    return { id, headers, plan, light };
+  }
+
+  it('hands out each colour only when it is due and records the first reveal', async () => {
+    const s = await start('high');
+    const schedule = ((await t.store.getAttempt(s.plan.attempt_id))!.light_challenge as { schedule: { start_ms: number; rgb: number[] }[] }).schedule;
+    expect(schedule.length).toBe(s.plan.light_challenge.steps);
+
+    // At t = 0 nothing is due yet: the first step starts at 1 s.
+    const early = (await s.light()).json();
+    expect(early.steps).toEqual([]);
+    expect(early.next_reveal_in_ms).toBe(schedule[0].start_ms - 250);
+
+    clock += schedule[0].start_ms - 250;
+    const first = (await s.light()).json();
+    expect(first.steps).toEqual([{ step: 0, ...schedule[0] }]);
+    expect(first.next_reveal_in_ms).toBe(schedule[1].start_ms - schedule[0].start_ms);
+
+    // Asking again later hands out the same step again, never one not yet due; the reveal time stays the first.
+    clock += 10;
+    expect((await s.light()).json().steps).toHaveLength(1);
+    clock += schedule[2].start_ms - schedule[0].start_ms;
+    expect((await s.light()).json().steps.map((x: { step: number }) => x.step)).toEqual([0, 1, 2]);
+    expect(await t.store.listLightReveals(s.plan.attempt_id)).toEqual([
+      { step: 0, revealed_at_ms: schedule[0].start_ms - 250 },
+      { step: 1, revealed_at_ms: schedule[2].start_ms - 250 + 10 },
+      { step: 2, revealed_at_ms: schedule[2].start_ms - 250 + 10 },
+    ]);
+
+    clock += 60_000;
+    const all = (await s.light()).json();
+    expect(all.steps).toHaveLength(schedule.length);
+    expect(all.next_reveal_in_ms).toBeNull();
+  });
+
+  it('answers only the attempt being captured, and only when it has a light challenge', async () => {
+    const standard = await start('standard');
+    const none = await standard.light();
+    expect(none.statusCode).toBe(409);
+    expect(none.json().error.code).toBe('light_challenge_not_issued');
+
+    const high = await start('high');
+    const other = await high.light(crypto.randomUUID());
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('attempt_mismatch');
+    const wrongToken = await t.app.inject({ method: 'POST', url: `/v1/capture/${high.id}/light`, headers: { authorization: 'Capture wrongwrongwrongwrong' }, payload: { attempt_id: high.plan.attempt_id } });
+    expect(wrongToken.statusCode).toBe(401);
   });
 });

@@ -47,7 +47,11 @@ export type LightChallengeReason =
   | 'too_few_frames'
   | 'schedule_uninformative'
   | 'weak_response'
-  | 'lag_out_of_range';
+  | 'lag_out_of_range'
+  /** The server's cross-check: the context crops' face did not answer as the face crops did. */
+  | 'context_disagrees'
+  /** ... or too few context crops fell in the scored steps to check it. */
+  | 'context_missing';
 
 export interface LightChallengeResult {
   passed: boolean;
@@ -61,6 +65,8 @@ export interface LightChallengeResult {
   best_correlation: number;
   frames_used: number;
   reason?: LightChallengeReason;
+  /** The same score on the context crops' face, where the server compared (diagnostics). */
+  context_correlation?: number;
 }
 
 /** sRGB (0..255) to linear light. */

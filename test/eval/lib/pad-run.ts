@@ -9,6 +9,8 @@ export interface PadRunOptions {
   risk_level?: 'standard' | 'high';
   /** Session fields merged into the create request (policy overrides, max_attempts...). */
   session?: Record<string, unknown>;
+  /** The API key that creates the session (default: the server's; another tenant's key gives it its own replay fingerprints). */
+  apiKey?: string;
   /** Injected before the page's scripts (e.g. a getUserMedia override). */
   initScript?: string;
   /** Per attempt, from the click to the shown result. */
@@ -87,7 +89,7 @@ async function waitResult(page: Page, timeoutMs: number, stuckMs?: number): Prom
 
 /** One session through one page of `browser`, whose fake camera plays the presentation. */
 export async function runPresentation(server: LivegateServer, browser: LaunchedChromium, opts: PadRunOptions = {}): Promise<PadRun> {
-  const created = await server.createSession({ risk_level: opts.risk_level ?? 'standard', ...opts.session });
+  const created = await server.createSession({ risk_level: opts.risk_level ?? 'standard', ...opts.session }, opts.apiKey);
   const page = await browser.context.newPage();
   if (opts.console) {
     const log = opts.console;

@@ -476,6 +476,44 @@ describe.each(factories)('Store on $name', (factory) => {
       expect(await store.purgeEvidenceBefore(T0 + 5_000)).toBe(0);
     });
 
+    it('finds evidence fingerprints other attempts of the same tenant left, and purges old ones', async () => {
+      const a = attempt(s.id, 1);
+      const b = attempt(s.id, 2);
+      for (const x of [a, b]) await store.insertAttempt(x);
+      const many = Array.from({ length: 450 }, (_, i) => `c:${i.toString(16).padStart(16, '0')}`);
+      await store.putEvidenceFingerprints({ tenant_id: 'ten_a', session_id: s.id, attempt_id: a.id, created_at: T0, hashes: [...many, many[0]] });
+      // Stored once per attempt: a second put of the same hashes changes nothing.
+      await store.putEvidenceFingerprints({ tenant_id: 'ten_a', session_id: s.id, attempt_id: a.id, created_at: T0, hashes: many.slice(0, 10) });
+      await store.putEvidenceFingerprints({ tenant_id: 'ten_b', session_id: 'sess_b', attempt_id: 'att_b', created_at: T0 + 10_000, hashes: many.slice(0, 5) });
+      const probe = [...many.slice(100, 130), 'c:ffffffffffffffff'];
+      expect(await store.findEvidenceReuse('ten_a', probe, b.id)).toEqual([{ attempt_id: a.id, session_id: s.id, matches: 30 }]);
+      // Its own attempt and other tenants never count.
+      expect(await store.findEvidenceReuse('ten_a', probe, a.id)).toEqual([]);
+      expect(await store.findEvidenceReuse('ten_c', many, b.id)).toEqual([]);
+      expect(await store.findEvidenceReuse('ten_b', many, b.id)).toEqual([{ attempt_id: 'att_b', session_id: 'sess_b', matches: 5 }]);
+      // A probe larger than one statement's batch is counted across batches.
+      expect(await store.findEvidenceReuse('ten_a', many, b.id)).toEqual([{ attempt_id: a.id, session_id: s.id, matches: 450 }]);
+
+      expect(await store.purgeEvidenceFingerprintsBefore(T0 + 1)).toBe(450);
+      expect(await store.findEvidenceReuse('ten_a', many, b.id)).toEqual([]);
+      expect(await store.findEvidenceReuse('ten_b', many, b.id)).toHaveLength(1);
+    });
+
+    it('records the first reveal of each light-challenge step', async () => {
+      const a = attempt(s.id, 1);
+      await store.insertAttempt(a);
+      expect(await store.listLightReveals(a.id)).toEqual([]);
+      await store.recordLightReveals(a.id, [0, 1], 740);
+      await store.recordLightReveals(a.id, [1, 2], 1600);
+      await store.recordLightReveals(a.id, [], 1700);
+      expect(await store.listLightReveals(a.id)).toEqual([
+        { step: 0, revealed_at_ms: 740 },
+        { step: 1, revealed_at_ms: 740 },
+        { step: 2, revealed_at_ms: 1600 },
+      ]);
+      expect(await store.listLightReveals('att_missing')).toEqual([]);
+    });
+
     it('keeps an empty chunk as zero bytes', async () => {
       const a = attempt(s.id, 1);
       await store.insertAttempt(a);
