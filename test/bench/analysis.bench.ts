@@ -1,5 +1,7 @@
 // `npm run bench:analysis`: finish -> verdict cost of the server analysis on real recorded
-// evidence (CBOR chunks exactly as the page sent them), p50/p95 and the breakdown by stage.
+// evidence (CBOR chunks exactly as the page sent them), p50/p95, CPU time per verification and the
+// breakdown by stage, each run next to its anchor: bare onnxruntime-node MiniFASNet inference on
+// the same context crops (lib/bare-onnx.ts).
 // Recordings come from `node test/eval/lib/pad-record-cli.ts <media> <dir>`; by default the
 // bench records the first bona fide face video of ../shared/data/faces once into test/.cache.
 import { existsSync } from 'node:fs';
@@ -9,7 +11,9 @@ import { fuse } from '../../server/analysis/fusion.ts';
 import { analyseCapture, type AnalysisTask } from '../../server/analysis/worker.ts';
 import { defaultPolicy } from '../../server/policies/defaults.ts';
 import { decodeRecorded, loadRecordedCapture } from '../eval/lib/pad-record.ts';
-import { machineLine, median, percentile, writeBenchSection } from './lib/report.ts';
+import type { CaptureChunk } from '../../workers/codec/index.ts';
+import { loadBareOnnx } from './lib/bare-onnx.ts';
+import { loadLine, machineLine, median, percentile, ratio, writeBenchSection } from './lib/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -39,16 +43,38 @@ const task: AnalysisTask = {
   thresholds: policy.thresholds,
 };
 
+const bare = await loadBareOnnx(modelsDir, chunks as CaptureChunk[], recorded.frame_count);
+/** Wall and CPU milliseconds (all threads of this process: onnxruntime's included). */
+async function timed<T>(op: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const value = await op();
+  const used = process.cpuUsage(cpu);
+  return { value, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
 // Warm-up: model loading and JIT, as the server's pool does at start.
-for (let i = 0; i < 3; i++) await analyseCapture(task);
+for (let i = 0; i < 3; i++) {
+  await analyseCapture(task);
+  await bare.run();
+}
 const totals: number[] = [];
+const cpuTotals: number[] = [];
+const anchors: number[] = [];
+const cpuAnchors: number[] = [];
 const stages: Record<string, number[]> = {};
 let verdict = '';
 for (let run = 0; run < RUNS; run++) {
-  const started = performance.now();
-  const result = await analyseCapture(task);
-  const outcome = fuse(result.evidence, result.cnn, policy);
-  totals.push(performance.now() - started);
+  const anchor = await timed(() => bare.run());
+  anchors.push(anchor.ms);
+  cpuAnchors.push(anchor.cpuMs);
+  const { value: result, ms, cpuMs } = await timed(async () => {
+    const analysed = await analyseCapture(task);
+    return { ...analysed, outcome: fuse(analysed.evidence, analysed.cnn, policy) };
+  });
+  const outcome = result.outcome;
+  totals.push(ms);
+  cpuTotals.push(cpuMs);
   verdict = outcome.kind === 'verdict' ? `${outcome.verdict} (score ${outcome.score})` : `quality failed (${outcome.reasons.join(', ')})`;
   for (const [stage, ms] of Object.entries(result.timings_ms)) (stages[stage] ??= []).push(ms);
 }
@@ -56,6 +82,12 @@ for (let run = 0; run < RUNS; run++) {
 const frames = chunks.reduce((n, c) => n + c.frames.length, 0);
 const contexts = chunks.reduce((n, c) => n + c.context.length, 0);
 const p50 = median(totals);
+const anchorP50 = median(anchors);
+const cpuP50 = median(cpuTotals);
+const cpuAnchorP50 = median(cpuAnchors);
+const cnnP50 = median(stages.cnn ?? [Number.NaN]);
+const load = loadLine();
+await bare.release();
 const body = `
 Machine: ${machineLine()}. Command: \`npm run bench:analysis\`. Date: ${new Date().toISOString().slice(0, 10)}.
 Real evidence recorded from the page (\`${path.basename(recordingDir)}\`, ${recorded.risk_level} risk): ${chunks.length} chunks, ${frames} frames
@@ -63,10 +95,19 @@ of face crops and landmarks, ${contexts} CNN context crops. The worker's analysi
 (the server runs the same function in a piscina worker thread, which adds one structured clone of the chunks).
 Verdict on this recording: ${verdict}.
 
-| finish -> verdict (analysis + fusion) | ms |
-|---|---|
-| p50 | ${p50.toFixed(1)} |
-| p95 | ${percentile(totals, 95).toFixed(1)} |
+Anchor, measured before each run: bare onnxruntime-node inference of ${bare.models.join(' + ')} on the same ${bare.crops} context
+crops (decoded and cut into tensors once, outside the timing; one batch per model, 1 intra-op thread as in the server's
+worker). CPU is user + system time of the whole process (onnxruntime's threads included). ${load} at the end.
+
+| finish -> verdict (analysis + fusion) | wall ms | × anchor | CPU ms | × anchor |
+|---|---|---|---|---|
+| p50 | ${p50.toFixed(1)} | ${ratio(p50, anchorP50)} | ${cpuP50.toFixed(1)} | ${ratio(cpuP50, cpuAnchorP50)} |
+| p95 | ${percentile(totals, 95).toFixed(1)} | ${ratio(percentile(totals, 95), anchorP50)} | ${percentile(cpuTotals, 95).toFixed(1)} | |
+| CNN stage (p50: JPEG decode, crops, BlazeFace, MiniFASNet) | ${cnnP50.toFixed(1)} | ${ratio(cnnP50, anchorP50)} | | |
+| anchor: bare MiniFASNet inference (p50) | ${anchorP50.toFixed(1)} | 1.00× | ${cpuAnchorP50.toFixed(1)} | 1.00× |
+
+One verification's analysis takes **${cpuP50.toFixed(0)} ms of CPU** here, ${ratio(cpuP50, cpuAnchorP50)} the CPU of the bare MiniFASNet inference:
+on other hardware, time the anchor (\`node test/bench/analysis.bench.ts\` prints it) and multiply.
 
 | stage (median ms) | |
 |---|---|

@@ -1,17 +1,18 @@
-// ES256 attestation signing and verification rates. Usage: node test/bench/sign.bench.ts [--json]
-// Prints a "## Signing" markdown section (median of runs); `measureSigning()` is exported for
-// the API bench to merge into docs/BENCHMARKS.md.
+// ES256 attestation signing and verification rates, each beside its anchor measured in the same
+// run: bare `jose` (SignJWT on a generated P-256 key, same claims; jwtVerify for verification).
+// Usage: node test/bench/sign.bench.ts [--json]. Prints a "## Signing" markdown section (median of
+// runs); `measureSigning()` is exported for the API bench to merge into docs/BENCHMARKS.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { actionSha256 } from '../../server/attestation/action-hash.ts';
 import type { AttestationBody } from '../../server/attestation/claims.ts';
 import { createKeyring } from '../../server/attestation/keyring.ts';
 import { signAttestation } from '../../server/attestation/sign.ts';
 import { createAttestationVerifier } from '../../server/attestation/verify.ts';
 import { openStore } from '../../server/store/index.ts';
-import { machineLine, median } from './lib/report.ts';
+import { machineLine, median, ratio } from './lib/report.ts';
 import { testSecrets } from '../helpers/kek.ts';
 
 export interface SigningBenchOptions {
@@ -31,7 +32,11 @@ export interface SigningBenchResult {
   /** Operations per second, median of runs. */
   signSequential: number;
   signConcurrent: number;
+  /** Anchor: bare jose SignJWT, same claims and header, key generated and held as a CryptoKey. */
+  joseSignSequential: number;
+  joseSignConcurrent: number;
   verifyJose: number;
+  verifyJoseConcurrent: number;
   verifyAttestation: number;
   verifyAttestationConcurrent: number;
 }
@@ -68,6 +73,10 @@ export async function measureSigning(options: SigningBenchOptions = {}): Promise
     const jwks = await keyring.jwks();
     const keySet = createLocalJWKSet(jwks);
     const verifier = createAttestationVerifier({ jwks }, { audience: 'default', action: ACTION, nonce: 'bench-nonce' });
+    const bareKey = (await generateKeyPair('ES256')).privateKey;
+    const bareClaims = decodeJwt(token);
+    const bareHeader = decodeProtectedHeader(token) as { alg: string; kid?: string; typ?: string };
+    const bareSign = () => new SignJWT(bareClaims).setProtectedHeader({ alg: 'ES256', kid: bareHeader.kid, typ: bareHeader.typ }).sign(bareKey);
 
     const loadStart = os.loadavg()[0];
     const rate = async (op: () => Promise<unknown>, inFlight: number): Promise<number> => {
@@ -93,9 +102,12 @@ export async function measureSigning(options: SigningBenchOptions = {}): Promise
       runs,
       runMs,
       concurrency,
+      joseSignSequential: await rate(bareSign, 1),
       signSequential: await rate(() => signAttestation(keyring, input), 1),
+      joseSignConcurrent: await rate(bareSign, concurrency),
       signConcurrent: await rate(() => signAttestation(keyring, input), concurrency),
       verifyJose: await rate(() => jwtVerify(token, keySet, { algorithms: ['ES256'] }), 1),
+      verifyJoseConcurrent: await rate(() => jwtVerify(token, keySet, { algorithms: ['ES256'] }), concurrency),
       verifyAttestation: await rate(() => verifier.verify(token), 1),
       verifyAttestationConcurrent: await rate(() => verifier.verify(token), concurrency),
     };
@@ -114,12 +126,15 @@ export function signingSection(r: SigningBenchResult): string {
 Machine: ${machineLine()}. Command: \`node test/bench/sign.bench.ts\`. Date: ${new Date().toISOString().slice(0, 10)}.
 ES256 attestation JWTs (jose on WebCrypto, P-256, imported key cached), a realistic claim set; median of ${r.runs} runs of ${r.runMs / 1000} s each; 1-minute load average at the start ${r.loadAverage.toFixed(1)}.
 "One at a time" awaits each operation; "${r.concurrency} in flight" keeps that many pending, so WebCrypto's thread pool can use more than one core.
+Anchors, measured in the same run: bare \`jose\` \`SignJWT\` with the same claims and header on a generated P-256
+\`CryptoKey\` (no keyring, no store), and bare \`jwtVerify\` for verification. "×" is Livegate over its anchor.
 
-| operation | one at a time (/s) | ${r.concurrency} in flight (/s) |
-|---|---|---|
-| \`signAttestation\` (keyring + sign) | ${n(r.signSequential)} | ${n(r.signConcurrent)} |
-| \`jwtVerify\` (signature + time claims) | ${n(r.verifyJose)} | |
-| \`verifyAttestation\` (+ typ, audience, action hash, nonce) | ${n(r.verifyAttestation)} | ${n(r.verifyAttestationConcurrent)} |
+| operation | one at a time (/s) | × anchor | ${r.concurrency} in flight (/s) | × anchor |
+|---|---|---|---|---|
+| anchor: bare \`jose\` \`SignJWT\` ES256 | ${n(r.joseSignSequential)} | 1.00× | ${n(r.joseSignConcurrent)} | 1.00× |
+| \`signAttestation\` (keyring + sign) | ${n(r.signSequential)} | ${ratio(r.signSequential, r.joseSignSequential)} | ${n(r.signConcurrent)} | ${ratio(r.signConcurrent, r.joseSignConcurrent)} |
+| anchor: bare \`jwtVerify\` (signature + time claims) | ${n(r.verifyJose)} | 1.00× | ${n(r.verifyJoseConcurrent)} | 1.00× |
+| \`verifyAttestation\` (+ typ, audience, action hash, nonce) | ${n(r.verifyAttestation)} | ${ratio(r.verifyAttestation, r.verifyJose)} | ${n(r.verifyAttestationConcurrent)} | ${ratio(r.verifyAttestationConcurrent, r.verifyJoseConcurrent)} |
 
 Target ≥ ${n(target)} signs/s on 2 cores: one at a time ${meets}.
 `;

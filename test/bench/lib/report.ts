@@ -35,3 +35,18 @@ export function writeBenchSection(title: string, body: string, file = BENCHMARKS
   text = start >= 0 && stop > start ? text.slice(0, start) + section + text.slice(stop + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, text);
 }
+
+/**
+ * "0.42× anchor": a Livegate figure over the bare-library figure measured in the same run, so an
+ * operator can scale it to their hardware by measuring only the anchor there.
+ */
+export function ratio(value: number, anchor: number): string {
+  if (!(anchor > 0) || !Number.isFinite(value)) return '—';
+  const r = value / anchor;
+  return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+}
+
+/** 1-minute load average, for the section text (other work on the cores skews every rate). */
+export function loadLine(): string {
+  return `1-minute load average ${os.loadavg()[0].toFixed(1)}`;
+}
