@@ -17,7 +17,8 @@ import { loadLine, machineLine, median, percentile, ratio, writeBenchSection } f
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
-const recordingDir = process.argv[2] ?? path.join(ROOT, 'test/.cache/pad-recordings/evm-face');
+const args = process.argv.slice(2);
+const recordingDir = args.find((a) => !a.startsWith('--')) ?? path.join(ROOT, 'test/.cache/pad-recordings/evm-face');
 const modelsDir = path.join(ROOT, existsSync(path.join(ROOT, 'models/2.7_80x80_MiniFASNetV2.onnx')) ? 'models' : '../shared/models');
 
 if (!existsSync(path.join(recordingDir, 'capture.json'))) {
@@ -43,7 +44,6 @@ const task: AnalysisTask = {
   thresholds: policy.thresholds,
 };
 
-const bare = await loadBareOnnx(modelsDir, chunks as CaptureChunk[], recorded.frame_count);
 /** Wall and CPU milliseconds (all threads of this process: onnxruntime's included). */
 async function timed<T>(op: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
   const cpu = process.cpuUsage();
@@ -51,6 +51,21 @@ async function timed<T>(op: () => Promise<T>): Promise<{ value: T; ms: number; c
   const value = await op();
   const used = process.cpuUsage(cpu);
   return { value, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const bare = await loadBareOnnx(modelsDir, chunks as CaptureChunk[], recorded.frame_count);
+if (args.includes('--anchor')) {
+  // The anchor alone on the same crops, for sizing other hardware (`--anchor`): seconds, not minutes.
+  for (let i = 0; i < 3; i++) await bare.run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const { ms, cpuMs } = await timed(() => bare.run());
+    wall.push(ms);
+    cpu.push(cpuMs);
+  }
+  process.stdout.write(`anchor: bare onnxruntime-node ${bare.models.join(' + ')} on ${bare.crops} crops: ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms CPU (median of ${RUNS}; ${machineLine()})\n`);
+  process.exit(0);
 }
 
 // Warm-up: model loading and JIT, as the server's pool does at start.
@@ -107,7 +122,7 @@ worker). CPU is user + system time of the whole process (onnxruntime's threads i
 | anchor: bare MiniFASNet inference (p50) | ${anchorP50.toFixed(1)} | 1.00× | ${cpuAnchorP50.toFixed(1)} | 1.00× |
 
 One verification's analysis takes **${cpuP50.toFixed(0)} ms of CPU** here, ${ratio(cpuP50, cpuAnchorP50)} the CPU of the bare MiniFASNet inference:
-on other hardware, time the anchor (\`node test/bench/analysis.bench.ts\` prints it) and multiply.
+on other hardware, time the anchor alone (\`node test/bench/analysis.bench.ts --anchor\`, seconds) and multiply its CPU ms by this ratio.
 
 | stage (median ms) | |
 |---|---|

@@ -56,7 +56,9 @@ try {
   process.stderr.write('bench:api: PostgreSQL (throwaway cluster)\n');
   const pg = await startPostgres();
   try {
-    results.push(await measureBackend('PostgreSQL', { DATABASE_URL: pg.url }, bare));
+    // PostgreSQL deployments must share a key-encryption key (the server refuses to start without one).
+    const kek = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+    results.push(await measureBackend('PostgreSQL', { DATABASE_URL: pg.url, LIVEGATE_KEK: kek }, bare));
   } finally {
     await pg.stop();
   }

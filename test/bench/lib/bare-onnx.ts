@@ -19,13 +19,19 @@ export interface BareOnnx {
   release(): Promise<void>;
 }
 
+/**
+ * Real crops only: synthetic pixels (noise, grey, zeros) ran MiniFASNetV2 in about half the time
+ * of these face crops on the same machine, so an anchor on made-up input would flatter the ratio.
+ */
 export async function loadBareOnnx(modelsDir: string, chunks: CaptureChunk[], frameCount: number): Promise<BareOnnx> {
   const byTime = new Map(chunks.flatMap((c) => c.frames).map((f) => [f.t, f]));
   const contexts = chunks.flatMap((c) => c.context).slice(0, frameCount);
+  const crops = contexts.length;
   const size = MINIFASNET_INPUT_SIZE;
   const plane = 3 * size * size;
   const specs = MINIFASNET_MODELS.filter((m) => existsSync(path.join(modelsDir, m.file)));
-  const batches = specs.map(() => new Float32Array(contexts.length * plane));
+  if (specs.length === 0) throw new Error(`no MiniFASNet model in ${modelsDir}; run \`livegate models fetch\``);
+  const batches = specs.map(() => new Float32Array(crops * plane));
   contexts.forEach((context, i) => {
     const image = jpeg.decode(context.crop, { useTArray: true, formatAsRGBA: true });
     const face = faceInCrop(context, byTime.get(context.t), image.width);
@@ -36,14 +42,14 @@ export async function loadBareOnnx(modelsDir: string, chunks: CaptureChunk[], fr
   });
   const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 };
   const sessions = await Promise.all(specs.map((spec) => ort.InferenceSession.create(path.join(modelsDir, spec.file), options)));
-  const inputs = specs.map((_, m) => new ort.Tensor('float32', batches[m], [contexts.length, 3, size, size]));
+  const inputs = specs.map((_, m) => new ort.Tensor('float32', batches[m], [crops, 3, size, size]));
   return {
-    crops: contexts.length,
+    crops,
     models: specs.map((s) => s.name),
     async run() {
       for (let m = 0; m < sessions.length; m++) {
         const out = await sessions[m].run({ [specs[m].inputName]: inputs[m] });
-        if ((out[specs[m].outputName].data as Float32Array).length !== 3 * contexts.length) throw new Error(`${specs[m].name}: unexpected output size`);
+        if ((out[specs[m].outputName].data as Float32Array).length !== 3 * crops) throw new Error(`${specs[m].name}: unexpected output size`);
       }
     },
     async release() {

@@ -43,7 +43,7 @@ export function writeBenchSection(title: string, body: string, file = BENCHMARKS
 export function ratio(value: number, anchor: number): string {
   if (!(anchor > 0) || !Number.isFinite(value)) return '—';
   const r = value / anchor;
-  return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+  return `${r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 /** 1-minute load average, for the section text (other work on the cores skews every rate). */
