@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { KEY_CACHE_MS } from '../../server/auth/api-keys.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startBareFastify, type BareFastify } from './lib/bare-fastify.ts';
-import { loadLine, machineLine, median, ratio, writeBenchSection } from './lib/report.ts';
+import { loadLine, machineLine, median, processCpuSeconds, ratio, writeBenchSection } from './lib/report.ts';
 import { startBenchServer } from './lib/server.ts';
 import { measureSigning, signingSection } from './sign.bench.ts';
 
@@ -15,11 +15,22 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = 32;
 
-async function cannon(options: autocannon.Options): Promise<number> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} errors during the run`);
-  return result.requests.average;
+interface Rate {
+  perS: number;
+  /** CPU microseconds the server process spent per request (its own threads; not PostgreSQL's). */
+  cpuUs: number;
 }
+
+async function cannon(options: autocannon.Options, serverPid: number | undefined): Promise<Rate> {
+  const cpuBefore = processCpuSeconds(serverPid);
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const cpuAfter = processCpuSeconds(serverPid);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} errors during the run`);
+  const cpuUs = cpuBefore === null || cpuAfter === null ? Number.NaN : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total;
+  return { perS: result.requests.average, cpuUs };
+}
+
+const medianOf = (runs: Rate[]): Rate => ({ perS: median(runs.map((r) => r.perS)), cpuUs: median(runs.map((r) => r.cpuUs)) });
 
 async function measureBackend(label: string, env: Record<string, string>, bare: BareFastify) {
   const server = await startBenchServer(env);
@@ -27,17 +38,20 @@ async function measureBackend(label: string, env: Record<string, string>, bare: 
     const headers = { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' };
     const body = JSON.stringify({ action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', user_identifier: 'bench-user' });
     const created = await (await fetch(`${server.url}/v1/sessions`, { method: 'POST', headers, body })).json();
-    const creates: number[] = [];
-    const reads: number[] = [];
-    const anchor: number[] = [];
-    await cannon({ url: bare.url, duration: 1 }); // warm-up: JIT in the anchor process
+    const creates: Rate[] = [];
+    const reads: Rate[] = [];
+    const anchor: Rate[] = [];
+    await cannon({ url: bare.url, duration: 1 }, bare.child.pid); // warm-up: JIT in the anchor process
     for (let run = 0; run < RUNS; run++) {
-      anchor.push(await cannon({ url: bare.url }));
-      creates.push(await cannon({ url: `${server.url}/v1/sessions`, method: 'POST', headers, body }));
-      reads.push(await cannon({ url: `${server.url}/v1/sessions/${created.session_id}`, headers }));
-      process.stderr.write(`  ${label} run ${run + 1}/${RUNS}: ${creates.at(-1)!.toFixed(0)} creates/s, ${reads.at(-1)!.toFixed(0)} reads/s; bare Fastify ${anchor.at(-1)!.toFixed(0)} req/s\n`);
+      anchor.push(await cannon({ url: bare.url }, bare.child.pid));
+      creates.push(await cannon({ url: `${server.url}/v1/sessions`, method: 'POST', headers, body }, server.child.pid));
+      reads.push(await cannon({ url: `${server.url}/v1/sessions/${created.session_id}`, headers }, server.child.pid));
+      const [c, r, a] = [creates.at(-1)!, reads.at(-1)!, anchor.at(-1)!];
+      process.stderr.write(
+        `  ${label} run ${run + 1}/${RUNS}: ${c.perS.toFixed(0)} creates/s (${c.cpuUs.toFixed(0)} µs CPU each), ${r.perS.toFixed(0)} reads/s (${r.cpuUs.toFixed(0)} µs); bare Fastify ${a.perS.toFixed(0)} req/s (${a.cpuUs.toFixed(0)} µs)\n`,
+      );
     }
-    return { label, creates: median(creates), reads: median(reads), anchor: median(anchor) };
+    return { label, creates: medianOf(creates), reads: medianOf(reads), anchor: medianOf(anchor) };
   } finally {
     await server.stop();
   }
@@ -68,7 +82,12 @@ try {
 const load = loadLine();
 const verdict = (value: number, target: number) => (value >= target ? `meets ≥ ${target.toLocaleString('en')}` : `**misses** ≥ ${target.toLocaleString('en')}`);
 const rows = results.map(
-  (r) => `| ${r.label} | ${r.creates.toFixed(0)} | ${ratio(r.creates, r.anchor)} | ${r.reads.toFixed(0)} | ${ratio(r.reads, r.anchor)} | ${r.anchor.toFixed(0)} |`,
+  (r) =>
+    `| ${r.label} | ${r.creates.perS.toFixed(0)} | ${ratio(r.creates.perS, r.anchor.perS)} | ${r.reads.perS.toFixed(0)} | ${ratio(r.reads.perS, r.anchor.perS)} | ${r.anchor.perS.toFixed(0)} |`,
+);
+const cpuRows = results.map(
+  (r) =>
+    `| ${r.label} | ${r.creates.cpuUs.toFixed(0)} | ${ratio(r.creates.cpuUs, r.anchor.cpuUs)} | ${r.reads.cpuUs.toFixed(0)} | ${ratio(r.reads.cpuUs, r.anchor.cpuUs)} | ${r.anchor.cpuUs.toFixed(0)} |`,
 );
 const sqlite = results[0];
 const body = `
@@ -83,10 +102,18 @@ ratios are Livegate over that anchor (median over median), ${load} at the end.
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-To size other hardware, run the anchor there (any bare Fastify JSON route under autocannon with
-${CONNECTIONS} connections) and multiply by the ratios.
+The same runs as CPU time of the server process per request (user + system from /proc, all its threads;
+PostgreSQL's own processes not included), which is what sizing per core needs: the rates above are bounded
+by the load generator sharing the cores as much as by the server (the bare route especially).
 
-Targets on 2 cores: SQLite creates ${verdict(sqlite.creates, 2000)}; SQLite status reads ${verdict(sqlite.reads, 10000)}.
+| storage | CPU µs per create | × bare Fastify | CPU µs per status read | × bare Fastify | bare Fastify JSON route (CPU µs per request) |
+|---|---|---|---|---|---|
+${cpuRows.join('\n')}
+
+To size other hardware, run the anchor there (\`node test/bench/lib/bare-fastify.ts 3000\` and
+\`npx autocannon -c ${CONNECTIONS} http://127.0.0.1:3000/\`) and scale by the ratios.
+
+Targets on 2 cores: SQLite creates ${verdict(sqlite.creates.perS, 2000)}; SQLite status reads ${verdict(sqlite.reads.perS, 10000)}.
 
 What a status read costs: one SQLite query for the status columns only (API-key rows are cached
 for ${KEY_CACHE_MS / 1000} s after a lookup; the secret is still hashed and compared on every request), Fastify

@@ -50,3 +50,16 @@ export function ratio(value: number, anchor: number): string {
 export function loadLine(): string {
   return `1-minute load average ${os.loadavg()[0].toFixed(1)}`;
 }
+
+/** User + system CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+export function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
