@@ -5,7 +5,7 @@
 // section of docs/BENCHMARKS.md.
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { machineLine, median, ratio, writeBenchSection } from './lib/report.ts';
+import { machineLine, median, processCpuSeconds, ratio, writeBenchSection } from './lib/report.ts';
 import { startBenchServer, type BenchServer } from './lib/server.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -36,6 +36,8 @@ async function openMcpSession(server: BenchServer): Promise<string> {
 
 interface Run {
   callsPerS: number;
+  /** CPU microseconds of the server process per call (all its threads). */
+  cpuUs: number;
   p50: number;
   p99: number;
 }
@@ -44,6 +46,7 @@ async function measure(server: BenchServer, sessionIds: string[], toolSessionId:
   let nextRpcId = 1;
   let nextConnection = 0;
   let wrong = 0;
+  const cpuBefore = processCpuSeconds(server.child.pid);
   const result = await autocannon({
     url: `${server.url}/mcp`,
     connections: CONNECTIONS,
@@ -80,11 +83,17 @@ async function measure(server: BenchServer, sessionIds: string[], toolSessionId:
   if (result.non2xx > 0 || result.errors > 0 || wrong > 0) {
     throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors, ${wrong} wrong tool results during the run`);
   }
-  return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return { callsPerS: result.requests.average, cpuUs: cpuPerRequest(cpuBefore, server, result.requests.total), p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+function cpuPerRequest(before: number | null, server: BenchServer, requests: number): number {
+  const after = processCpuSeconds(server.child.pid);
+  return before === null || after === null ? Number.NaN : ((after - before) * 1e6) / requests;
 }
 
 /** The same read over REST on the same server, as a yardstick for the MCP layer's cost. */
 async function measureRest(server: BenchServer, toolSessionId: string): Promise<Run> {
+  const cpuBefore = processCpuSeconds(server.child.pid);
   const result = await autocannon({
     url: `${server.url}/v1/sessions/${toolSessionId}`,
     connections: CONNECTIONS,
@@ -92,7 +101,7 @@ async function measureRest(server: BenchServer, toolSessionId: string): Promise<
     headers: { authorization: `Bearer ${server.key}` },
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses and ${result.errors} errors during the REST run`);
-  return { callsPerS: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return { callsPerS: result.requests.average, cpuUs: cpuPerRequest(cpuBefore, server, result.requests.total), p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 const server = await startBenchServer();
@@ -116,7 +125,7 @@ try {
     const last = runs.at(-1)!;
     const rest = restRuns.at(-1)!;
     process.stderr.write(
-      `  run ${run + 1}/${RUNS}: MCP ${last.callsPerS.toFixed(0)} calls/s (p50 ${last.p50} ms, p99 ${last.p99} ms); REST ${rest.callsPerS.toFixed(0)} reads/s\n`,
+      `  run ${run + 1}/${RUNS}: MCP ${last.callsPerS.toFixed(0)} calls/s (${last.cpuUs.toFixed(0)} µs CPU, p50 ${last.p50} ms, p99 ${last.p99} ms); REST ${rest.callsPerS.toFixed(0)} reads/s (${rest.cpuUs.toFixed(0)} µs)\n`,
     );
   }
 } finally {
@@ -126,7 +135,8 @@ try {
 const calls = median(runs.map((r) => r.callsPerS));
 const p50 = median(runs.map((r) => r.p50));
 const p99 = median(runs.map((r) => r.p99));
-const rest = { callsPerS: median(restRuns.map((r) => r.callsPerS)), p50: median(restRuns.map((r) => r.p50)), p99: median(restRuns.map((r) => r.p99)) };
+const cpuUs = median(runs.map((r) => r.cpuUs));
+const rest = { callsPerS: median(restRuns.map((r) => r.callsPerS)), cpuUs: median(restRuns.map((r) => r.cpuUs)), p50: median(restRuns.map((r) => r.p50)), p99: median(restRuns.map((r) => r.p99)) };
 const load = os.loadavg()[0];
 const body = `
 Machine: ${machineLine()}. Command: \`npm run bench:mcp\`. Date: ${new Date().toISOString().slice(0, 10)}.
@@ -136,14 +146,15 @@ MCP rate limit raised), so client and server share the cores. Each call is a ful
 \`check_verification_status\` over Streamable HTTP (SSE response): rate limit, Host check, API key lookup, session
 transport, zod input/output validation, a SQLite read.
 
-| same read, same server, same run | per second | × REST | p50 | p99 |
-|---|---|---|---|---|
-| MCP \`tools/call\` check_verification_status | ${calls.toFixed(0)} | ${ratio(calls, rest.callsPerS)} | ${p50} ms | ${p99} ms |
-| REST \`GET /v1/sessions/:id\` (anchor) | ${rest.callsPerS.toFixed(0)} | 1.00× | ${rest.p50} ms | ${rest.p99} ms |
+| same read, same server, same run | per second | × REST | server CPU µs per call | × REST | p50 | p99 |
+|---|---|---|---|---|---|---|
+| MCP \`tools/call\` check_verification_status | ${calls.toFixed(0)} | ${ratio(calls, rest.callsPerS)} | ${cpuUs.toFixed(0)} | ${ratio(cpuUs, rest.cpuUs)} | ${p50} ms | ${p99} ms |
+| REST \`GET /v1/sessions/:id\` (anchor) | ${rest.callsPerS.toFixed(0)} | 1.00× | ${rest.cpuUs.toFixed(0)} | 1.00× | ${rest.p50} ms | ${rest.p99} ms |
 
-The anchor is the REST read, measured right after each MCP run with the same connections; the REST read is in
-turn anchored to a bare Fastify route in the API section, so MCP calls/s on other hardware ≈ bare Fastify req/s
-there × (status reads × bare Fastify, API section) × (× REST here).
+The anchor is the REST read, measured right after each MCP run with the same connections; server CPU is the
+\`livegate start\` process's user + system time (/proc) over the run divided by the requests. The REST read is in
+turn anchored to a bare Fastify route in the API section, so an MCP call's CPU on other hardware ≈ the bare
+route's CPU per request there × (status read × bare Fastify, API section) × (× REST here).
 
 One-minute load average when the run ended: ${load.toFixed(1)} (the machine is shared; the REST row shows what the
 same moment allowed).
