@@ -4,6 +4,7 @@
 // the same context crops (lib/bare-onnx.ts).
 // Recordings come from `node test/eval/lib/pad-record-cli.ts <media> <dir>`; by default the
 // bench records the first bona fide face video of ../shared/data/faces once into test/.cache.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { fuse } from '../../server/analysis/fusion.ts';
 import { analyseCapture, type AnalysisTask } from '../../server/analysis/worker.ts';
 import { defaultPolicy } from '../../server/policies/defaults.ts';
 import { decodeRecorded, loadRecordedCapture } from '../eval/lib/pad-record.ts';
-import type { CaptureChunk } from '../../workers/codec/index.ts';
+import { decodeCaptureChunk, type CaptureChunk } from '../../workers/codec/index.ts';
+import { CAPTURE_LIMITS } from '../../server/capture/service.ts';
 import { loadBareOnnx } from './lib/bare-onnx.ts';
 import { loadLine, machineLine, median, percentile, ratio, writeBenchSection } from './lib/report.ts';
 
@@ -73,6 +75,16 @@ for (let i = 0; i < 3; i++) {
   await analyseCapture(task);
   await bare.run();
 }
+/** What the capture service does with the chunks besides the analysis: at ingest a validated decode
+ * and a sha256 of each, at finish one more decode of all of them (store and HTTP not included). */
+const ingest = () => {
+  for (const body of recorded.chunks) {
+    decodeCaptureChunk(body, { limits: { maxBytes: CAPTURE_LIMITS.maxChunkBytes, maxFrames: CAPTURE_LIMITS.maxFramesPerChunk } });
+    createHash('sha256').update(body).digest('hex');
+  }
+  return Promise.resolve(recorded.chunks.map((body) => decodeCaptureChunk(body)));
+};
+const ingestCpu: number[] = [];
 const totals: number[] = [];
 const cpuTotals: number[] = [];
 const anchors: number[] = [];
@@ -80,6 +92,7 @@ const cpuAnchors: number[] = [];
 const stages: Record<string, number[]> = {};
 let verdict = '';
 for (let run = 0; run < RUNS; run++) {
+  ingestCpu.push((await timed(ingest)).cpuMs);
   const anchor = await timed(() => bare.run());
   anchors.push(anchor.ms);
   cpuAnchors.push(anchor.cpuMs);
@@ -120,6 +133,7 @@ worker). CPU is user + system time of the whole process (onnxruntime's threads i
 | p95 | ${percentile(totals, 95).toFixed(1)} | ${ratio(percentile(totals, 95), anchorP50)} | ${percentile(cpuTotals, 95).toFixed(1)} | |
 | CNN stage (p50: JPEG decode, crops, BlazeFace, MiniFASNet) | ${cnnP50.toFixed(1)} | ${ratio(cnnP50, anchorP50)} | | |
 | anchor: bare MiniFASNet inference (p50) | ${anchorP50.toFixed(1)} | 1.00× | ${cpuAnchorP50.toFixed(1)} | 1.00× |
+| chunk ingest besides the analysis (validated decode + sha256 of each chunk, decode again at finish; p50) | | | ${median(ingestCpu).toFixed(1)} | ${ratio(median(ingestCpu), cpuAnchorP50)} |
 
 One verification's analysis takes **${cpuP50.toFixed(0)} ms of CPU** here, ${ratio(cpuP50, cpuAnchorP50)} the CPU of the bare MiniFASNet inference:
 on other hardware, time the anchor alone (\`node test/bench/analysis.bench.ts --anchor\`, seconds) and multiply its CPU ms by this ratio.
