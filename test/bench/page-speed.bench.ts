@@ -34,7 +34,9 @@ for (const item of items) {
   try {
     // One discarded run first: the server's analysis workers load their models on first use.
     for (let i = warmedUp ? 0 : -1; i < RUNS; i++) {
-      const s = await server.createSession();
+      // A tenant per run: the same recording played again would otherwise be refused as
+      // replayed evidence (the fake camera repeats the file's frames byte for byte).
+      const s = await server.createSession({}, await server.test.keyWith([], `bench-${item.id}-${i}`));
       const page = await browser.context.newPage();
       const state = () => page.evaluate(() => `${document.body.dataset.state ?? ''}/${document.body.dataset.result ?? ''}`);
       const until = async (pred: (s: string) => boolean, timeoutMs: number) => {

@@ -3,7 +3,7 @@
 // verification page loading over https in real Chromium, a secure context where the camera opens.
 // Also the start-time checks: a key that does not match, and the warning for a public URL that
 // is neither https nor localhost.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTls } from '../../server/tls.ts';
 import { BASE_CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.ts';
-import { CLI, livegate } from '../helpers/cli.ts';
+import { livegate, startLivegate, stopChild } from '../helpers/cli.ts';
 import { ensureCaptureBuilt, SHARED_MODELS } from '../helpers/livegate-server.ts';
 import { freePort } from '../helpers/ports.ts';
 import { selfSignedCert, type SelfSigned } from '../helpers/tls.ts';
@@ -22,30 +22,7 @@ import { waitForView } from './page-driver.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MODELS = existsSync(path.join(ROOT, 'models/face_landmarker.task')) ? path.join(ROOT, 'models') : SHARED_MODELS;
 
-/** Runs `livegate start` until it prints its URLs; resolves with the child and its output so far. */
-function start(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--log-level', 'warn', '--models', MODELS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIVEGATE_PUBLIC_URL: '' } });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('API docs')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const start = (args: string[]) => startLivegate(['--models', MODELS, ...args], { LIVEGATE_PUBLIC_URL: '' });
 
 /** An https request that trusts only the test certificate (no verification switched off). */
 function httpsJson(url: string, ca: Buffer, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; body: unknown }> {
@@ -79,7 +56,7 @@ describe('livegate start with --tls-cert/--tls-key', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    if (server) await stop(server.child);
+    if (server) await stopChild(server.child);
     rmSync(dataDir, { recursive: true, force: true });
     if (tls) rmSync(tls.dir, { recursive: true, force: true });
   });
@@ -147,7 +124,7 @@ describe('TLS and public URL checks at start', () => {
       expect(s.output()).toMatch(/warning: the public URL http:\/\/192\.168\.1\.20:8787 is neither https nor localhost/);
       expect(s.output()).toMatch(/--tls-cert\/--tls-key/);
     } finally {
-      await stop(s.child);
+      await stopChild(s.child);
     }
     // Plain http on localhost is a secure context: no warning. With --metrics-port, GET /metrics
     // is served there without an API key (and only that).
@@ -162,7 +139,7 @@ describe('TLS and public URL checks at start', () => {
       expect((await fetch(`http://127.0.0.1:${metricsPort}/v1/whoami`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
     } finally {
-      await stop(local.child);
+      await stopChild(local.child);
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);

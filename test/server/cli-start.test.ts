@@ -1,41 +1,17 @@
 // `livegate start` on a busy port, as a user runs it (the real CLI, real SQLite and PostgreSQL):
 // one clear line with the next step, a non-zero exit, no stack trace, and no first key created
 // (so none is lost): the next start on a free port creates and prints it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/index.ts';
-import { CLI, livegate } from '../helpers/cli.ts';
+import { livegate, startLivegate, stopChild } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
-/** Runs `livegate start` until it prints its URL. */
-function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('API docs')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const start = startLivegate;
 
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -127,7 +103,7 @@ describe.each(targets)('livegate start on a busy port ($name)', (target) => {
       const res = await fetch(`http://127.0.0.1:${port}/v1/sessions/00000000-0000-4000-8000-000000000000`, { headers: { 'x-api-key': key! } });
       expect(res.status).toBe(404); // the printed key works
     } finally {
-      await stop(started.child);
+      await stopChild(started.child);
     }
   });
 });

@@ -1,5 +1,4 @@
 // The `livegate` command as a user runs it: real child processes over a real data dir.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,34 +10,11 @@ import { actionSha256 } from '../../server/attestation/action-hash.ts';
 import { createPolicyService } from '../../server/policies/service.ts';
 import { openStore } from '../../server/store/index.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
-import { CLI, livegate } from '../helpers/cli.ts';
+import { livegate, startLivegate, stopChild } from '../helpers/cli.ts';
 import { ALL_SCOPES } from '../../server/store/types.ts';
 
 
-/** Starts `livegate start` and resolves once it prints its URL. */
-function startServer(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('API docs')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const startServer = (dataDir: string, port: number) => startLivegate(['--data', dataDir, '--port', String(port)]);
 
 describe('livegate start', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-cli-'));
@@ -63,7 +39,7 @@ describe('livegate start', () => {
       });
       expect(created.status).toBe(201);
     } finally {
-      await stop(first.child);
+      await stopChild(first.child);
     }
     const second = await startServer(dataDir, port);
     try {
@@ -73,7 +49,7 @@ describe('livegate start', () => {
       const res = await fetch(`http://127.0.0.1:${port}/v1/sessions/00000000-0000-4000-8000-000000000000`, { headers: { 'x-api-key': key } });
       expect(res.status).toBe(404); // the first key still works after the restart
     } finally {
-      await stop(second.child);
+      await stopChild(second.child);
     }
   });
 
