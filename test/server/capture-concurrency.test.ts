@@ -2,10 +2,11 @@
 // PostgreSQL: no 500s, no attempt past max_attempts, the live attempt survives a refused start,
 // and parallel chunks never pass the per-attempt byte limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCaptureChunk, LANDMARK_SUBSET, type CaptureChunk } from '../../workers/codec/index.ts';
+import { encodeCaptureChunk } from '../../workers/codec/index.ts';
 import { CAPTURE_LIMITS } from '../../server/capture/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { stubChunk } from '../helpers/stub-chunk.ts';
 
 /** A JPEG-shaped crop of `size` bytes (the codec checks markers and sizes; analysis is off here). */
 function crop(size: number): Uint8Array {
@@ -15,23 +16,6 @@ function crop(size: number): Uint8Array {
   return bytes;
 }
 
-function chunk(base: { session_id: string; attempt_id: string; nonce: string }, seq: number, cropBytes = 4, frames = 30): CaptureChunk {
-  const c = crop(cropBytes);
-  return {
-    v: 1,
-    ...base,
-    seq,
-    frames: Array.from({ length: frames }, (_, i) => ({
-      t: (seq * frames + i) * 33.3,
-      lm: new Uint16Array(LANDMARK_SUBSET.length * 2).fill(30000),
-      roi: new Float32Array([180, 120, 100, 175, 118, 98, 176, 119, 99]),
-      skin: new Uint32Array([900, 700, 700]),
-      box: new Float32Array([0.3, 0.2, 0.4, 0.5]),
-      crop: c,
-    })),
-    context: [],
-  };
-}
 
 const backends = [
   { name: 'sqlite', pg: false },
@@ -80,7 +64,7 @@ describe.each(backends)('capture under concurrency on $name', ({ pg }) => {
     expect(attempts.map((a) => [a.number, a.status])).toEqual([[1, 'superseded'], [2, 'superseded'], [3, 'capturing']]);
     expect((await t.store.getSession(s.id))?.attempts_used).toBe(3);
     const live = plans[2];
-    const accepted = await postChunk(s, encodeCaptureChunk(chunk({ session_id: s.id, attempt_id: live.attempt_id, nonce: live.nonce }, 0)));
+    const accepted = await postChunk(s, encodeCaptureChunk(stubChunk({ session_id: s.id, attempt_id: live.attempt_id, nonce: live.nonce }, 0)));
     expect(accepted.statusCode).toBe(200);
   });
 
@@ -116,7 +100,7 @@ describe.each(backends)('capture under concurrency on $name', ({ pg }) => {
     const s = await newSession();
     const plan = (await start(s)).json();
     const base = { session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce };
-    const bodies = Array.from({ length: 26 }, (_, seq) => encodeCaptureChunk(chunk(base, seq, 32_000)));
+    const bodies = Array.from({ length: 26 }, (_, seq) => encodeCaptureChunk(stubChunk(base, seq, 30, crop(32_000))));
     expect(bodies[0].byteLength).toBeGreaterThan(900_000);
     expect(bodies[0].byteLength).toBeLessThanOrEqual(CAPTURE_LIMITS.maxChunkBytes);
     const answers = await Promise.all(bodies.map((b) => postChunk(s, b)));

@@ -1,27 +1,11 @@
 // Capture protocol, server side: token auth, start, idempotent chunks, limits, finish.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCaptureChunk, LANDMARK_SUBSET, type CaptureChunk } from '../../workers/codec/index.ts';
+import { encodeCaptureChunk } from '../../workers/codec/index.ts';
 import { createLightChallengeSchedule } from '../../server/capture/service.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { stubChunk } from '../helpers/stub-chunk.ts';
 
-const JPEG_STUB = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]); // the codec checks sizes, analysis decodes later
 
-function chunk(base: { session_id: string; attempt_id: string; nonce: string }, seq: number, frames = 30): CaptureChunk {
-  return {
-    v: 1,
-    ...base,
-    seq,
-    frames: Array.from({ length: frames }, (_, i) => ({
-      t: (seq * frames + i) * 33.3,
-      lm: new Uint16Array(LANDMARK_SUBSET.length * 2).fill(30000),
-      roi: new Float32Array([180, 120, 100, 175, 118, 98, 176, 119, 99]),
-      skin: new Uint32Array([900, 700, 700]),
-      box: new Float32Array([0.3, 0.2, 0.4, 0.5]),
-      crop: JPEG_STUB,
-    })),
-    context: [],
-  };
-}
 
 describe('capture protocol', () => {
   let t: TestApp;
@@ -75,10 +59,10 @@ describe('capture protocol', () => {
     const base = { session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce };
     const post = (bytes: Uint8Array) =>
       t.app.inject({ method: 'POST', url: `/v1/capture/${s.id}/chunk`, headers: { ...s.headers, 'content-type': 'application/cbor' }, payload: Buffer.from(bytes) });
-    const c0 = encodeCaptureChunk(chunk(base, 0));
+    const c0 = encodeCaptureChunk(stubChunk(base, 0));
     expect((await post(c0)).json()).toMatchObject({ seq: 0, received_frames: 30, duplicate: false });
     expect((await post(c0)).json()).toMatchObject({ seq: 0, duplicate: true }); // a retry
-    const conflicting = await post(encodeCaptureChunk(chunk(base, 0, 20)));
+    const conflicting = await post(encodeCaptureChunk(stubChunk(base, 0, 20)));
     expect(conflicting.statusCode).toBe(409);
     expect(conflicting.json().error.code).toBe('chunk_conflict');
 
@@ -86,7 +70,7 @@ describe('capture protocol', () => {
     expect(early.statusCode).toBe(409);
     expect(early.json().error.code).toBe('capture_incomplete');
 
-    expect((await post(encodeCaptureChunk(chunk(base, 1)))).statusCode).toBe(200);
+    expect((await post(encodeCaptureChunk(stubChunk(base, 1)))).statusCode).toBe(200);
     const finish = await t.app.inject({
       method: 'POST',
       url: `/v1/capture/${s.id}/finish`,
@@ -100,7 +84,7 @@ describe('capture protocol', () => {
     const events = (await t.store.listAudit(s.id)).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['session_created', 'capture_started', 'capture_completed']));
 
-    const afterFinish = await post(encodeCaptureChunk(chunk(base, 2)));
+    const afterFinish = await post(encodeCaptureChunk(stubChunk(base, 2)));
     expect(afterFinish.statusCode).toBe(409);
     expect(afterFinish.json().error.code).toBe('attempt_mismatch');
   });
@@ -115,7 +99,7 @@ describe('capture protocol', () => {
     expect(garbage.statusCode).toBe(400);
     expect(garbage.json().error.code).toBe('bundle_invalid');
 
-    const foreign = await send(Buffer.from(encodeCaptureChunk(chunk({ session_id: s.id, attempt_id: plan.attempt_id, nonce: 'AnotherNonceOfSixteenPlus' }, 0))));
+    const foreign = await send(Buffer.from(encodeCaptureChunk(stubChunk({ session_id: s.id, attempt_id: plan.attempt_id, nonce: 'AnotherNonceOfSixteenPlus' }, 0))));
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().error.code).toBe('nonce_mismatch');
 
@@ -135,7 +119,7 @@ describe('capture protocol', () => {
       method: 'POST',
       url: `/v1/capture/${s.id}/chunk`,
       headers: { ...s.headers, 'content-type': 'application/cbor' },
-      payload: Buffer.from(encodeCaptureChunk(chunk({ session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce }, 0))),
+      payload: Buffer.from(encodeCaptureChunk(stubChunk({ session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce }, 0))),
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('session_terminal');

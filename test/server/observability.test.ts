@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCaptureChunk, LANDMARK_SUBSET, type CaptureChunk } from '../../workers/codec/index.ts';
+import { encodeCaptureChunk } from '../../workers/codec/index.ts';
+import { stubChunk } from '../helpers/stub-chunk.ts';
 import { createTestApp, LIVE_EVIDENCE, type TestApp } from '../helpers/app.ts';
 import { SHARED_MODELS } from '../helpers/livegate-server.ts';
 import { startReceiver, type Receiver } from './webhooks/receiver.ts';
@@ -123,7 +124,7 @@ describe('/metrics', () => {
     const base = { session_id: created.session_id, attempt_id: plan.attempt_id, nonce: plan.nonce };
     let bytes = 0;
     for (const seq of [0, 1]) {
-      const body = Buffer.from(encodeCaptureChunk(chunkOf(base, seq)));
+      const body = Buffer.from(encodeCaptureChunk(stubChunk(base, seq)));
       bytes += body.length;
       const res = await t.app.inject({ method: 'POST', url: `/v1/capture/${created.session_id}/chunk`, headers: { ...headers, 'content-type': 'application/cbor' }, payload: body });
       expect(res.statusCode).toBe(200);
@@ -206,20 +207,3 @@ describe('on PostgreSQL', () => {
   });
 });
 
-const JPEG_STUB = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
-function chunkOf(base: { session_id: string; attempt_id: string; nonce: string }, seq: number, frames = 30): CaptureChunk {
-  return {
-    v: 1,
-    ...base,
-    seq,
-    frames: Array.from({ length: frames }, (_, i) => ({
-      t: (seq * frames + i) * 33.3,
-      lm: new Uint16Array(LANDMARK_SUBSET.length * 2).fill(30000),
-      roi: new Float32Array([180, 120, 100, 175, 118, 98, 176, 119, 99]),
-      skin: new Uint32Array([900, 700, 700]),
-      box: new Float32Array([0.3, 0.2, 0.4, 0.5]),
-      crop: JPEG_STUB,
-    })),
-    context: [],
-  };
-}
