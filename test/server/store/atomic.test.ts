@@ -2,70 +2,11 @@
 // the per-attempt evidence limit, and the shared rate-limit counters (one statement each).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../server/store/migrations.ts';
-import { StoreError, type AttemptRow, type SessionRow, type Store } from '../../../server/store/types.ts';
+import type { SessionRow, Store } from '../../../server/store/types.ts';
+import { attempt, expectStoreError, session, T0 } from './rows.ts';
 import { postgresFactory, sqliteFactory, type StoreFactory } from './store-factories.ts';
 
 const factories: StoreFactory[] = [sqliteFactory(), postgresFactory()];
-const T0 = 1_800_000_000_000;
-
-function session(over: Partial<SessionRow> = {}): SessionRow {
-  return {
-    id: crypto.randomUUID(),
-    tenant_id: 'ten_a',
-    status: 'pending',
-    action_description: 'Transfer 500 EUR to ACME',
-    action_details: null,
-    action_sha256: 'a'.repeat(64),
-    risk_level: 'standard',
-    frame_count: 10,
-    timeout_s: 300,
-    max_attempts: 3,
-    attempts_used: 0,
-    user_identifier: null,
-    audience: null,
-    nonce: null,
-    policy_id: null,
-    policy: {},
-    metadata: null,
-    capture_token_hash: 'c'.repeat(64),
-    idempotency_key: null,
-    request_hash: null,
-    verdict: null,
-    failure_reasons: null,
-    cancel_reason: null,
-    created_at: T0,
-    expires_at: T0 + 300_000,
-    opened_at: null,
-    completed_at: null,
-    updated_at: T0,
-    webhooks_queued_at: null,
-    ...over,
-  };
-}
-
-function attempt(sessionId: string, number: number, over: Partial<AttemptRow> = {}): AttemptRow {
-  return {
-    id: `att_${sessionId}_${number}`,
-    session_id: sessionId,
-    number,
-    status: 'capturing',
-    nonce: `nonce-${number}`,
-    plan: {},
-    light_challenge: null,
-    device_profile: null,
-    client_summary: null,
-    result: null,
-    started_at: T0 + number,
-    finished_at: null,
-    ...over,
-  };
-}
-
-async function expectStoreError(p: Promise<unknown>, code: StoreError['code']): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(StoreError);
-  expect((err as StoreError).code).toBe(code);
-}
 
 describe.each(factories)('Store under parallel callers on $name', (factory) => {
   let store: Store;
