@@ -3,7 +3,7 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MIN_FACE_RATIO, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -13,12 +13,8 @@ const clamp = (v: number, lo: number, hi: number) => (Number.isFinite(v) ? Math.
 const logit = (p: number) => Math.log(p / (1 - p));
 /** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.9999. */
 const P_EPS = 1e-4;
-/** Informative landmark pairs at which the planarity residual counts fully. */
-export const MOTION_FULL_PAIRS = 20;
 /** Top of the light-challenge feature (see below). */
 const LIGHT_MAX = 0.5;
-/** Share of CNN crops with a face under which the CNN's answer is not about a face. */
-export const CNN_MIN_FACE_RATIO = 0.5;
 
 /**
  * The features of one capture. null: the check could not judge (no estimate, model missing);
