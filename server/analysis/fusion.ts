@@ -5,13 +5,14 @@
 // whose numbers do not describe its own pixels. Pure and synchronous; every threshold comes from
 // the policy (server/policies/defaults.ts).
 import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
+import type { Checks, FusionReading } from './checks.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 import { checkFeatures } from './features.ts';
 
 export type Outcome =
-  | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Record<string, unknown>; reasons: string[] }
-  | { kind: 'quality_failed'; reasons: string[]; checks: Record<string, unknown> };
+  | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Checks; reasons: string[] }
+  | { kind: 'quality_failed'; reasons: string[]; checks: Checks };
 
 /** Whether the client's trace describes the pixels the server sees (null: too little to compare). */
 export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
@@ -35,7 +36,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const { integrity, quality, pulse, motion, light_challenge: light } = evidence;
   const agreement = clientAgreement(pulse);
 
-  const checks: Record<string, unknown> = {
+  const checks: Checks = {
     integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [] },
     quality: { passed: quality.passed, reasons: quality.reasons, face_present_ratio: round(quality.metrics.face_present_ratio), face_size: round(quality.metrics.face_size ?? NaN) },
     pulse: {
@@ -71,7 +72,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const features = checkFeatures(evidence, cnn, t);
   const reasons: string[] = [];
   let z = FUSION_BIAS;
-  const perCheck: Record<string, unknown> = {};
+  const perCheck: Partial<Record<CheckName, { feature: number | null; passed: boolean }>> = {};
   for (const check of policy.required_checks) {
     const f = features[check];
     if (f === null) {
@@ -89,7 +90,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const score = Math.round(sigmoid(z) * 100);
   const live = !missing && score >= t.min_score;
   checks.fusion = { log_odds: round(z), features: perCheck, min_score: t.min_score };
-  for (const [check, v] of Object.entries(perCheck)) if (checks[check] && typeof checks[check] === 'object') Object.assign(checks[check] as object, v);
+  for (const [check, v] of Object.entries(perCheck) as [CheckName, FusionReading][]) if (checks[check]) Object.assign(checks[check], v);
   if (!live && reasons.length === 0) reasons.push('score:below_threshold');
   // Confidence grows with the distance from the operating point (0.5 at it).
   const confidence = Math.round((0.5 + 0.5 * Math.min(1, Math.abs(score - t.min_score) / 40)) * 100) / 100;
