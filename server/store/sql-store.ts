@@ -16,8 +16,6 @@ import type {
 } from './types.ts';
 import { SESSION_PATCH_COLUMNS, StoreError } from './types.ts';
 
-export type { SqlDriver, SqlRow, SqlValue } from './sql-driver.ts';
-
 const LIVE_STATUSES = `('pending', 'in_progress')`;
 
 export function createSqlStore(driver: SqlDriver): Store {
