@@ -3,7 +3,7 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -23,19 +23,8 @@ const clamp = (v: number, lo: number, hi: number) => (Number.isFinite(v) ? Math.
 const logit = (p: number) => Math.log(p / (1 - p));
 /** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.9999. */
 const P_EPS = 1e-4;
-/** Informative landmark pairs at which the planarity residual counts fully. */
-export const MOTION_FULL_PAIRS = 20;
 /** Top of the light-challenge feature (see below). */
 const LIGHT_MAX = 0.5;
-/**
- * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval) at
- * which a face that never changed shape counts fully as a picture. A face held still says nothing
- * (a very still person, the evm-face recording: energy 0); a photo moved by a hand measured
- * 0.014-0.05, genuine faces sitting still 0.0001-0.002.
- */
-export const EXPRESSION_FULL_ENERGY = 0.01;
-/** Share of CNN crops with a face under which the CNN's answer is not about a face. */
-export const CNN_MIN_FACE_RATIO = 0.5;
 
 /**
  * The features of one capture. null: the check could not judge (no estimate, model missing);

@@ -5,13 +5,14 @@
 // whose numbers do not describe its own pixels. Pure and synchronous; every threshold comes from
 // the policy (server/policies/defaults.ts).
 import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
+import type { Checks, FusionReading } from './checks.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 import { checkFeatures, FEATURE_CHECK, FEATURES, type FeatureName } from './features.ts';
 
 export type Outcome =
-  | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Record<string, unknown>; reasons: string[] }
-  | { kind: 'quality_failed'; reasons: string[]; checks: Record<string, unknown> };
+  | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Checks; reasons: string[] }
+  | { kind: 'quality_failed'; reasons: string[]; checks: Checks };
 
 /** Whether the client's trace describes the pixels the server sees (null: too little to compare). */
 export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
@@ -36,7 +37,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const { integrity, quality, pulse, motion, light_challenge: light } = evidence;
   const agreement = clientAgreement(pulse);
 
-  const checks: Record<string, unknown> = {
+  const checks: Checks = {
     integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [] },
     quality: { passed: quality.passed, reasons: quality.reasons, face_present_ratio: round(quality.metrics.face_present_ratio), face_size: round(quality.metrics.face_size ?? NaN) },
     pulse: {
@@ -73,7 +74,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const features = checkFeatures(evidence, cnn, t);
   const reasons: string[] = [];
   let z = FUSION_BIAS;
-  const perCheck: Record<string, unknown> = {};
+  const perCheck: Partial<Record<FeatureName, { feature: number | null; passed: boolean }>> = {};
   const required = new Set<CheckName>(policy.required_checks);
   for (const feature of FEATURES) {
     const check = FEATURE_CHECK[feature];
@@ -95,9 +96,9 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const score = Math.round(sigmoid(z) * 100);
   const live = !missing && score >= t.min_score;
   checks.fusion = { log_odds: round(z), features: perCheck, min_score: t.min_score };
-  for (const [feature, v] of Object.entries(perCheck)) {
-    if (feature === 'expression') continue; // reported inside checks.fusion.features and checks.motion.expression
-    if (checks[feature] && typeof checks[feature] === 'object') Object.assign(checks[feature] as object, v);
+  for (const check of policy.required_checks) {
+    const reading = perCheck[check];
+    if (reading && checks[check]) Object.assign(checks[check], reading);
   }
   if (!live && reasons.length === 0) reasons.push('score:below_threshold');
   // Confidence grows with the distance from the operating point (0.5 at it).

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { qualityWeightedMean, type CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
-import { checkFeatures, EXPRESSION_FULL_ENERGY } from '../../../server/analysis/features.ts';
-import { DEFAULT_THRESHOLDS as t } from '../../../server/policies/defaults.ts';
+import { checkFeatures } from '../../../server/analysis/features.ts';
+import { DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY } from '../../../server/policies/defaults.ts';
 
 const cnn = (p: number, face = 1): CnnResult => ({ available: true, live_probability: p, per_model: {}, frames: 30, face_detected_ratio: face });
 function ev(pulseZ: number, motion: Partial<FrameEvidence['motion']> = {}, light: FrameEvidence['light_challenge'] = null): FrameEvidence {

@@ -135,7 +135,7 @@ describe('fuse', () => {
     expect(verdictOf(fuse(photo, liveCnn, standard)).checks.motion).toMatchObject({ passed: false });
     const onlyCnn: PolicyConfig = resolvePolicy(standard, { required_checks: ['cnn'] });
     const out = verdictOf(fuse(photo, liveCnn, onlyCnn));
-    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-(FUSION_BIAS + CHECK_WEIGHTS.cnn * (out.checks.fusion as { features: { cnn: { feature: number } } }).features.cnn.feature)))));
+    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-(FUSION_BIAS + CHECK_WEIGHTS.cnn * out.checks.fusion!.features.cnn!.feature!)))));
     expect(out.verdict).toBe('live');
   });
 
