@@ -5,7 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.ts';
+import type { AppServices } from '../application/services.ts';
 import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
 import { sharedRateLimitStore } from '../http/rate-limit-store.ts';
@@ -14,7 +14,8 @@ import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegis
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
 import { instrumentMcpServer } from '../observability/mcp-metrics.ts';
-import { createServer, type ToolExtra } from './server.ts';
+import type { ToolExtra } from './context.ts';
+import { createServer } from './server.ts';
 
 export const MCP_PATH = '/mcp';
 

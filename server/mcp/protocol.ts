@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { findInputProblem, inputProblemError } from '../input-guard.ts';
 import { advertise } from './catalog.ts';
 import { invalidInput, toToolError } from './results.ts';
-import type { ToolExtra } from './server.ts';
+import type { ToolExtra } from './context.ts';
 
 type Handler = (request: never, extra: ToolExtra) => Promise<unknown>;
 

@@ -5,10 +5,9 @@ import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
-import { HealthSchema } from '../routes/health.ts';
+import { HealthSchema, ReviewView, WhoamiView } from '../application/views.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
-import { ReviewView, WhoamiView } from './client.ts';
 
 export const MAX_WAIT_S = 55;
 export const DEFAULT_WAIT_S = 50;

@@ -3,13 +3,13 @@
 // connects one of these; the tools never call the REST API of their own process.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../errors.ts';
 import { TERMINAL_STATUSES } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 import { decideAttestation } from './attestation-tool.ts';
 import type { LivegateClient } from './client.ts';
+import type { ClientFor, ToolExtra } from './context.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
 import { OUTCOME_GUIDANCE, outcomeOf, reasonsText, sessionEndedText, stillRunningText } from './guidance.ts';
 import { installProtocolGuards } from './protocol.ts';
@@ -19,9 +19,7 @@ import { DEFAULT_WAIT_S, GREETINGS, input, output } from './schemas.ts';
 import { registerVerifyTool } from './verify-tool.ts';
 import type { z } from 'zod';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-/** Resolves the caller of one request to its client (throws AppError('unauthorized') when none). */
-export type ClientFor = (extra: ToolExtra) => LivegateClient;
+export type { ClientFor, ToolExtra } from './context.ts';
 
 export interface CreateServerDeps {
   clientFor: ClientFor;

@@ -11,7 +11,7 @@ import { TERMINAL_STATUSES } from '../store/types.ts';
 import { sessionEndedText, stillRunningText } from './guidance.ts';
 import { toToolError, type ErrorLogger } from './results.ts';
 import { input, output } from './schemas.ts';
-import type { ClientFor, ToolExtra } from './server.ts';
+import type { ClientFor, ToolExtra } from './context.ts';
 
 export const DEFAULT_TASK_TTL_MS = 3_600_000;
 export const MAX_TASK_TTL_MS = 24 * 3_600_000;

@@ -4,18 +4,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { requireScopeOf } from '../auth/api-keys.ts';
+import { addReview, checksFor, listReviews, whoami } from '../application/account.ts';
+import type { AppServices } from '../application/services.ts';
+import { ReviewView, WhoamiView } from '../application/views.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
-import { ReviewView, WhoamiView } from '../mcp/client.ts';
-import { reviewView } from '../mcp/local.ts';
-import { CheckInfoSchema, listChecks } from '../policies/checks.ts';
+import { CheckInfoSchema } from '../policies/checks.ts';
 import { TenantFloorSchema } from '../policies/floor.ts';
-import { createPolicyService, CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
-import { createTenantFloorService, TenantFloorView } from '../policies/tenant-floor.ts';
+import { CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
+import { TenantFloorView } from '../policies/tenant-floor.ts';
 import { SessionStatusView } from '../sessions/schemas.ts';
 import { TERMINAL_STATUSES } from '../store/types.ts';
-import { VERSION } from '../version.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
 const SessionParams = z.object({ id: z.string().min(1).max(64).describe('Session id (UUID)') });
@@ -31,19 +29,11 @@ export const ReviewBody = z
 
 export async function extraApiRoutes(root: FastifyInstance, services: AppServices): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { sessions, config } = services;
-  const policies = createPolicyService({ store: services.store });
-  const floors = createTenantFloorService({ store: services.store });
+  const { sessions, policies, floors } = services;
 
   app.get('/v1/whoami', {
     schema: { tags: ['account'], summary: 'The tenant, scopes and server behind this API key', response: { 200: WhoamiView, ...errors } },
-    handler: async (request) => ({
-      tenant: request.auth.tenantId,
-      key_id: request.auth.keyId,
-      scopes: [...request.auth.scopes],
-      server_version: VERSION,
-      public_url: config.publicUrl,
-    }),
+    handler: async (request) => whoami(services, request.auth),
   });
 
   app.get('/v1/checks', {
@@ -52,10 +42,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       summary: 'Liveness checks this deployment offers, and whether each is available',
       response: { 200: z.object({ checks: z.array(CheckInfoSchema) }), ...errors },
     },
-    handler: async (request) => {
-      requireScopeOf(request.auth, 'session:read');
-      return { checks: await listChecks(config.modelsDir) };
-    },
+    handler: async (request) => ({ checks: await checksFor(services, request.auth) }),
   });
 
   app.get('/v1/policies', {
@@ -96,7 +83,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       params: SessionParams,
       response: { 200: z.object({ reviews: z.array(ReviewView) }), ...errors },
     },
-    handler: async (request) => ({ reviews: (await sessions.listReviews(request.auth, request.params.id)).map(reviewView) }),
+    handler: async (request) => ({ reviews: await listReviews(services, request.auth, request.params.id) }),
   });
   app.post('/v1/sessions/:id/reviews', {
     schema: {
@@ -106,7 +93,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       body: ReviewBody,
       response: { 201: ReviewView, ...errors },
     },
-    handler: async (request, reply) => reply.status(201).send(reviewView(await sessions.addReview(request.auth, request.params.id, request.body))),
+    handler: async (request, reply) => reply.status(201).send(await addReview(services, request.auth, request.params.id, request.body)),
   });
 
   app.get('/v1/sessions/:id/wait', {
