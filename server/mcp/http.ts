@@ -13,7 +13,7 @@ import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
-import { instrumentMcpServer } from '../observability/mcp-metrics.ts';
+import { countToolCalls } from '../observability/mcp-metrics.ts';
 import type { ToolExtra } from './context.ts';
 import { createServer } from './server.ts';
 
@@ -84,7 +84,7 @@ export async function mcpHttpPlugin(
       return row !== null && row.revoked_at === null;
     },
     ...options,
-    createServer: () => instrumentMcpServer(createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }), services.metrics),
+    createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log, onToolCall: countToolCalls(services.metrics) }),
   });
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);
