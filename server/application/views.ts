@@ -6,6 +6,9 @@ import type { AuthContext } from '../auth/api-keys.ts';
 import type { ReviewRow } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 
+/** The longest a wait answers after (REST /v1/sessions/{id}/wait, MCP wait_for_verification): under the usual 60 s client timeout. */
+export const MAX_WAIT_S = 55;
+
 export const WhoamiView = z.object({
   tenant: z.string().describe('Tenant the key belongs to'),
   key_id: z.string().describe('Public id of the API key in use'),

@@ -5,11 +5,10 @@ import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
-import { HealthSchema, ReviewView, WhoamiView } from '../application/views.ts';
+import { HealthSchema, MAX_WAIT_S, ReviewView, WhoamiView } from '../application/views.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
 
-export const MAX_WAIT_S = 55;
 export const DEFAULT_WAIT_S = 50;
 
 const thresholdOverrides = ThresholdsSchema.partial().optional().describe('Decision thresholds to set; the rest keep their calibrated defaults');

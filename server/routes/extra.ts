@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addReview, checksFor, listReviews, whoami } from '../application/account.ts';
 import type { AppServices } from '../application/services.ts';
-import { ReviewView, WhoamiView } from '../application/views.ts';
+import { MAX_WAIT_S, ReviewView, WhoamiView } from '../application/views.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { TenantFloorSchema } from '../policies/floor.ts';
@@ -18,7 +18,6 @@ import { TERMINAL_STATUSES } from '../store/types.ts';
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
 const SessionParams = z.object({ id: z.string().min(1).max(64).describe('Session id (UUID)') });
 const PolicyParams = z.object({ id: z.string().min(1).max(128).describe('Policy id (pol_...)') });
-export const MAX_WAIT_S = 55;
 
 export const ReviewBody = z
   .object({
