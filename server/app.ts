@@ -170,6 +170,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(pageRoutes, { modelsDir: config.modelsDir, lab: config.lab });
 
+  if (options.background) built.start();
   app.addHook('onClose', async () => built.close());
   return app;
 }

@@ -53,12 +53,14 @@ export interface AppServicesOptions {
   now?: () => number;
   /** The analysis behind `finish`; default the real one (worker pool + models), false for none. */
   analyzer?: CaptureAnalyzer | false;
-  /** Start background loops (sweeper, webhook delivery) and warm the analysis worker. */
+  /** Warm the analysis worker now (a serving process; see BuiltServices.start for the loops). */
   background?: boolean;
 }
 
 export interface BuiltServices {
   services: AppServices;
+  /** Starts the background loops: webhook delivery and the sweep (serving processes only). */
+  start(): void;
   /** Stops the background loops and releases what the services hold (not the store). */
   close(): Promise<void>;
 }
@@ -112,10 +114,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Bu
     readiness: createReadinessCheck({ store, modelsDir: config.modelsDir }),
     startedAt: now(),
   };
-  const stopSweeper = options.background ? startSweeper(services, { now, logger }) : () => undefined;
-  if (options.background) webhooks.start();
+  let stopSweeper = () => {};
   return {
     services,
+    start() {
+      webhooks.start();
+      stopSweeper = startSweeper(services, { now, logger });
+    },
     async close() {
       stopSweeper();
       await webhooks.close();
