@@ -3,11 +3,24 @@
 // the MCP tools' output.
 import { z } from 'zod';
 import type { AuthContext } from '../auth/api-keys.ts';
-import type { ReviewRow } from '../store/types.ts';
+import { SessionStatusView, type SessionStatus } from '../sessions/schemas.ts';
+import { TERMINAL_STATUSES, type ReviewRow } from '../store/types.ts';
 import { VERSION } from '../version.ts';
 
 /** The longest a wait answers after (REST /v1/sessions/{id}/wait, MCP wait_for_verification): under the usual 60 s client timeout. */
 export const MAX_WAIT_S = 55;
+
+/** The answer of a wait: the status now, and whether the wait ended before the session did. */
+export const WaitView = SessionStatusView.extend({ timed_out: z.boolean().describe('true when the wait ended before the session did; call again to keep waiting') });
+export type Wait = z.infer<typeof WaitView>;
+
+/**
+ * timed_out from the status, not from the wait: the service can report a wait that ended while
+ * the session was still active (its expiry timer fires at the wait's deadline) as not timed out.
+ */
+export function waitView(status: SessionStatus): Wait {
+  return { ...status, timed_out: !TERMINAL_STATUSES.includes(status.status) };
+}
 
 export const WhoamiView = z.object({
   tenant: z.string().describe('Tenant the key belongs to'),

@@ -5,7 +5,7 @@ import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
-import { HealthSchema, MAX_WAIT_S, ReviewView, WhoamiView } from '../application/views.ts';
+import { HealthSchema, MAX_WAIT_S, ReviewView, WaitView, WhoamiView } from '../application/views.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
 
@@ -82,7 +82,7 @@ export const output = {
   status: SessionStatusView,
   result: SessionResult,
   revoke: CancelResult,
-  wait: SessionStatusView.extend({ timed_out: z.boolean().describe('true when the wait ended before the session did; call again to keep waiting') }),
+  wait: WaitView,
   verifyAttestation: VerifyAttestationOutput,
   policies: z.object({ policies: z.array(PolicyView) }),
   policy: PolicyView,

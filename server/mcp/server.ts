@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../errors.ts';
-import { TERMINAL_STATUSES } from '../store/types.ts';
+import { waitView } from '../application/views.ts';
 import { VERSION } from '../version.ts';
 import { decideAttestation } from './attestation-tool.ts';
 import type { LivegateClient } from './client.ts';
@@ -207,9 +207,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
             };
       const signal = AbortSignal.any([extra.signal, closing.signal]);
       const outcome = await client.waitForTerminal(session_id, timeout_s * 1000, onChange, signal);
-      // Derived from the status: the service can report timed_out false for a wait that ended
-      // while the session was still active (its expiry timer fires at the wait's deadline).
-      const value = { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
+      const value = waitView(outcome.status);
       return ok(value, value.timed_out ? stillRunningText(value) : sessionEndedText(value));
     },
   });

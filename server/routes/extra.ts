@@ -6,14 +6,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addReview, checksFor, listReviews, whoami } from '../application/account.ts';
 import type { AppServices } from '../application/services.ts';
-import { MAX_WAIT_S, ReviewView, WhoamiView } from '../application/views.ts';
+import { MAX_WAIT_S, ReviewView, WaitView, waitView, WhoamiView } from '../application/views.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { TenantFloorSchema } from '../policies/floor.ts';
 import { CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
 import { TenantFloorView } from '../policies/tenant-floor.ts';
-import { SessionStatusView } from '../sessions/schemas.ts';
-import { TERMINAL_STATUSES } from '../store/types.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
 const SessionParams = z.object({ id: z.string().min(1).max(64).describe('Session id (UUID)') });
@@ -101,7 +99,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       summary: `Long-poll: answers when the session is terminal or after timeout_s (at most ${MAX_WAIT_S})`,
       params: SessionParams,
       querystring: z.object({ timeout_s: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(25) }),
-      response: { 200: SessionStatusView.extend({ timed_out: z.boolean() }), ...errors },
+      response: { 200: WaitView, ...errors },
     },
     handler: async (request, reply) => {
       // Stop waiting when the client goes away, so abandoned long-polls hold nothing.
@@ -109,8 +107,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
       const outcome = await sessions.waitForTerminal(request.auth, request.params.id, request.query.timeout_s * 1000, undefined, abort.signal);
-      // From the status, not outcome.timed_out (see the wait_for_verification tool).
-      return { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
+      return waitView(outcome.status);
     },
   });
 }
