@@ -4,9 +4,9 @@
 // LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
 // stdout carries only JSON-RPC; messages for the person go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONWebKeySet } from 'jose';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { jwks } from '../application/account.ts';
 import { requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant, listenOrExplain } from '../bootstrap.ts';
 import { readEnvSecret, type Config } from '../config.ts';
@@ -107,7 +107,7 @@ export async function runStdio(options: StdioOptions): Promise<void> {
           publicUrl: config.publicUrl,
           dataDir: config.dataDir,
           explicit: options.publicUrlExplicit ?? false,
-          localJwks: async () => (await app.services.keyring.jwks()) as JSONWebKeySet,
+          localJwks: () => jwks(app.services),
           warn: (line) => stderr.write(`${line}\n`),
         });
         client = {
