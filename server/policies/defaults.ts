@@ -62,7 +62,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
  * bias: fitted by leave-one-subject-out calibration (docs/CALIBRATION.md), kept in
  * fusion-params.ts which the calibration command regenerates.
  */
-export const CHECK_WEIGHTS: Readonly<Record<CheckName, number>> = FUSION_PARAMS.weights;
+/** Fusion weight per feature (server/analysis/features.ts FEATURES: the checks plus `expression`). */
+export const CHECK_WEIGHTS: Readonly<Record<CheckName | 'expression', number>> = FUSION_PARAMS.weights;
 export const FUSION_BIAS: number = FUSION_PARAMS.bias;
 
 /**
