@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { qualityWeightedMean, type CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { checkFeatures } from '../../../server/analysis/features.ts';
-import { DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY } from '../../../server/policies/defaults.ts';
+import { CNN_MAX_SUPPORT, DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY } from '../../../server/policies/defaults.ts';
 
 const cnn = (p: number, face = 1): CnnResult => ({ available: true, live_probability: p, per_model: {}, frames: 30, face_detected_ratio: face });
 function ev(pulseZ: number, motion: Partial<FrameEvidence['motion']> = {}, light: FrameEvidence['light_challenge'] = null): FrameEvidence {
@@ -29,7 +29,7 @@ describe('checkFeatures', () => {
   });
 
   it('is bounded, so no single check can outvote the others by an extreme value', () => {
-    expect(checkFeatures(ev(1e6), cnn(1), t)).toMatchObject({ pulse: 1, cnn: 2 });
+    expect(checkFeatures(ev(1e6), cnn(1), t)).toMatchObject({ pulse: 1, cnn: CNN_MAX_SUPPORT });
     expect(checkFeatures(ev(-Infinity), cnn(0), t)).toMatchObject({ pulse: -1, cnn: -3 });
   });
 
