@@ -3,7 +3,7 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { CNN_MAX_SUPPORT, CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MAX_SUPPORT, CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -73,7 +73,8 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   let expressionF: number | null = null;
   if (activity !== null) {
     const a = Math.log2(Math.max(activity, 1e-3));
-    expressionF = a >= 0 ? Math.min(1, a) : Math.min(1, motion.motion_energy / EXPRESSION_FULL_ENERGY) * Math.max(-2, a);
+    const moved = clamp((motion.motion_energy - EXPRESSION_STILL_ENERGY) / (EXPRESSION_FULL_ENERGY - EXPRESSION_STILL_ENERGY), 0, 1);
+    expressionF = a >= 0 ? Math.min(1, a) : moved * Math.max(-2, a);
   }
   const lightF = light ? (light.passed ? clamp((light.score - t.light_challenge_min_score) / 0.35, -1, LIGHT_MAX) : -1) : null;
   return { pulse: pulseF, cnn: cnnF, motion: motionF, expression: expressionF, light_challenge: lightF };

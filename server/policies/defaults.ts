@@ -94,11 +94,13 @@ export const CNN_MIN_FACE_RATIO = 0.5;
  */
 export const CNN_MAX_SUPPORT = 1;
 /**
- * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval) at
- * which a face that never changed shape counts fully as a picture. A face held still says nothing
- * (a very still person, the evm-face recording: energy 0); a photo moved by a hand measured
- * 0.014-0.05, genuine faces sitting still 0.0001-0.002.
+ * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval)
+ * between which a face that never changed shape counts from nothing to fully as a picture. A face
+ * held still says nothing (a very still person, the evm-face recording: energy 0-0.00001, also when
+ * smaller in the frame and the landmarks jitter more); a photo moved by a hand measured 0.014-0.05,
+ * genuine faces sitting still 0.0001-0.002.
  */
+export const EXPRESSION_STILL_ENERGY = 0.002;
 export const EXPRESSION_FULL_ENERGY = 0.01;
 
 /**
