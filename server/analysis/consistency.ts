@@ -8,6 +8,7 @@
 // consistency"); every threshold sits far from both the bona fide and the synthetic values.
 import type { FlatLandmarks } from '../../workers/face/landmarks.ts';
 import { squareCropBox } from '../../workers/face/face-box.ts';
+import { medianOrNull } from '../../workers/signal/stats.ts';
 
 export const CONSISTENCY = {
   /**
@@ -70,12 +71,7 @@ export interface ConsistencyAccumulator {
   result(roiLevelGap: number | null): ConsistencyResult;
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const median = (values: number[]): number | null => medianOrNull(values, { finiteOnly: false });
 
 const luma = (rgba: Uint8Array, o: number) => 0.299 * rgba[o] + 0.587 * rgba[o + 1] + 0.114 * rgba[o + 2];
 

@@ -9,6 +9,7 @@ import { createMotionAnalyzer, type MotionSummary } from '../../workers/face/mot
 import { createQualityAccumulator, type QualityReport, type QualityThresholds } from '../../workers/face/quality-gates.ts';
 import { createRoiPolygons } from '../../workers/face/roi-polygons.ts';
 import { sampleRoiMeans } from '../../workers/face/roi-sampling.ts';
+import { median, pearsonOrNull } from '../../workers/signal/stats.ts';
 import { classifyRepeats, type RepeatReport } from './repeats.ts';
 import { createConsistencyAccumulator, type ConsistencyResult } from './consistency.ts';
 import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
@@ -171,22 +172,8 @@ function decodeCrop(bytes: Uint8Array): { data: Uint8Array; width: number; heigh
   }
 }
 
-function pearson(a: number[], b: number[]): number | null {
-  const n = Math.min(a.length, b.length);
-  if (n < 10) return null;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
-}
+/** Fewest paired samples for a correlation between the server's and the client's traces. */
+const MIN_CORRELATION_SAMPLES = 10;
 
 /**
  * Least-squares line removed: both sides see the same pixels, so their slow illumination and
@@ -213,11 +200,6 @@ function levelGap(means: Float32Array, counts: Uint32Array, roi: Float32Array): 
   return n ? sum / n : Number.NaN;
 }
 
-function medianOf(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const timings: Record<string, number> = {};
@@ -323,7 +305,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   const estimate = times.length >= 30 ? strongestPulse(times, roiTraces) : null;
   lap('pulse');
   const paired = serverGreen.map((v, i) => [v, clientGreen[i]]).filter(([a, c]) => Number.isFinite(a) && Number.isFinite(c));
-  const correlation = pearson(detrend(paired.map((p) => p[0])), detrend(paired.map((p) => p[1])));
+  const correlation = pearsonOrNull(detrend(paired.map((p) => p[0])), detrend(paired.map((p) => p[1])), MIN_CORRELATION_SAMPLES);
   const bpm = estimate && Number.isFinite(estimate.bpm) ? estimate.bpm : null;
   const clientBpm = typeof input.clientHeartRateBpm === 'number' && Number.isFinite(input.clientHeartRateBpm) ? input.clientHeartRateBpm : null;
   const pulse: PulseResult = {
@@ -332,7 +314,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     snr_z: estimate?.snr_z ?? -Infinity,
     method: estimate?.method ?? null,
     trace_correlation: correlation,
-    level_gap: levelGaps.length ? medianOf(levelGaps) : null,
+    level_gap: levelGaps.length ? median(levelGaps, { finiteOnly: false }) : null,
     client_heart_rate_bpm: clientBpm,
     frames_compared: paired.length,
   };
