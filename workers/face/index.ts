@@ -19,3 +19,4 @@ export * from './sharpness.ts';
 export * from './exposure.ts';
 export * from './frame-timing.ts';
 export * from './quality-gates.ts';
+export * from './active-area.ts';
