@@ -12,7 +12,8 @@ import type { LightChallengeStep } from '../signal/index.ts';
 import { CHUNK_LAG_MS, createChunker, encodeBatch } from './chunker.ts';
 import { createCropRecorder, type CropRecorder } from './crop-recorder.ts';
 import { createFaceTrace } from './face-trace.ts';
-import { buildCaptureSummary, createErrorCounter, type CaptureCounts, type ErrorCounter, type StageClock } from './summary.ts';
+import { buildCaptureSummary, type CaptureCounts, type StageClock } from './summary.ts';
+import { createErrorCounter, type ErrorCounter } from './worker-errors.ts';
 import type { PixelWindow, Surfaces } from './surfaces.ts';
 import type { CaptureStart, CaptureSummary, StageTimings } from './types.ts';
 

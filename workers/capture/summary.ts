@@ -1,11 +1,11 @@
 /**
- * What the pipeline reports about itself: stage timings (medians over the recent frames), the
- * errors it survived, and the capture summary the page sends with finish.
+ * What the pipeline reports about itself: stage timings (medians over the recent frames) and the
+ * capture summary the page sends with finish (with the errors it survived, worker-errors.ts).
  */
 import type { CnnScore } from '../cnn.worker.ts';
 import type { LightChallengeResult, StreamingHeartRate } from '../signal/index.ts';
 import { upperMedian } from '../signal/stats.ts';
-import type { CaptureSummary, StageTimings, WorkerErrorKind, WorkerErrors } from './types.ts';
+import type { CaptureSummary, StageTimings, WorkerErrors } from './types.ts';
 
 /** Stage timings keep this many recent samples each. */
 export const TIMING_SAMPLES = 600;
@@ -35,27 +35,6 @@ export function createStageClock(): StageClock {
         cnn_ms: upperMedian(samples.cnn),
         frame_ms: upperMedian(samples.frame),
       };
-    },
-  };
-}
-
-export function emptyWorkerErrors(): WorkerErrors {
-  return { landmarks: 0, cnn: 0, frame: 0, frame_convert: 0, stream: 0, heart_rate: 0, light_challenge: 0 };
-}
-
-export interface ErrorCounter {
-  count(kind: WorkerErrorKind): void;
-  snapshot(): WorkerErrors;
-}
-
-export function createErrorCounter(): ErrorCounter {
-  const counts = emptyWorkerErrors();
-  return {
-    count(kind) {
-      counts[kind]++;
-    },
-    snapshot() {
-      return { ...counts };
     },
   };
 }

@@ -4,6 +4,9 @@
  */
 import type { CnnScore } from '../cnn.worker.ts';
 import type { LightChallengeResult, LightChallengeStep, StreamingHeartRate } from '../signal/index.ts';
+import type { WorkerErrors } from './worker-errors.ts';
+
+export type { WorkerErrorKind, WorkerErrors } from './worker-errors.ts';
 
 export interface CapturePlan {
   duration_ms: number;
@@ -78,23 +81,6 @@ export interface StageTimings {
   cnn_ms: number;
   frame_ms: number;
 }
-
-/**
- * Failures the pipeline survives during a capture, by where they happened: a landmark or CNN
- * worker call that rejected, a frame whose processing threw, the YUV copy refused (the canvas
- * path takes over), the camera stream failing, the page's own pulse or light-challenge scoring.
- */
-export interface WorkerErrors {
-  landmarks: number;
-  cnn: number;
-  frame: number;
-  frame_convert: number;
-  stream: number;
-  heart_rate: number;
-  light_challenge: number;
-}
-
-export type WorkerErrorKind = keyof WorkerErrors;
 
 export interface CaptureSummary {
   chunk_count: number;
