@@ -1,5 +1,5 @@
 // Canvases for the capture stages in Node: what cannot run here (OffscreenCanvas). They record
-// the draws, hand back RGBA of one flat colour, and "encode" a JPEG as a marker with the canvas
+// the draws, hand back RGBA of one flat colour, and "encode" a JPEG as a marker (SOI, APP0, width, quality, EOI) with the canvas
 // size, so tests can follow which canvas a crop came from.
 import type { Surfaces } from '../../../workers/capture/surfaces.ts';
 
@@ -47,7 +47,7 @@ export function fakeSurfaces(colour: [number, number, number] = [120, 90, 60]): 
         };
       },
       async convertToBlob(opts) {
-        return new Blob([Uint8Array.of(...JPEG_SOI, c.width & 0xff, Math.round(opts.quality * 100))]);
+        return new Blob([Uint8Array.of(...JPEG_SOI, 0xff, 0xe0, c.width & 0xff, Math.round(opts.quality * 100), 0xff, 0xd9)]);
       },
     };
     made.push(c);
