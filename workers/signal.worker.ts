@@ -21,7 +21,8 @@ import { createFaceTrack } from './capture/face-track.ts';
 import { createFrameConverter } from './capture/frame-convert.ts';
 import { createRecording, type CnnScorer, type Recording } from './capture/recording.ts';
 import { createRoiSampler } from './capture/roi-sampler.ts';
-import { createStageClock, type Stage } from './capture/summary.ts';
+import { pipelineStatus } from './capture/status.ts';
+import { createStageClock } from './capture/summary.ts';
 import type { PixelWindow, Surfaces } from './capture/surfaces.ts';
 import type { CaptureStart, CaptureSummary, ChunkReady, PipelineInit, PipelineStatus, StageTimings, WorkerErrorKind } from './capture/types.ts';
 
@@ -59,14 +60,6 @@ function createSignalService() {
   let recording: Recording | null = null;
 
   const failed = (kind: WorkerErrorKind) => () => recording?.errors.count(kind);
-  const timed = <T>(stage: Stage, fn: () => T): T => {
-    const t0 = performance.now();
-    try {
-      return fn();
-    } finally {
-      clock.record(stage, performance.now() - t0);
-    }
-  };
 
   function dispatchLandmarks(source: FrameSource, at: number, w: number, h: number): boolean {
     if (!landmarks || !cadence.claimLandmarks(at)) return false;
@@ -128,43 +121,23 @@ function createSignalService() {
       clock.record('draw', performance.now() - d0);
       const roi = new Float32Array(9);
       const skin = new Uint32Array(3);
-      const luma = timed('roi', () => rois.sample(win, face, w, h, roi, skin));
-      if (rec && t >= 0 && t <= rec.start.plan.duration_ms) {
+      const r0 = performance.now();
+      const luma = rois.sample(win, face, w, h, roi, skin);
+      clock.record('roi', performance.now() - r0);
+      // (A capture stopped or aborted while the window was read takes no more frames.)
+      if (rec && rec === recording && t >= 0 && t <= rec.start.plan.duration_ms) {
         if (identityNow) rec.crops.takeIdentity(win, face.box, at, t, w, h);
         rec.frame({ win, t, at, w, h, roi, skin, face: faceNow, box: face.box }, cnnScorer(source));
       }
       if (onStatus && at - lastStatusAt >= cfg.status_every_ms) {
         lastStatusAt = at;
-        onStatus(status(at, w, h, faceNow, luma, roi));
+        const progress = recording && { startEpochMs: recording.start.start_epoch_ms, frames: recording.frames, chunks: recording.chunks };
+        onStatus(pipelineStatus({ at, w, h, face: faceNow, brightness: luma, roi }, face, cadence, progress, cfg.status_points));
       }
     } finally {
       source.close();
       clock.record('frame', performance.now() - f0);
     }
-  }
-
-  function status(at: number, w: number, h: number, faceNow: boolean, luma: number, roi: Float32Array): PipelineStatus {
-    const box = face.box;
-    const s: PipelineStatus = {
-      at,
-      width: w,
-      height: h,
-      face: faceNow,
-      box: faceNow ? [box[0], box[1], box[2], box[3]] : null,
-      brightness: luma,
-      motion: face.motion,
-      roi: faceNow ? Array.from(roi) : null,
-      fps: cadence.fps(),
-      landmark_hz: cadence.landmarkHz(),
-      landmark_target_hz: cadence.targetHz,
-      dropped: cadence.dropped,
-      recording: recording ? { t: at - recording.start.start_epoch_ms, frames: recording.frames, chunks: recording.chunks } : null,
-    };
-    if (cfg.status_points) {
-      s.points = faceNow && face.points ? face.points.slice() : null;
-      s.rois_px = faceNow && face.polysValid ? face.polys.map((p) => Array.from(p)) : [];
-    }
-    return s;
   }
 
   async function pump(r: ReadableStreamDefaultReader<VideoFrame>): Promise<void> {
