@@ -23,7 +23,7 @@ import { createRecording, type CnnScorer, type Recording } from './capture/recor
 import { createRoiSampler } from './capture/roi-sampler.ts';
 import { pipelineStatus } from './capture/status.ts';
 import { createStageClock } from './capture/summary.ts';
-import type { PixelWindow, Surfaces } from './capture/surfaces.ts';
+import type { Surfaces } from './capture/surfaces.ts';
 import type { CaptureStart, CaptureSummary, ChunkReady, PipelineInit, PipelineStatus, StageTimings, WorkerErrorKind } from './capture/types.ts';
 
 export type { CapturePlan, CaptureStart, CaptureSummary, ChunkReady, PipelineInit, PipelineStatus, StageTimings, WorkerErrors } from './capture/types.ts';
@@ -49,10 +49,9 @@ function createSignalService() {
   let cfg = DEFAULT_INIT;
   let cadence = createCadence(cfg.camera_fps, cfg.landmark_hz);
   const face = createFaceTrack();
-  const convert = createFrameConverter(surfaces);
+  const convert = createFrameConverter(surfaces, () => failed('frame_convert')());
   const rois = createRoiSampler(surfaces);
   const clock = createStageClock();
-  let yuvFastPath = true;
   let stopped = false;
   let reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
   let pushBusy = false;
@@ -86,20 +85,6 @@ function createSignalService() {
     return remote ? (facePx, t) => createImageBitmap(source).then((bmp) => remote.score(Comlink.transfer(bmp, [bmp]), facePx, t)) : null;
   }
 
-  /** The face square from the YUV copy when possible, else the whole frame on a canvas. */
-  async function pixelWindow(source: FrameSource, faceNow: boolean, wholeFrame: boolean, w: number, h: number): Promise<PixelWindow> {
-    if (!wholeFrame && isVideoFrame(source) && yuvFastPath) {
-      const sq = faceSquare(faceNow, face.box, w, h);
-      const win = await convert.yuvWindow(source, { x: sq[0], y: sq[1], w: sq[2], h: sq[2] }).catch(() => {
-        yuvFastPath = false; // e.g. a format copyTo refuses here: use the canvas from now on
-        failed('frame_convert')();
-        return null;
-      });
-      if (win) return win;
-    }
-    return convert.fullWindow(source, w, h);
-  }
-
   async function processFrame(source: FrameSource, arrival: number): Promise<void> {
     const f0 = performance.now();
     try {
@@ -117,7 +102,9 @@ function createSignalService() {
       const d0 = performance.now();
       // Only the face square is needed, except on the frames that also give a context or identity crop.
       const identityNow = rec?.crops.identityDue(t, faceNow, lmDispatched) ?? false;
-      const win = await pixelWindow(source, faceNow, (rec?.crops.contextDue(t, faceNow) ?? false) || identityNow, w, h);
+      const wholeFrame = (rec?.crops.contextDue(t, faceNow) ?? false) || identityNow;
+      const sq = wholeFrame ? null : faceSquare(faceNow, face.box, w, h);
+      const win = await convert.window(source, isVideoFrame(source) ? source : null, sq && { x: sq[0], y: sq[1], w: sq[2], h: sq[2] }, w, h);
       clock.record('draw', performance.now() - d0);
       const roi = new Float32Array(9);
       const skin = new Uint32Array(3);

@@ -109,14 +109,21 @@ export interface FrameConverter {
   yuvWindow(frame: VideoFrame, rect: Rect): Promise<PixelWindow | null>;
   /** Draws the whole frame into the full-frame canvas (the general path). */
   fullWindow(source: CanvasImageSource, w: number, h: number): PixelWindow;
+  /**
+   * The window for a frame: `rect` alone from a YUV VideoFrame (`video`) when possible, else the
+   * whole frame (always when `rect` is null). Once the browser refuses a YUV copy, the canvas
+   * path is used from then on and `onRefused` is told.
+   */
+  window(source: CanvasImageSource, video: VideoFrame | null, rect: Rect | null, w: number, h: number): Promise<PixelWindow>;
 }
 
-export function createFrameConverter(surfaces: Surfaces): FrameConverter {
+export function createFrameConverter(surfaces: Surfaces, onRefused: (err: unknown) => void = () => {}): FrameConverter {
+  let yuvFastPath = true;
   let buf = new Uint8Array(0);
   let windowCanvas: OffscreenCanvas | null = null;
   let fullCanvas: OffscreenCanvas | null = null;
   let fullCtx: OffscreenCanvasRenderingContext2D | null = null;
-  return {
+  const converter: FrameConverter = {
     async yuvWindow(frame, rect) {
       const format = frame.format;
       if (!format || !YUV_FORMATS.includes(format)) return null;
@@ -141,5 +148,17 @@ export function createFrameConverter(surfaces: Surfaces): FrameConverter {
       fullCtx!.drawImage(source, 0, 0, w, h);
       return { x: 0, y: 0, w, h, canvas: fullCanvas, rgba: null };
     },
+    async window(source, video, rect, w, h) {
+      if (rect && video && yuvFastPath) {
+        const win = await converter.yuvWindow(video, rect).catch((err: unknown) => {
+          yuvFastPath = false; // e.g. a format copyTo refuses here: use the canvas from now on
+          onRefused(err);
+          return null;
+        });
+        if (win) return win;
+      }
+      return converter.fullWindow(source, w, h);
+    },
   };
+  return converter;
 }

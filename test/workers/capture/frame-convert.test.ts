@@ -130,4 +130,20 @@ describe('frame converter', () => {
     expect(convert.fullWindow({} as CanvasImageSource, 320, 240).canvas).not.toBe(a.canvas);
     expect((a.canvas as unknown as { draws: unknown[] }).draws).toHaveLength(2);
   });
+
+  it('uses the YUV window when it can, the whole frame otherwise, and the canvas for good once a copy is refused', async () => {
+    const refusals: unknown[] = [];
+    const convert = createFrameConverter(fakeSurfaces(), (err) => refusals.push(err));
+    const ok = fakeFrame('I420') as unknown as VideoFrame;
+    const src = {} as CanvasImageSource;
+    const rect = { x: 0, y: 0, w: 16, h: 16 };
+    expect((await convert.window(src, ok, rect, 64, 32)).rgba).not.toBeNull();
+    expect((await convert.window(src, ok, null, 64, 32)).rgba).toBeNull(); // a whole frame was asked for
+    expect((await convert.window(src, null, rect, 64, 32)).rgba).toBeNull(); // not a VideoFrame
+    const refusing = fakeFrame('NV12', () => Promise.reject(new Error('copyTo refused'))) as unknown as VideoFrame;
+    expect((await convert.window(src, refusing, rect, 64, 32)).rgba).toBeNull();
+    expect(refusals).toHaveLength(1);
+    expect((await convert.window(src, ok, rect, 64, 32)).rgba).toBeNull(); // the canvas from now on
+    expect(refusals).toHaveLength(1);
+  });
 });
