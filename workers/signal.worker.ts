@@ -20,7 +20,7 @@ import { faceSquare } from './capture/crop-recorder.ts';
 import { createFaceTrack } from './capture/face-track.ts';
 import { createFrameConverter } from './capture/frame-convert.ts';
 import { createRecording, type CnnScorer, type Recording } from './capture/recording.ts';
-import { createRoiSampler } from './capture/roi-sampler.ts';
+import { createRoiBuffers, createRoiSampler } from './capture/roi-sampler.ts';
 import { pipelineStatus } from './capture/status.ts';
 import { createStageClock } from './capture/summary.ts';
 import type { Surfaces } from './capture/surfaces.ts';
@@ -106,8 +106,7 @@ function createSignalService() {
       const sq = wholeFrame ? null : faceSquare(faceNow, face.box, w, h);
       const win = await convert.window(source, isVideoFrame(source) ? source : null, sq && { x: sq[0], y: sq[1], w: sq[2], h: sq[2] }, w, h);
       clock.record('draw', performance.now() - d0);
-      const roi = new Float32Array(9);
-      const skin = new Uint32Array(3);
+      const { roi, skin } = createRoiBuffers();
       const r0 = performance.now();
       const luma = rois.sample(win, face, w, h, roi, skin);
       clock.record('roi', performance.now() - r0);

@@ -3,9 +3,8 @@
  * face colour the light challenge is scored on. Informational only: the server never trusts them.
  */
 import { createPulseEstimator, DEFAULT_STREAM_SAMPLE_RATE, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type StreamingHeartRate } from '../signal/index.ts';
+import { ROI_COUNT } from './roi-sampler.ts';
 
-/** ROIs per frame (forehead, left cheek, right cheek). */
-export const PULSE_ROIS = 3;
 /** Seconds of pulse before the first estimate, at most (shorter captures start earlier). */
 export const PULSE_MIN_SECONDS = 6;
 /** A short capture's first estimate comes this long before its end. */
@@ -42,7 +41,7 @@ export function createFaceTrace(opts: { cameraFps: number; durationMs: number })
   const seconds = opts.durationMs / 1000;
   const pulse = createPulseEstimator({
     sampleRate: pulseSampleRate(opts.cameraFps),
-    rois: PULSE_ROIS,
+    rois: ROI_COUNT,
     minSeconds: Math.min(PULSE_MIN_SECONDS, seconds - PULSE_END_MARGIN_SECONDS),
     windowSeconds: Math.max(PULSE_MIN_WINDOW_SECONDS, seconds),
   });

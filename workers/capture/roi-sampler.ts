@@ -2,11 +2,18 @@
  * ROI sampling on one frame: mean RGB and skin-pixel counts of the three ROIs (forehead, cheeks),
  * and the brightness the guidance shows (skin luma, or the whole picture without a face).
  */
-import type { RoiPolygons } from '../face/roi-polygons.ts';
-import { createRoiPolygons } from '../face/roi-polygons.ts';
+import { createRoiPolygons, ROI_NAMES, type RoiPolygons } from '../face/roi-polygons.ts';
 import { sampleRoiMeans } from '../face/roi-sampling.ts';
 import type { FaceTrack } from './face-track.ts';
 import type { PixelWindow, Surfaces } from './surfaces.ts';
+
+/** ROIs sampled per frame: forehead, left cheek, right cheek. */
+export const ROI_COUNT = ROI_NAMES.length;
+
+/** Fresh per-frame buffers: mean [R, G, B] per ROI, and skin-pixel counts per ROI. */
+export function createRoiBuffers(): { roi: Float32Array; skin: Uint32Array } {
+  return { roi: new Float32Array(3 * ROI_COUNT), skin: new Uint32Array(ROI_COUNT) };
+}
 
 /** Rec. 601 luma weights. */
 export const LUMA_WEIGHTS = [0.299, 0.587, 0.114] as const;
@@ -56,7 +63,7 @@ export function luma(r: number, g: number, b: number): number {
 /** Skin-weighted luma of the ROI means: the luma sum over all skin pixels and their count. */
 export function skinLuma(roi: ArrayLike<number>, skin: ArrayLike<number>): { sum: number; n: number } {
   let sum = 0, n = 0;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < ROI_COUNT; r++) {
     sum += luma(roi[3 * r], roi[3 * r + 1], roi[3 * r + 2]) * skin[r];
     n += skin[r];
   }
