@@ -11,6 +11,9 @@ export interface GuidanceInput {
   box: [number, number, number, number] | null;
   brightness: number;
   motion: number;
+  /** Frame size in pixels: with it the face is measured as the server's quality gate measures it. */
+  width?: number;
+  height?: number;
 }
 
 export type GuidanceKey = Extract<MessageKey, 'guide_no_face' | 'guide_too_far' | 'guide_too_close' | 'guide_too_dark' | 'guide_off_centre' | 'guide_hold_still' | 'guide_good'>;

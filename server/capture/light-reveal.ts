@@ -1,6 +1,6 @@
 // The light challenge, revealed just in time: the page learns each colour only shortly before it
 // must show it, and the server records when it revealed each step (docs/PROTOCOL.md).
-import type { LightChallengeStep } from './service.ts';
+import type { LightChallengeStep } from '../../workers/signal/light-challenge.ts';
 
 /**
  * How far ahead of a step's start (server clock, ms since the attempt started) it may be revealed.
@@ -19,7 +19,7 @@ export interface LightChallengeAnnouncement {
 
 export interface LightReveal {
   /** Every step revealed so far, in order (a page that missed a response gets them again). */
-  steps: (LightChallengeStep & { step: number })[];
+  steps: (Omit<LightChallengeStep, 'rgb'> & { step: number; rgb: [number, number, number] })[];
   /** When (ms from now) the next step becomes revealable; null once every step is revealed. */
   next_reveal_in_ms: number | null;
 }

@@ -3,8 +3,9 @@
  * spread evenly over the capture, and identity crops taken on frames sent for landmarks and kept
  * once that frame's own landmarks pass the identity gate (frontal, eyes open, large enough).
  */
-import { computeCropBounds, normalisedCropBox, type PixelBox } from '../cnn/index.ts';
+import { normalisedCropBox, type PixelBox } from '../cnn/index.ts';
 import type { ContextCrop, IdentityCrop } from '../codec/index.ts';
+import { cropBoundsWithin, detectActiveArea } from '../face/active-area.ts';
 import { squareCropBox } from '../face/face-box.ts';
 import { identityCropRegion, identityFrameGate } from '../face/identity-gate.ts';
 import { quantizeLandmarkSubset } from '../face/landmark-subset.ts';
@@ -91,7 +92,10 @@ export function createCropRecorder(plan: CapturePlan, surfaces: Surfaces): CropR
       nextContext++;
       const facePx: PixelBox = { x: faceBox[0] * w, y: faceBox[1] * h, w: faceBox[2] * w, h: faceBox[3] * h };
       if (facePx.w < 1 || facePx.h < 1) return null;
-      const b = computeCropBounds(facePx, w, h, plan.context_crop_scale);
+      // Inside the picture: letterbox or pillarbox bars are not part of the scene (active-area.ts).
+      const pixels = win.rgba ?? win.canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, win.w, win.h).data;
+      const area = detectActiveArea(pixels, win.w, win.h);
+      const b = cropBoundsWithin(facePx, { x: area.x + win.x, y: area.y + win.y, w: area.w, h: area.h }, plan.context_crop_scale);
       const cs = plan.context_crop_size;
       contextCanvas = sizedCanvas(surfaces, contextCanvas, cs, cs);
       contextCanvas.getContext('2d')!.drawImage(win.canvas, b.left - win.x, b.top - win.y, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);

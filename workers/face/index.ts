@@ -20,3 +20,4 @@ export * from './exposure.ts';
 export * from './frame-timing.ts';
 export * from './quality-gates.ts';
 export * from './active-area.ts';
+export * from './expression.ts';
