@@ -60,6 +60,23 @@ describe('crop recorder', () => {
     expect(crops.contextDue(1500, true)).toBe(true);
   });
 
+  it('keeps a context crop inside the picture on a letterboxed frame', () => {
+    const surfaces = fakeSurfaces();
+    const crops = createCropRecorder(plan, surfaces);
+    const bar = 60;
+    const rgba = new Uint8ClampedArray(W * H * 4);
+    for (let y = 0; y < H; y++) {
+      const v = y < bar || y >= H - bar ? 0 : 128 + ((y * 7) % 40);
+      for (let x = 0; x < W; x++) rgba.set([v, v, v, 255], 4 * (y * W + x));
+    }
+    const win: PixelWindow = { x: 0, y: 0, w: W, h: H, canvas: surfaces.canvas(W, H), rgba };
+    const nearTop = Float32Array.of(0.4, 0.15, 0.2, 0.25);
+    const taken = crops.contextCrop(win, nearTop, 520, W, H)!;
+    const [, y, , ch] = taken.crop.box;
+    expect(y * H).toBeGreaterThanOrEqual(bar - 1);
+    expect((y + ch) * H).toBeLessThanOrEqual(H - bar + 1);
+  });
+
   it('moves the context schedule on even when the face is too small to crop', () => {
     const crops = createCropRecorder(plan, fakeSurfaces());
     expect(crops.contextCrop(window(fakeSurfaces()), new Float32Array(4), 600, W, H)).toBeNull();
