@@ -2,6 +2,7 @@
 // finish. Session state changes go through the session service.
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../workers/codec/index.ts';
+import { WorkerErrorsSchema } from '../../workers/capture/worker-errors.ts';
 import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
@@ -236,7 +237,9 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       rows.sort((a, b) => a.seq - b.seq);
       const chunks = rows.map((r) => decodeCaptureChunk(r.bytes));
       const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
-      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes });
+      // The page's own error counters (a failing landmark or CNN worker...): kept for the audit, never trusted.
+      const workerErrors = WorkerErrorsSchema.safeParse(input.client_summary?.worker_errors);
+      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes, ...(workerErrors.success ? { worker_errors: workerErrors.data } : {}) });
       const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
       if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks, received_at: rows.map((r) => r.received_at) });
       // Without an analyzer the verdict is left to the analysis step: the session stays in progress.
