@@ -46,14 +46,16 @@ interface Result {
   pass: boolean;
 }
 const results: Result[] = [];
-const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
-try {
-  for (const dir of dirs) {
-    const manifest = await readFaceMediaManifest(dir);
-    for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
-      const presentation = presentationOf(item);
-      if (values.label && presentation.label !== values.label) continue;
-      for (const p of perturbations) {
+// One fresh server per perturbation: the same clip played again to one tenant is, rightly, replayed
+// evidence (integrity:replayed_evidence), which is not what this suite measures.
+for (const p of perturbations) {
+  const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
+  try {
+    for (const dir of dirs) {
+      const manifest = await readFaceMediaManifest(dir);
+      for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
+        const presentation = presentationOf(item);
+        if (values.label && presentation.label !== values.label) continue;
         let media = await cameraMedia(dir, item, p.options);
         let reframes = 0;
         let run = await runWithCamera(server, media.path, { stuckGuidanceMs: 6000 });
@@ -74,9 +76,9 @@ try {
         log(`${item.id} ${p.name}: ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} ${run.failure_reasons.join(',') || '-'} ${pass ? 'PASS' : 'FAIL'}`);
       }
     }
+  } finally {
+    await server.close();
   }
-} finally {
-  await server.close();
 }
 
 const byPerturbation = Object.fromEntries(perturbations.map((p) => {
