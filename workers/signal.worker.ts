@@ -19,25 +19,11 @@ import { computeRoiPolygons, createRoiPolygons, type RoiPolygons } from './face/
 import { sampleRoiMeans } from './face/roi-sampling.ts';
 import { encodeCaptureChunk, type CaptureChunk, type ContextCrop, type FrameRecord, type IdentityCrop } from './codec/index.ts';
 import { identityCropRegion, identityFrameGate } from './face/identity-gate.ts';
-import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
+import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
 import { computeCropBounds, normalisedCropBox, type PixelBox } from './cnn/index.ts';
+import type { CapturePlan, LightChallengeStep, StageTimings } from './protocol/index.ts';
 
-export interface CapturePlan {
-  duration_ms: number;
-  fps: number;
-  chunk_ms: number;
-  face_crop_size: number;
-  context_crop_size: number;
-  context_crop_scale: number;
-  frame_count: number;
-  max_chunk_bytes: number;
-  max_total_bytes: number;
-  max_frames_per_chunk: number;
-  /** Identity crops to send (policy identity on); absent or 0 otherwise. */
-  identity_crops?: number;
-  identity_crop_size?: number;
-  identity_crop_scale?: number;
-}
+export type { StageTimings };
 
 export interface CaptureStart {
   session_id: string;
@@ -85,15 +71,6 @@ export interface PipelineStatus {
   recording: { t: number; frames: number; chunks: number } | null;
   points?: Float32Array | null;
   rois_px?: number[][];
-}
-
-export interface StageTimings {
-  draw_ms: number;
-  roi_ms: number;
-  crop_ms: number;
-  landmarks_ms: number;
-  cnn_ms: number;
-  frame_ms: number;
 }
 
 export interface CaptureSummary {

@@ -1,10 +1,8 @@
 // What the page may tell a person about a refused capture: one coarse category, derived here from
 // the quality reasons. Anti-spoofing and integrity reasons never reach the page (the capture token
 // may be held by an attacker iterating on a presentation): they map to no hint at all.
+import type { RetryHint } from '../../workers/protocol/index.ts';
 import type { CaptureOutcome } from './service.ts';
-
-export const RETRY_HINTS = ['light', 'distance', 'stillness', 'glare', 'one_face'] as const;
-export type RetryHint = (typeof RETRY_HINTS)[number];
 
 /** Quality reason (without the `quality:` prefix) → the category of advice that fits it. */
 const HINT_OF: Record<string, RetryHint> = {

@@ -8,24 +8,11 @@ import { isTerminal, type SessionService } from '../sessions/service.ts';
 import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
 import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
+import {
+  CAPTURE_LIMITS, LightChallengeColumnSchema, type CapturePlan, type ClientSummary, type DeviceProfileInput, type LightChallengeStep, type SessionStatus, type Verdict,
+} from '../../workers/protocol/index.ts';
+import { parseColumn } from './columns.ts';
 
-export const CAPTURE_LIMITS = {
-  maxChunkBytes: 1024 * 1024,
-  maxTotalBytes: 16 * 1024 * 1024,
-  maxFramesPerChunk: 90,
-  chunkMs: 1000,
-  fps: 30,
-  faceCropSize: 64,
-  contextCropSize: 160,
-  contextCropScale: 4.0,
-  maxProfileBytes: 16 * 1024,
-} as const;
-
-export interface LightChallengeStep {
-  start_ms: number;
-  duration_ms: number;
-  rgb: [number, number, number];
-}
 
 /** Saturated colours that move a face's chroma in clearly different directions. */
 export const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
@@ -54,8 +41,8 @@ export function createLightChallengeSchedule(durationMs: number, random: (max: n
 }
 
 export interface CaptureOutcome {
-  status: SessionRow['status'];
-  verdict: 'live' | 'spoof' | null;
+  status: SessionStatus;
+  verdict: Verdict | null;
   attempts_left: number;
   failure_reasons: string[];
   retry: boolean;
@@ -119,7 +106,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       };
     },
 
-    async start(id: string, token: string | undefined, deviceProfile: Record<string, unknown>) {
+    async start(id: string, token: string | undefined, deviceProfile: DeviceProfileInput) {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const policy = session.policy as unknown as PolicyConfig;
@@ -128,7 +115,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       // parallel starts each get their own number (the live attempt is superseded only after).
       const reserved = await sessions.beginCapture(session, { attempt_id: attemptId, device: summariseProfile(deviceProfile) });
       const attemptNumber = reserved.attempts_used;
-      const plan = {
+      const plan: CapturePlan = {
         duration_ms: policy.capture_duration_ms,
         fps: CAPTURE_LIMITS.fps,
         chunk_ms: CAPTURE_LIMITS.chunkMs,
@@ -187,7 +174,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const attempt = await currentAttempt(session, attemptId);
-      const schedule = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule;
+      const schedule = parseColumn(LightChallengeColumnSchema.nullable(), attempt, 'light_challenge')?.schedule;
       if (!schedule?.length) throw new AppError('light_challenge_not_issued', 'This capture attempt has no light challenge.');
       const elapsed = now() - attempt.started_at;
       await store.recordLightReveals(attempt.id, revealableSteps(schedule, elapsed), elapsed);
@@ -220,7 +207,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       return { seq: chunk.seq, received_frames: chunk.frames.length, duplicate: outcome === 'duplicate' };
     },
 
-    async finish(id: string, token: string | undefined, input: { attempt_id: string; chunk_count: number; client_summary?: Record<string, unknown> }): Promise<CaptureOutcome> {
+    async finish(id: string, token: string | undefined, input: { attempt_id: string; chunk_count: number; client_summary?: ClientSummary }): Promise<CaptureOutcome> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const attempt = await currentAttempt(session, input.attempt_id);
@@ -246,7 +233,6 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
 }
 
 /** The device facts worth keeping in the audit trail (the whole profile stays on the attempt). */
-function summariseProfile(profile: Record<string, unknown>): Record<string, unknown> {
-  const pick = (key: string) => (profile[key] === undefined ? undefined : profile[key]);
-  return { landmarks: pick('landmarks'), cnn: pick('cnn'), capture: pick('capture'), camera: pick('camera') };
+function summariseProfile(profile: DeviceProfileInput): Record<string, unknown> {
+  return { landmarks: profile.landmarks, cnn: profile.cnn, capture: profile.capture, camera: profile.camera };
 }

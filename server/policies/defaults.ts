@@ -1,6 +1,6 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
-import { BrandingSchema } from './branding.ts';
+import { BrandingSchema, RiskLevelSchema } from '../../workers/protocol/index.ts';
 import { z } from 'zod';
 import { FUSION_PARAMS } from './fusion-params.ts';
 
@@ -23,7 +23,7 @@ export const ThresholdsSchema = z.object({
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
 export const PolicyConfigSchema = z.object({
-  risk_level: z.enum(['standard', 'high']).describe('standard: pulse, CNN and motion; high adds the light challenge'),
+  risk_level: RiskLevelSchema.describe('standard: pulse, CNN and motion; high adds the light challenge'),
   frame_count: z.union(FRAME_COUNTS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<10>, z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<120>]).describe('CNN frames analysed per capture'),
   required_checks: z.array(z.enum(CHECKS)).min(1).describe('Checks that must pass for a live verdict'),
   thresholds: ThresholdsSchema,

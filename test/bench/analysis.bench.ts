@@ -13,7 +13,7 @@ import { analyseCapture, type AnalysisTask } from '../../server/analysis/worker.
 import { defaultPolicy } from '../../server/policies/defaults.ts';
 import { decodeRecorded, loadRecordedCapture } from '../eval/lib/pad-record.ts';
 import { decodeCaptureChunk, type CaptureChunk } from '../../workers/codec/index.ts';
-import { CAPTURE_LIMITS } from '../../server/capture/service.ts';
+import { CAPTURE_LIMITS } from '../../workers/protocol/index.ts';
 import { loadBareOnnx } from './lib/bare-onnx.ts';
 import { loadLine, machineLine, median, percentile, ratio, writeBenchSection } from './lib/report.ts';
 
