@@ -9,7 +9,8 @@ import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal 
 import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 import {
-  CAPTURE_LIMITS, LightChallengeColumnSchema, type CapturePlan, type ClientSummary, type DeviceProfileInput, type LightChallengeStep, type SessionStatus, type Verdict,
+  CAPTURE_LIMITS, LightChallengeColumnSchema, type Bootstrap, type CapturePlan, type ChunkAnswer, type ClientSummary, type DeviceProfileInput, type FinishAnswer,
+  type LightChallengeStep, type StartAnswer,
 } from '../../workers/protocol/index.ts';
 import { parseColumn } from './columns.ts';
 
@@ -40,13 +41,8 @@ export function createLightChallengeSchedule(durationMs: number, random: (max: n
   return schedule;
 }
 
-export interface CaptureOutcome {
-  status: SessionStatus;
-  verdict: Verdict | null;
-  attempts_left: number;
-  failure_reasons: string[];
-  retry: boolean;
-}
+/** The finish answer before the page's view of it (retry-hint.ts): every failure reason. */
+export type CaptureOutcome = Omit<FinishAnswer, 'retry_hint'>;
 
 /** Runs after finish; the analysis issue plugs the real one in. */
 export interface CaptureAnalyzer {
@@ -83,7 +79,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
   }
 
   return {
-    async bootstrap(id: string, token: string | undefined) {
+    async bootstrap(id: string, token: string | undefined): Promise<Bootstrap> {
       let session = await sessions.authorizeCapture(id, token);
       session = await sessions.markOpened(session);
       const policy = session.policy as unknown as PolicyConfig;
@@ -106,7 +102,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       };
     },
 
-    async start(id: string, token: string | undefined, deviceProfile: DeviceProfileInput) {
+    async start(id: string, token: string | undefined, deviceProfile: DeviceProfileInput): Promise<StartAnswer> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const policy = session.policy as unknown as PolicyConfig;
@@ -181,7 +177,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       return lightReveal(schedule, elapsed);
     },
 
-    async putChunk(id: string, token: string | undefined, body: Uint8Array) {
+    async putChunk(id: string, token: string | undefined, body: Uint8Array): Promise<ChunkAnswer> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       if (body.byteLength > CAPTURE_LIMITS.maxChunkBytes) throw new AppError('chunk_too_large', `A chunk may hold at most ${CAPTURE_LIMITS.maxChunkBytes} bytes.`);
