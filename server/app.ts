@@ -5,53 +5,31 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { createAnalyzer, type Analyzer } from './analysis/analyzer.ts';
-import { createKeyring, type Keyring } from './attestation/keyring.ts';
-import { signAttestation } from './attestation/sign.ts';
-import { createApiKeyAuthenticator } from './auth/api-keys.ts';
+import type { AppServices } from './application/services.ts';
+import { createAppServices } from './application/services.ts';
 import { pageRoutes } from './capture/page.ts';
 import { captureRoutes } from './capture/routes.ts';
-import { createCaptureService, type CaptureAnalyzer, type CaptureService } from './capture/service.ts';
+import type { CaptureAnalyzer } from './capture/service.ts';
 import type { Config } from './config.ts';
 import { loadSecretBox } from './crypto/kek-source.ts';
-import { resealSecrets } from './crypto/kek-store.ts';
 import type { SecretBox } from './crypto/kek.ts';
 import { AppError } from './errors.ts';
 import { decorateAuth, installApiKeyAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandling } from './http/errors.ts';
 import { installInputGuard } from './http/input-hooks.ts';
-import { identityModelPresent, IdentityModelMissing } from './identity/embed.ts';
 import { identityRoutes } from './identity/routes.ts';
-import { createTemplateService, type TemplateService } from './identity/templates.ts';
 import { sharedRateLimitStore } from './http/rate-limit-store.ts';
 import { mcpHttpPlugin } from './mcp/http.ts';
-import { createMetrics, type Metrics } from './observability/metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
 import { extraApiRoutes } from './routes/extra.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { createReadinessCheck, readyRoutes } from './routes/ready.ts';
+import { readyRoutes } from './routes/ready.ts';
 import { sessionRoutes } from './routes/sessions.ts';
-import { createLocalSessionChanges, createPostgresSessionChanges } from './sessions/changes.ts';
-import { createSessionService, type SessionService } from './sessions/service.ts';
-import { supportsNotifications } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import type { TlsMaterial } from './tls.ts';
 import { VERSION } from './version.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
-import { createWebhookService, type WebhookService } from './webhooks/service.ts';
-
-export interface AppServices {
-  config: Config;
-  store: Store;
-  keyring: Keyring;
-  sessions: SessionService;
-  capture: CaptureService;
-  webhooks: WebhookService;
-  authenticate: ReturnType<typeof createApiKeyAuthenticator>;
-  metrics: Metrics;
-  /** Face templates of the identity check (server/identity). */
-  templates: TemplateService;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -113,42 +91,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installInputGuard(app);
-  const metrics = createMetrics(store);
-  installMetricsHooks(app, metrics);
-
-  const secrets = options.secrets ?? loadSecretBox(config).box;
-  // Secrets stored before encryption (or under a rotated-out key) are sealed under the current key
-  // before anything reads them.
-  const resealed = await resealSecrets(store, secrets);
-  const counts = [...Object.values(resealed.plaintext), ...Object.values(resealed.rotated)];
-  if (counts.some((n) => n > 0)) app.log.info({ kek_id: secrets.keyId, ...resealed }, 'sealed stored secrets under the current key-encryption key');
-  const templates = createTemplateService({ store, secrets, now });
-  const resealedTemplates = await templates.reseal();
-  if (resealedTemplates > 0) app.log.info({ kek_id: secrets.keyId, identity_templates: resealedTemplates }, 'sealed face templates under the current key-encryption key');
-  const keyring = createKeyring(store, { secrets, tokenTtlS: config.attestationTtlS, activationDelayS: config.signingKeyActivationDelayS, now });
-  await keyring.ensureKey();
-  const webhooks = createWebhookService({ store, logger: app.log, secrets, now, allowPrivate: config.webhookAllowPrivate, onOutcome: metrics.webhookOutcome });
-  // Several instances may share a PostgreSQL database: their waits hear each other's changes.
-  const changes = supportsNotifications(store) ? await createPostgresSessionChanges(store, { logger: app.log }) : createLocalSessionChanges();
-  const sessions = createSessionService({
-    changes,
+  const built = await createAppServices({
+    config,
     store,
-    signer: { sign: (input) => signAttestation(keyring, input) },
-    publicUrl: config.publicUrl,
-    attestationTtlS: config.attestationTtlS,
-    webhooks,
-    lockout: { failures: config.lockoutFailures, windowS: config.lockoutWindowS, durationS: config.lockoutDurationS },
-    now,
+    secrets: options.secrets ?? loadSecretBox(config).box,
     logger: app.log,
-    identityUnavailable: () => (identityModelPresent(config.modelsDir) ? null : new IdentityModelMissing(config.modelsDir).message),
+    now,
+    analyzer: options.analyzer,
+    background: options.background,
   });
-  const analyzer =
-    options.analyzer === false
-      ? undefined
-      : (options.analyzer ?? createAnalyzer({ store, sessions, modelsDir: config.modelsDir, evidenceRetentionS: config.evidenceRetentionS, now, warmup: options.background === true, templates }));
-  const capture = createCaptureService({ store, sessions, analyzer: analyzer && metrics.instrumentAnalyzer(analyzer), now, identityRetentionS: config.identityRetentionS });
-  const authenticate = createApiKeyAuthenticator(store, now);
-  const services: AppServices = { config, store, keyring, sessions, capture, webhooks, authenticate, metrics, templates };
+  const { services } = built;
+  const { metrics, sessions, webhooks, capture, authenticate } = services;
+  installMetricsHooks(app, metrics);
   app.decorate('services', services);
   decorateAuth(app, store);
 
@@ -175,8 +129,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(healthRoutes, { keyring, startedAt: now() });
-  await app.register(readyRoutes, { check: createReadinessCheck({ store, modelsDir: config.modelsDir }) });
+  await app.register(healthRoutes, { services });
+  await app.register(readyRoutes, { check: services.readiness });
 
   // One budget per IP across every instance on a shared PostgreSQL; in memory with SQLite.
   const sharedLimits = store.kind === 'postgres';
@@ -216,30 +170,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(pageRoutes, { modelsDir: config.modelsDir, lab: config.lab });
 
-  let sweeper: NodeJS.Timeout | undefined;
-  if (options.background) {
-    webhooks.start();
-    sweeper = setInterval(() => {
-      sessions.sweepExpired().catch((err: unknown) => app.log.error({ err }, 'expiry sweep failed'));
-      sessions.queueMissedWebhooks().catch((err: unknown) => app.log.error({ err }, 'webhook recovery sweep failed'));
-      // Evidence outlives its session's end by the retention period at most (expired and
-      // cancelled sessions included, which never reach the analyzer's purge).
-      store.purgeEvidenceBefore(now() - config.evidenceRetentionS * 1000).catch((err: unknown) => app.log.error({ err }, 'evidence purge failed'));
-      // Evidence fingerprints (one-way hashes, no pixels) outlive the evidence: replays are
-      // refused for the longer of the two windows.
-      store.purgeEvidenceFingerprintsBefore(now() - Math.max(config.replayWindowS, config.evidenceRetentionS) * 1000).catch((err: unknown) => app.log.error({ err }, 'fingerprint purge failed'));
-      store.pruneDeliveries(now() - config.webhookHistoryS * 1000).catch((err: unknown) => app.log.error({ err }, 'webhook history prune failed'));
-      templates.sweep(config.identityRetentionS).catch((err: unknown) => app.log.error({ err }, 'face template retention sweep failed'));
-      if (sharedLimits) store.pruneRateLimits(now()).catch((err: unknown) => app.log.error({ err }, 'rate-limit prune failed'));
-    }, config.sweepIntervalMs);
-    sweeper.unref();
-  }
-  app.addHook('onClose', async () => {
-    if (sweeper) clearInterval(sweeper);
-    await webhooks.close();
-    await changes.close();
-    if (analyzer && 'close' in analyzer) await (analyzer as Analyzer).close();
-  });
+  if (options.background) built.start();
+  app.addHook('onClose', async () => built.close());
   return app;
 }
 

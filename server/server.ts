@@ -1,15 +1,12 @@
-// The one file that listens: opens the store, listens (and on LIVEGATE_METRICS_PORT for metrics),
+// The one file that listens: opens the app (server/open.ts), listens (and on LIVEGATE_METRICS_PORT for metrics),
 // then creates and prints the first key once (an empty store only), and closes gracefully on
 // SIGINT/SIGTERM.
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
 import { ensureDefaultTenant, ListenError, listenOrExplain } from './bootstrap.ts';
 import type { Config } from './config.ts';
-import { loadSecretBox } from './crypto/kek-source.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { openStore } from './store/index.ts';
-import { insecurePublicUrlWarning, loadTls } from './tls.ts';
+import { openApp } from './open.ts';
 
 export interface StartOptions {
   out?: { write(text: string): unknown };
@@ -21,21 +18,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const out = options.out ?? process.stdout;
   const notices = options.notices ?? process.stderr;
   const notice = (message: string) => notices.write(`livegate: ${message}\n`);
-  // Before the store: a PostgreSQL deployment without a key-encryption key stops here, and so
-  // does a TLS key that does not open or match its certificate.
-  const { box: secrets } = loadSecretBox(config, undefined, notice);
-  const tls = loadTls(config);
-  const insecure = insecurePublicUrlWarning(config.publicUrl);
-  if (insecure) notice(insecure);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
-  let app: FastifyInstance;
-  try {
-    app = await buildApp({ config, store, background: true, secrets, tls });
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  app.addHook('onClose', async () => store.close());
+  const app = await openApp(config, { notice, listener: true, background: true });
+  const store = app.services.store;
   // Listen first: a start that cannot serve (port taken) must not create the first key it could
   // never show.
   let metricsServer: Server | undefined;

@@ -20,7 +20,8 @@ import { sampleRoiMeans } from './face/roi-sampling.ts';
 import { encodeCaptureChunk, type CaptureChunk, type ContextCrop, type FrameRecord, type IdentityCrop } from './codec/index.ts';
 import { identityCropRegion, identityFrameGate } from './face/identity-gate.ts';
 import { createPulseEstimator, scoreLightChallenge, type LightChallengeResult, type PulseEstimator, type StreamingHeartRate } from './signal/index.ts';
-import { computeCropBounds, normalisedCropBox, type PixelBox } from './cnn/index.ts';
+import { normalisedCropBox, type PixelBox } from './cnn/index.ts';
+import { cropBoundsWithin, detectActiveArea } from './face/active-area.ts';
 import type { CapturePlan, LightChallengeStep, StageTimings } from './protocol/index.ts';
 
 export type { StageTimings };
@@ -628,7 +629,10 @@ function createSignalService() {
       nextContextIdx++;
       const facePx: PixelBox = { x: faceBox[0] * w, y: faceBox[1] * h, w: faceBox[2] * w, h: faceBox[3] * h };
       if (facePx.w >= 1 && facePx.h >= 1) {
-        const b = computeCropBounds(facePx, w, h, plan.context_crop_scale);
+        // Inside the picture: letterbox or pillarbox bars are not part of the scene (active-area.ts).
+        const pixels = win.rgba ?? win.canvas.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, win.w, win.h).data;
+        const area = detectActiveArea(pixels, win.w, win.h);
+        const b = cropBoundsWithin(facePx, { x: area.x + win.x, y: area.y + win.y, w: area.w, h: area.h }, plan.context_crop_scale);
         const cs = plan.context_crop_size;
         if (!contextCanvas || contextCanvas.width !== cs) contextCanvas = new OffscreenCanvas(cs, cs);
         contextCanvas.getContext('2d')!.drawImage(win.canvas, b.left - win.x, b.top - win.y, b.right - b.left + 1, b.bottom - b.top + 1, 0, 0, cs, cs);

@@ -8,6 +8,7 @@
 // consistency"); every threshold sits far from both the bona fide and the synthetic values.
 import type { FlatLandmarks } from '../../workers/face/landmarks.ts';
 import { squareCropBox } from '../../workers/face/face-box.ts';
+import { median } from '../../workers/signal/stats.ts';
 
 export const CONSISTENCY = {
   /**
@@ -70,12 +71,8 @@ export interface ConsistencyAccumulator {
   result(roiLevelGap: number | null): ConsistencyResult;
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+/** The median (workers/signal/stats.ts), null for no values. */
+const medianOrNull = (values: number[]): number | null => (values.length === 0 ? null : median(values));
 
 const luma = (rgba: Uint8Array, o: number) => 0.299 * rgba[o] + 0.587 * rgba[o + 1] + 0.114 * rgba[o + 2];
 
@@ -154,9 +151,9 @@ export function createConsistencyAccumulator(): ConsistencyAccumulator {
     result(roiLevelGap) {
       const c = CONSISTENCY;
       const metrics: ConsistencyResult['metrics'] = {
-        crop_smoothness: median(smooth),
-        crop_stddev: median(stddev),
-        eye_to_cheek_contrast: median(eyeRatio),
+        crop_smoothness: medianOrNull(smooth),
+        crop_stddev: medianOrNull(stddev),
+        eye_to_cheek_contrast: medianOrNull(eyeRatio),
         static_landmark_share: pairs ? identical / pairs : null,
         roi_level_gap: roiLevelGap,
         crops_sampled: smooth.length,

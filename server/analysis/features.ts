@@ -3,22 +3,28 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
-export type CheckFeatures = Record<CheckName, number | null>;
+/**
+ * The fused features: one per check, plus `expression`, the motion check's second number (a face
+ * that changes shape: blinks, talking; workers/face/expression.ts).
+ */
+export const FEATURES = ['pulse', 'cnn', 'motion', 'expression', 'light_challenge'] as const;
+export type FeatureName = (typeof FEATURES)[number];
+export type CheckFeatures = Record<FeatureName, number | null>;
+/** The check each feature speaks for: a feature counts when its check is required. */
+export const FEATURE_CHECK: Readonly<Record<FeatureName, CheckName>> = {
+  pulse: 'pulse', cnn: 'cnn', motion: 'motion', expression: 'motion', light_challenge: 'light_challenge',
+};
 
 const clamp = (v: number, lo: number, hi: number) => (Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : v > 0 ? hi : lo);
 const logit = (p: number) => Math.log(p / (1 - p));
 /** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.9999. */
 const P_EPS = 1e-4;
-/** Informative landmark pairs at which the planarity residual counts fully. */
-export const MOTION_FULL_PAIRS = 20;
 /** Top of the light-challenge feature (see below). */
 const LIGHT_MAX = 0.5;
-/** Share of CNN crops with a face under which the CNN's answer is not about a face. */
-export const CNN_MIN_FACE_RATIO = 0.5;
 
 /**
  * The features of one capture. null: the check could not judge (no estimate, model missing);
@@ -58,6 +64,16 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   // the check against injected recordings, which pass every other check: its weight is large
   // (fusion-params.ts) and its positive side small, so a failed challenge refuses a capture the
   // other checks call live, and a passed one adds a little.
+  // Expression: log2 of the activity (1 = as much shape change as a moved photo reached). Above
+  // it, evidence of a face that is not a picture, at most +1 (a replayed video of a person blinks
+  // too); below it, evidence of a picture, down to -2, but only in proportion to how much the face
+  // moved as a whole: a picture moved by a hand keeps its shape, a still face simply kept still.
+  const activity = motion.expression?.activity ?? null;
+  let expressionF: number | null = null;
+  if (activity !== null) {
+    const a = Math.log2(Math.max(activity, 1e-3));
+    expressionF = a >= 0 ? Math.min(1, a) : Math.min(1, motion.motion_energy / EXPRESSION_FULL_ENERGY) * Math.max(-2, a);
+  }
   const lightF = light ? (light.passed ? clamp((light.score - t.light_challenge_min_score) / 0.35, -1, LIGHT_MAX) : -1) : null;
-  return { pulse: pulseF, cnn: cnnF, motion: motionF, light_challenge: lightF };
+  return { pulse: pulseF, cnn: cnnF, motion: motionF, expression: expressionF, light_challenge: lightF };
 }

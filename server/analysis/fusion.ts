@@ -6,13 +6,14 @@
 // the policy (server/policies/defaults.ts).
 import type { Verdict } from '../../workers/protocol/index.ts';
 import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
+import type { Checks, FusionReading } from './checks.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
-import { checkFeatures } from './features.ts';
+import { checkFeatures, FEATURE_CHECK, FEATURES, type FeatureName } from './features.ts';
 
 export type Outcome =
-  | { kind: 'verdict'; verdict: Verdict; score: number; confidence: number; checks: Record<string, unknown>; reasons: string[] }
-  | { kind: 'quality_failed'; reasons: string[]; checks: Record<string, unknown> };
+  | { kind: 'verdict'; verdict: Verdict; score: number; confidence: number; checks: Checks; reasons: string[] }
+  | { kind: 'quality_failed'; reasons: string[]; checks: Checks };
 
 /** Whether the client's trace describes the pixels the server sees (null: too little to compare). */
 export function clientAgreement(pulse: FrameEvidence['pulse']): boolean | null {
@@ -24,10 +25,11 @@ const round = (v: number, digits = 3) => (v === null || !Number.isFinite(v) ? nu
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Why a check spoke against a live face (its feature below its own threshold). */
-const AGAINST: Record<CheckName, string> = {
+const AGAINST: Record<FeatureName, string> = {
   pulse: 'pulse:not_detected',
   cnn: 'cnn:presentation_attack',
   motion: 'motion:planar',
+  expression: 'motion:no_expression',
   light_challenge: 'light_challenge:weak_response',
 };
 
@@ -36,7 +38,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const { integrity, quality, pulse, motion, light_challenge: light } = evidence;
   const agreement = clientAgreement(pulse);
 
-  const checks: Record<string, unknown> = {
+  const checks: Checks = {
     integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [] },
     quality: { passed: quality.passed, reasons: quality.reasons, face_present_ratio: round(quality.metrics.face_present_ratio), face_size: round(quality.metrics.face_size ?? NaN) },
     pulse: {
@@ -56,6 +58,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
       planarity: motion.planarity_evidence,
       motion_energy: round(motion.motion_energy, 5),
       blinks: motion.blinks,
+      expression: motion.expression?.activity === null || motion.expression?.activity === undefined ? null : round(motion.expression.activity, 2),
     },
     cnn: { live_probability: round(cnn.live_probability ?? NaN), per_model: cnn.per_model, frames: cnn.frames, face_detected_ratio: round(cnn.face_detected_ratio ?? NaN) },
   };
@@ -72,25 +75,32 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const features = checkFeatures(evidence, cnn, t);
   const reasons: string[] = [];
   let z = FUSION_BIAS;
-  const perCheck: Record<string, unknown> = {};
-  for (const check of policy.required_checks) {
-    const f = features[check];
+  const perCheck: Partial<Record<FeatureName, { feature: number | null; passed: boolean }>> = {};
+  const required = new Set<CheckName>(policy.required_checks);
+  for (const feature of FEATURES) {
+    const check = FEATURE_CHECK[feature];
+    if (!required.has(check)) continue;
+    const f = features[feature];
     if (f === null) {
       // A required check that could not run (model missing, no challenge) cannot vouch for a
-      // live face: refused, with its reason.
+      // live face: refused, with its reason. The expression feature only adds to motion's.
+      if (feature === 'expression') continue;
       reasons.push(check === 'cnn' ? `cnn:${cnn.reason ?? 'unavailable'}` : `${check}:not_run`);
-      z -= CHECK_WEIGHTS[check] * 2;
+      z -= CHECK_WEIGHTS[feature] * 2;
       continue;
     }
-    z += CHECK_WEIGHTS[check] * f;
-    perCheck[check] = { feature: round(f), passed: f >= 0 };
-    if (f < 0) reasons.push(check === 'cnn' && cnn.face_detected_ratio !== null && cnn.face_detected_ratio < 0.5 ? 'cnn:no_face_in_crops' : check === 'light_challenge' && light?.reason ? `light_challenge:${light.reason}` : AGAINST[check]);
+    z += CHECK_WEIGHTS[feature] * f;
+    perCheck[feature] = { feature: round(f), passed: f >= 0 };
+    if (f < 0) reasons.push(feature === 'cnn' && cnn.face_detected_ratio !== null && cnn.face_detected_ratio < 0.5 ? 'cnn:no_face_in_crops' : feature === 'light_challenge' && light?.reason ? `light_challenge:${light.reason}` : AGAINST[feature]);
   }
   const missing = policy.required_checks.some((c) => features[c] === null);
   const score = Math.round(sigmoid(z) * 100);
   const live = !missing && score >= t.min_score;
   checks.fusion = { log_odds: round(z), features: perCheck, min_score: t.min_score };
-  for (const [check, v] of Object.entries(perCheck)) if (checks[check] && typeof checks[check] === 'object') Object.assign(checks[check] as object, v);
+  for (const check of policy.required_checks) {
+    const reading = perCheck[check];
+    if (reading && checks[check]) Object.assign(checks[check], reading);
+  }
   if (!live && reasons.length === 0) reasons.push('score:below_threshold');
   // Confidence grows with the distance from the operating point (0.5 at it).
   const confidence = Math.round((0.5 + 0.5 * Math.min(1, Math.abs(score - t.min_score) / 40)) * 100) / 100;

@@ -2,7 +2,6 @@
 // Models load once per thread and stay loaded for the next capture.
 import jpeg from 'jpeg-js';
 import type { CaptureChunk } from '../../workers/codec/index.ts';
-import type { Thresholds } from '../policies/defaults.ts';
 import { loadCnnModels, runCnn, type CnnModels, type CnnResult } from './cnn.ts';
 import { analyseFrameEvidence, type EvidenceInput, type FrameEvidence } from './evidence.ts';
 import { loadFaceEmbedder, type FaceEmbedder } from '../identity/embed.ts';
@@ -11,8 +10,6 @@ import { extractIdentityEvidence, type IdentityEvidence } from '../identity/evid
 export interface AnalysisTask extends EvidenceInput {
   modelsDir: string;
   frameCount: number;
-  /** The policy's thresholds (the quality gate's face-presence share comes from here). */
-  thresholds?: Thresholds;
   /** Embed the identity crops (the policy's identity mode is on). */
   identity?: boolean;
 }
@@ -84,7 +81,7 @@ export async function analyseCapture(task: AnalysisTask): Promise<AnalysisTaskRe
   const cnnTask = (loaded ? runCnn(loaded, task.chunks as CaptureChunk[], task.frameCount) : ensureModels(task.modelsDir).then((m) => runCnn(m, task.chunks as CaptureChunk[], task.frameCount)))
     .catch(cnnFailure)
     .finally(() => (cnnDone = performance.now()));
-  const evidence = analyseFrameEvidence(task.thresholds ? { ...task, quality: { minFacePresent: task.thresholds.min_face_present_ratio, ...task.quality } } : task);
+  const evidence = analyseFrameEvidence(task);
   const evidenceDone = performance.now();
   const cnn = await cnnTask;
   const identity = task.identity ? await extractIdentityEvidence(await ensureEmbedder(task.modelsDir), task.chunks as CaptureChunk[], task.frame) : undefined;

@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import { KEK_FILE_NAME, loadSecretBox } from '../crypto/kek-source.ts';
 import { openPrivateJwk } from '../crypto/kek-store.ts';
 import type { SecretBox } from '../crypto/kek.ts';
-import { LATEST_SCHEMA_VERSION } from '../routes/ready.ts';
+import { LATEST_SCHEMA_VERSION } from '../application/readiness.ts';
 import { describePostgresUrl, isPostgresUrl, SQLITE_FILE_NAME } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { inspectTls, isLocalhost, isSecureContextUrl, readTlsFiles } from '../tls.ts';

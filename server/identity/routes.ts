@@ -2,11 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
+import { forgetUser } from '../application/account.ts';
+import type { AppServices } from '../application/services.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
-import { forgetUser, ForgetUserResult, UserIdentifierParam } from './forget.ts';
+import { ForgetUserResult, UserIdentifierParam } from './forget.ts';
 
-export async function identityRoutes(root: FastifyInstance, services: AppServices): Promise<void> {
+export async function identityRoutes(root: FastifyInstance, services: Pick<AppServices, 'store'>): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.delete('/v1/users/:user_identifier/templates', {
     schema: {
@@ -15,7 +16,6 @@ export async function identityRoutes(root: FastifyInstance, services: AppService
       params: z.object({ user_identifier: UserIdentifierParam }),
       response: { 200: ForgetUserResult, 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema },
     },
-    handler: async (request) =>
-      forgetUser(services, { tenantId: request.auth.tenantId, by: `api_key:${request.auth.keyId}`, auth: request.auth }, request.params.user_identifier),
+    handler: async (request) => forgetUser(services, request.auth, request.params.user_identifier),
   });
 }

@@ -1,7 +1,8 @@
 // What the MCP tools call: one caller's view of a Livegate deployment. Two implementations:
-// in-process over the services (local.ts) and over the REST API of a remote server (remote.ts),
+// in-process over the application services (local.ts) and over the REST API of a remote server (remote.ts),
 // so `livegate mcp --url` behaves exactly like the embedded and HTTP modes.
 import type { JSONWebKeySet } from 'jose';
+import type { HealthView, Review, Whoami } from '../application/views.ts';
 import { z } from 'zod';
 import type { ForgetUserResultView } from '../identity/forget.ts';
 import type { CheckInfo } from '../policies/checks.ts';
@@ -10,31 +11,7 @@ import type { AttestationStatus, CreateSessionInput, SessionCreatedView, Session
 
 export type AttestationStatusView = z.infer<typeof AttestationStatus>;
 
-export const WhoamiView = z.object({
-  tenant: z.string().describe('Tenant the key belongs to'),
-  key_id: z.string().describe('Public id of the API key in use'),
-  scopes: z.array(z.string()).describe('Scopes of the key'),
-  server_version: z.string(),
-  public_url: z.string().describe('Where people and agents reach this Livegate'),
-});
-export type Whoami = z.infer<typeof WhoamiView>;
-
-export const ReviewView = z.object({
-  review_id: z.string(),
-  session_id: z.string(),
-  kind: z.enum(['comment', 'decision']),
-  message: z.string(),
-  decision: z.enum(['approved', 'declined']).nullable(),
-  created_at: z.string(),
-});
-export type Review = z.infer<typeof ReviewView>;
-
-export interface HealthView {
-  status: 'ok';
-  uptime: string;
-  timestamp: string;
-  version: string;
-}
+export type { HealthView, Review, Whoami } from '../application/views.ts';
 
 export interface WaitOutcome {
   status: SessionStatus;

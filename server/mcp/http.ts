@@ -5,7 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.ts';
+import type { AppServices } from '../application/services.ts';
 import { presentedKey, type AuthContext } from '../auth/api-keys.ts';
 import { AppError } from '../errors.ts';
 import { sharedRateLimitStore } from '../http/rate-limit-store.ts';
@@ -13,8 +13,9 @@ import { createHostCheck } from './host-check.ts';
 import { createMcpSessionRegistry, type McpSessionRegistry, type McpSessionRegistryOptions } from './http-sessions.ts';
 import { createLocalClientFactory } from './local.ts';
 import { serveTransport } from './node-bridge.ts';
-import { instrumentMcpServer } from '../observability/mcp-metrics.ts';
-import { createServer, type ToolExtra } from './server.ts';
+import { countToolCalls } from '../observability/mcp-metrics.ts';
+import type { ToolExtra } from './context.ts';
+import { createServer } from './server.ts';
 
 export const MCP_PATH = '/mcp';
 
@@ -83,7 +84,7 @@ export async function mcpHttpPlugin(
       return row !== null && row.revoked_at === null;
     },
     ...options,
-    createServer: () => instrumentMcpServer(createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log }), services.metrics),
+    createServer: () => createServer({ clientFor: (extra) => clientFor(authOf(extra)), logger: app.log, onToolCall: countToolCalls(services.metrics) }),
   });
   registries.set(services, registry);
   const hostCheck = createHostCheck(config);

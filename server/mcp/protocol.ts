@@ -1,84 +1,104 @@
-// Protocol-level behaviour the SDK's McpServer leaves to us, in one place for every transport:
-// - params a request's schema refuses are -32602 Invalid params (the SDK parses by throwing, and
-//   a thrown parse error would go out as -32603 Internal error);
-// - an unknown tool is the protocol error -32602, not a tool result with isError;
-// - tool arguments are checked against the same zod schemas first, so bad input comes back as a
-//   tool error with code invalid_request and the issues (the model can fix and retry);
-// - tools/list advertises the compact schemas of catalog.ts.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+// Params a request's schema refuses are -32602 Invalid params, for every method and transport.
+// The SDK parses a request's params by throwing its zod error, which would go out as -32603
+// Internal error; so every request is checked against the SDK's own schema of its method as it
+// arrives from the transport, and refused there with -32602 naming the field.
+// (Tool arguments are checked by the tool registry, tool-registry.ts.)
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ClientRequestSchema, ErrorCode, isJSONRPCRequest, McpError, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { findInputProblem, inputProblemError } from '../input-guard.ts';
-import { advertise } from './catalog.ts';
-import { invalidInput, toToolError } from './results.ts';
-import type { ToolExtra } from './server.ts';
 
-type Handler = (request: never, extra: ToolExtra) => Promise<unknown>;
+const REQUEST_SCHEMAS = new Map<string, z.ZodType>(ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema as z.ZodType]));
 
-interface CallRequest {
-  params: { name: string; arguments?: unknown; task?: unknown };
+/** The -32602 message of a refused request (tools/call keeps its two plain-spoken cases). */
+export function invalidParamsMessage(method: string, issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  const path = issue ? issue.path.map(String) : [];
+  if (method === 'tools/call' && path[0] === 'params' && path[1] === 'name') return 'Invalid params for tools/call: name: a tool name is required';
+  if (method === 'tools/call' && path[0] === 'params' && path[1] === 'arguments') return 'Invalid params for tools/call: arguments must be an object';
+  const where = path.join('.') || '(params)';
+  return `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`;
 }
 
-export interface ProtocolOptions {
-  /** Input schema per registered tool name. */
-  inputs: Map<string, z.ZodType>;
-  /** Answers a call before the SDK does (e.g. a plain verify_human_presence); undefined: the SDK answers. */
-  intercept?(name: string, args: unknown, request: CallRequest, extra: ToolExtra): Promise<unknown> | undefined;
+/** Why a request would be refused by its method's schema; null when it parses (or the method is not MCP's). */
+export function refusalOf(request: JSONRPCRequest): string | null {
+  const schema = REQUEST_SCHEMAS.get(request.method);
+  if (!schema) return null;
+  const parsed = schema.safeParse(request);
+  return parsed.success ? null : invalidParamsMessage(request.method, parsed.error.issues);
 }
 
-function isZodError(err: unknown): err is { issues: { path: PropertyKey[]; message: string }[] } {
-  return err !== null && typeof err === 'object' && ['ZodError', '$ZodError'].includes(String((err as { name?: unknown }).name)) && Array.isArray((err as { issues?: unknown }).issues);
+export interface ParamsGuardOptions {
+  /** Told of each refused request (metrics count refused tool calls). */
+  onRefused?(method: string): void;
 }
 
-function invalidParams(method: string, err: { issues: { path: PropertyKey[]; message: string }[] }): McpError {
-  const issue = err.issues[0];
-  const where = issue ? issue.path.map(String).join('.') || '(params)' : '(params)';
-  return new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${where}: ${issue?.message ?? 'invalid'}`);
+/**
+ * A transport that answers requests its method's schema refuses with -32602 and hands every
+ * other message on. Callbacks set on the wrapped transport before connecting are kept.
+ */
+export class ParamsGuardTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: Transport['onmessage'];
+
+  private readonly inner: Transport;
+
+  constructor(inner: Transport, options: ParamsGuardOptions) {
+    this.inner = inner;
+    this.onclose = inner.onclose;
+    this.onerror = inner.onerror;
+    this.onmessage = inner.onmessage;
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) {
+        const refusal = refusalOf(message);
+        if (refusal) {
+          options.onRefused?.(message.method);
+          // The message as the SDK sends any McpError a handler throws (its "MCP error -32602: " prefix included).
+          const error = new McpError(ErrorCode.InvalidParams, refusal);
+          const answer: JSONRPCMessage = { jsonrpc: '2.0', id: message.id, error: { code: error.code, message: error.message } };
+          // After this turn, as the SDK answers its own errors.
+          void Promise.resolve()
+            .then(() => inner.send(answer, { relatedRequestId: message.id }))
+            .catch((err: unknown) => this.onerror?.(err as Error));
+          return;
+        }
+      }
+      this.onmessage?.(message, extra);
+    };
+  }
+
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  setProtocolVersion = (version: string): void => this.inner.setProtocolVersion?.(version);
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(...args: Parameters<Transport['send']>): Promise<void> {
+    return this.inner.send(...args);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
-/** Wraps a request handler so a schema refusal of its params answers -32602. */
-function guarded(method: string, handler: Handler): Handler {
-  return async (request, extra) => {
-    try {
-      return await handler(request, extra);
-    } catch (err) {
-      if (isZodError(err)) throw invalidParams(method, err);
-      throw err;
-    }
-  };
-}
+/** An McpServer whose every connection goes through ParamsGuardTransport. */
+export class GuardedMcpServer extends McpServer {
+  private readonly guard: ParamsGuardOptions;
 
-export function installProtocolGuards(server: McpServer, options: ProtocolOptions): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
-  const callTool = handlers?.get('tools/call');
-  const listTools = handlers?.get('tools/list');
-  if (!handlers || !callTool || !listTools) throw new Error('MCP SDK internals changed: no tools handlers to wrap');
+  constructor(info: ConstructorParameters<typeof McpServer>[0], options: ConstructorParameters<typeof McpServer>[1], guard: ParamsGuardOptions) {
+    super(info, options);
+    this.guard = guard;
+  }
 
-  handlers.set('tools/list', async (request, extra) => {
-    const result = (await listTools(request, extra)) as { tools: Tool[] };
-    return { ...result, tools: result.tools.map(advertise) };
-  });
-
-  handlers.set('tools/call', async (request, extra) => {
-    const { params } = request as unknown as CallRequest;
-    if (!params || typeof params.name !== 'string') throw new McpError(ErrorCode.InvalidParams, 'Invalid params for tools/call: name: a tool name is required');
-    const schema = options.inputs.get(params.name);
-    if (!schema) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name.slice(0, 100)}. Call tools/list for the tools this server offers.`);
-    if (params.arguments !== undefined && (params.arguments === null || typeof params.arguments !== 'object' || Array.isArray(params.arguments))) {
-      throw new McpError(ErrorCode.InvalidParams, 'Invalid params for tools/call: arguments must be an object');
-    }
-    // The same boundary check as HTTP (depth, well-formed text, no NUL), for every transport.
-    const problem = findInputProblem(params.arguments ?? {}, 'arguments');
-    if (problem) return toToolError(inputProblemError(problem));
-    const parsed = schema.safeParse(params.arguments ?? {});
-    if (!parsed.success) return invalidInput(params.name, parsed.error as z.ZodError);
-    const answered = options.intercept?.(params.name, parsed.data, request as unknown as CallRequest, extra);
-    if (answered) return answered;
-    return callTool(request, extra);
-  });
-
-  // Every handler, present and future (tasks, completion, resources register lazily).
-  for (const [method, handler] of handlers) handlers.set(method, guarded(method, handler));
-  const set = handlers.set.bind(handlers);
-  handlers.set = (method: string, handler: Handler) => set(method, guarded(method, handler));
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(new ParamsGuardTransport(transport, this.guard));
+  }
 }

@@ -16,7 +16,7 @@ import { AppError } from '../errors.ts';
 import { CHECK_DESCRIPTIONS, CHECK_MODELS } from '../policies/checks.ts';
 import { CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, PolicyOverridesSchema, RISK_LEVELS } from '../policies/defaults.ts';
 import { POLICY_OVERRIDES_URI } from './catalog.ts';
-import type { ClientFor } from './server.ts';
+import type { ClientFor } from './context.ts';
 
 export const SESSION_URI_PREFIX = 'livegate://sessions/';
 export const POLICY_URI_PREFIX = 'livegate://policies/';

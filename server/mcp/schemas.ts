@@ -5,12 +5,10 @@ import { ForgetUserResult, UserIdentifierParam } from '../identity/forget.ts';
 import { CheckInfoSchema } from '../policies/checks.ts';
 import { PolicyOverridesSchema, ThresholdsSchema } from '../policies/defaults.ts';
 import { PolicyNameSchema, PolicyView } from '../policies/service.ts';
-import { HealthSchema } from '../routes/health.ts';
+import { HealthSchema, MAX_WAIT_S, ReviewView, WaitView, WhoamiView } from '../application/views.ts';
 import { CancelResult, CreateSessionBody, SessionCreated, SessionResult, SessionStatusEnum, SessionStatusView } from '../sessions/schemas.ts';
 import { VerifyAttestationInput, VerifyAttestationOutput } from './attestation-tool.ts';
-import { ReviewView, WhoamiView } from './client.ts';
 
-export const MAX_WAIT_S = 55;
 export const DEFAULT_WAIT_S = 50;
 
 const thresholdOverrides = ThresholdsSchema.partial().optional().describe('Decision thresholds to set; the rest keep their calibrated defaults');
@@ -84,7 +82,7 @@ export const output = {
   status: SessionStatusView,
   result: SessionResult,
   revoke: CancelResult,
-  wait: SessionStatusView.extend({ timed_out: z.boolean().describe('true when the wait ended before the session did; call again to keep waiting') }),
+  wait: WaitView,
   verifyAttestation: VerifyAttestationOutput,
   policies: z.object({ policies: z.array(PolicyView) }),
   policy: PolicyView,

@@ -1,27 +1,26 @@
 // createServer(): one McpServer over a LivegateClient, side-effect free (no listening, no timers
 // until a transport connects). Every transport (stdio, Streamable HTTP, in-memory in tests)
 // connects one of these; the tools never call the REST API of their own process.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../errors.ts';
-import { TERMINAL_STATUSES } from '../store/types.ts';
+import { waitView } from '../application/views.ts';
 import { VERSION } from '../version.ts';
 import { decideAttestation } from './attestation-tool.ts';
 import type { LivegateClient } from './client.ts';
+import type { ClientFor, ToolExtra } from './context.ts';
 import { elicitPolicy, supportsFormElicitation } from './policy-elicitation.ts';
 import { OUTCOME_GUIDANCE, outcomeOf, reasonsText, sessionEndedText, stillRunningText } from './guidance.ts';
-import { installProtocolGuards } from './protocol.ts';
+import { GuardedMcpServer } from './protocol.ts';
 import { registerResources } from './resources.ts';
 import { mcpError, ok, toolError, toToolError, type ErrorLogger } from './results.ts';
 import { DEFAULT_WAIT_S, GREETINGS, input, output } from './schemas.ts';
+import { createToolRegistry, type ToolCallOutcome, type ToolDefinition } from './tool-registry.ts';
 import { registerVerifyTool } from './verify-tool.ts';
 import type { z } from 'zod';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-/** Resolves the caller of one request to its client (throws AppError('unauthorized') when none). */
-export type ClientFor = (extra: ToolExtra) => LivegateClient;
+export type { ClientFor, ToolExtra } from './context.ts';
 
 export interface CreateServerDeps {
   clientFor: ClientFor;
@@ -30,6 +29,8 @@ export interface CreateServerDeps {
   taskTtlMs?: number;
   /** How long a plain verify_human_presence waits for a URL elicitation answer (default 3 s). */
   urlElicitationWaitMs?: number;
+  /** Told of every tools/call (metrics): the tool, or "unknown", and how it ended. */
+  onToolCall?(tool: string, outcome: ToolCallOutcome): void;
 }
 
 export const SERVER_NAME = 'livegate';
@@ -40,45 +41,41 @@ export const INSTRUCTIONS =
   '(again while timed_out). Live: get_verification_result, then verify_attestation; proceed only on PROCEED. Failed, ' +
   'expired, cancelled or spoof: do not proceed, tell the person why in plain words, offer one retry with a new session.';
 
-interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
-  title: string;
-  description: string;
-  input: I;
-  output: O;
-  annotations: ToolAnnotations;
-  run(args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult>;
-}
-
 const READ: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
 export function createServer(deps: CreateServerDeps): McpServer {
   const { clientFor, logger } = deps;
   const taskStore = new InMemoryTaskStore();
-  const server = new McpServer(
+  const server: McpServer = new GuardedMcpServer(
     { name: SERVER_NAME, title: 'Livegate', version: VERSION },
     {
       instructions: INSTRUCTIONS,
       capabilities: { logging: {}, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
       taskStore,
     },
+    {
+      onRefused: (method) => {
+        if (method === 'tools/call') deps.onToolCall?.('unknown', { error: 'invalid params' });
+      },
+    },
   );
   // Ends waits and task watchers when the connection closes.
   const closing = new AbortController();
-  const inputs = new Map<string, z.ZodType>();
+  const registry = createToolRegistry(server, { logger, onToolCall: deps.onToolCall });
 
-  function tool<I extends z.ZodObject, O extends z.ZodObject>(name: string, spec: ToolSpec<I, O>): void {
-    inputs.set(name, spec.input);
-    server.registerTool(
-      name,
-      { title: spec.title, description: spec.description, inputSchema: spec.input, outputSchema: spec.output, annotations: { title: spec.title, ...spec.annotations } },
-      (async (args: unknown, extra: ToolExtra) => {
+  /** A tool whose thrown errors become tool errors with a stable code. */
+  function tool<I extends z.ZodObject, O extends z.ZodObject>(name: string, spec: ToolDefinition<I, O>): void {
+    registry.add(name, {
+      ...spec,
+      annotations: { title: spec.title, ...spec.annotations },
+      run: async (args, extra) => {
         try {
-          return await spec.run(args as z.infer<I>, extra);
+          return await spec.run(args, extra);
         } catch (err) {
           return toToolError(err, logger);
         }
-      }) as never, // the generic I leaves the SDK's conditional callback type unresolved
-    );
+      },
+    });
   }
 
   tool('health-check', {
@@ -126,7 +123,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
       if (recentSessions.length > 100) recentSessions.shift();
     },
   });
-  inputs.set('verify_human_presence', input.verify);
+  registry.add('verify_human_presence', verify.definition);
 
   tool('check_verification_status', {
     title: 'Check verification status',
@@ -210,9 +207,7 @@ export function createServer(deps: CreateServerDeps): McpServer {
             };
       const signal = AbortSignal.any([extra.signal, closing.signal]);
       const outcome = await client.waitForTerminal(session_id, timeout_s * 1000, onChange, signal);
-      // Derived from the status: the service can report timed_out false for a wait that ended
-      // while the session was still active (its expiry timer fires at the wait's deadline).
-      const value = { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
+      const value = waitView(outcome.status);
       return ok(value, value.timed_out ? stillRunningText(value) : sessionEndedText(value));
     },
   });
@@ -351,13 +346,6 @@ export function createServer(deps: CreateServerDeps): McpServer {
   });
 
   const resources = registerResources(server, clientFor, () => recentSessions);
-
-  installProtocolGuards(server, {
-    inputs,
-    // A plain (non-task) verify_human_presence returns at once instead of being auto-polled.
-    intercept: (name, args, request, extra) =>
-      name === 'verify_human_presence' && !request.params.task ? verify.callPlain(args as z.infer<typeof input.verify>, extra) : undefined,
-  });
 
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {

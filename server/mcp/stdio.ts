@@ -4,16 +4,14 @@
 // LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
 // stdout carries only JSON-RPC; messages for the person go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONWebKeySet } from 'jose';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../app.ts';
+import { jwks } from '../application/account.ts';
 import { requireScopeOf, type AuthContext } from '../auth/api-keys.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant, listenOrExplain } from '../bootstrap.ts';
 import { readEnvSecret, type Config } from '../config.ts';
-import { loadSecretBox } from '../crypto/kek-source.ts';
 import { AppError } from '../errors.ts';
-import { openStore } from '../store/index.ts';
+import { openApp } from '../open.ts';
 import { ALL_SCOPES } from '../store/types.ts';
 import type { LivegateClient } from './client.ts';
 import { listChecks } from '../policies/checks.ts';
@@ -71,14 +69,12 @@ export async function runStdio(options: StdioOptions): Promise<void> {
     await client.whoami(); // fail now, with the server's own message, rather than on the first tool call
   } else {
     const notice = (message: string) => stderr.write(`livegate: ${message}\n`);
-    const { box: secrets } = loadSecretBox(config, options.env, notice);
-    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, notice });
-    cleanups.push(() => store.close());
+    // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
+    // Without --serve no analyzer: captures reach the process that serves the page.
+    const app = await openApp(config, { notice, env: options.env, background: true, ...(options.serve ? {} : { analyzer: false as const }) });
+    const { store } = app.services;
+    cleanups.push(() => app.close());
     try {
-      // background: the expiry sweeper and webhook delivery run as they do under `livegate start`.
-      // Without --serve no analyzer: captures reach the process that serves the page.
-      const app = await buildApp({ config, store, secrets, background: true, ...(options.serve ? {} : { analyzer: false }) });
-      cleanups.unshift(() => app.close());
       await warnAboutModels(config.modelsDir, stderr);
       if (options.serve) {
         // Before the first key: a start that cannot listen creates nothing it could not show.
@@ -111,7 +107,7 @@ export async function runStdio(options: StdioOptions): Promise<void> {
           publicUrl: config.publicUrl,
           dataDir: config.dataDir,
           explicit: options.publicUrlExplicit ?? false,
-          localJwks: async () => (await app.services.keyring.jwks()) as JSONWebKeySet,
+          localJwks: () => jwks(app.services),
           warn: (line) => stderr.write(`${line}\n`),
         });
         client = {

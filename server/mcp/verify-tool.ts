@@ -1,6 +1,7 @@
 // verify_human_presence: opens a session and tells the agent to show the link. A plain call
 // returns at once; run as an MCP task (experimental API, optional support) it completes when the
 // session ends. Where the client declares URL-mode elicitation the link is also sent that way.
+// registerVerifyTool returns the tool's definition for the tool registry (tool-registry.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -11,7 +12,8 @@ import { TERMINAL_STATUSES } from '../store/types.ts';
 import { sessionEndedText, stillRunningText } from './guidance.ts';
 import { toToolError, type ErrorLogger } from './results.ts';
 import { input, output } from './schemas.ts';
-import type { ClientFor, ToolExtra } from './server.ts';
+import type { ClientFor, ToolExtra } from './context.ts';
+import type { ToolDefinition } from './tool-registry.ts';
 
 export const DEFAULT_TASK_TTL_MS = 3_600_000;
 export const MAX_TASK_TTL_MS = 24 * 3_600_000;
@@ -136,45 +138,36 @@ export function registerVerifyTool(server: McpServer, deps: VerifyToolDeps) {
     }
   }
 
-  server.experimental.tasks.registerToolTask(
-    'verify_human_presence',
-    {
-      title: 'Verify human presence',
-      description:
-        'Before a consequential action: the person proves they are live and approves exactly this action. Show them the ' +
-        'returned link (a device with a camera, about 10 s), then call wait_for_verification. risk_level high for wire ' +
-        'transfers, payments, contract signing, access-control or permission changes, deleting data; standard for routine ' +
-        'approvals. The text says what to do per outcome. Optional task mode: completes when the session ends.',
-      inputSchema: input.verify,
-      outputSchema: output.verify,
-      annotations: { title: 'Verify human presence', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-      execution: { taskSupport: 'optional' },
+  const definition: ToolDefinition<typeof input.verify, typeof output.verify> = {
+    title: 'Verify human presence',
+    description:
+      'Before a consequential action: the person proves they are live and approves exactly this action. Show them the ' +
+      'returned link (a device with a camera, about 10 s), then call wait_for_verification. risk_level high for wire ' +
+      'transfers, payments, contract signing, access-control or permission changes, deleting data; standard for routine ' +
+      'approvals. The text says what to do per outcome. Optional task mode: completes when the session ends.',
+    input: input.verify,
+    output: output.verify,
+    annotations: { title: 'Verify human presence', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    execution: { taskSupport: 'optional' },
+    // A plain call returns at once with the link; it does not wait for the session.
+    run: callPlain,
+    createTask: async (args, extra) => {
+      const requested = extra.taskRequestedTtl ?? deps.taskTtlMs ?? DEFAULT_TASK_TTL_MS;
+      const task = await extra.taskStore.createTask({ ttl: Math.min(requested, MAX_TASK_TTL_MS), pollInterval: 2_000 });
+      let created: SessionCreatedView;
+      try {
+        created = await clientFor(extra).createSession(args);
+        deps.onCreated?.(created.session_id);
+      } catch (err) {
+        await extra.taskStore.storeTaskResult(task.taskId, 'failed', toToolError(err, logger));
+        return { task: (await extra.taskStore.getTask(task.taskId)) ?? task };
+      }
+      const instructions = instructionsFor(created);
+      await extra.taskStore.updateTaskStatus(task.taskId, 'working', instructions);
+      void completeWhenTerminal(task.taskId, created, extra);
+      return { task: (await extra.taskStore.getTask(task.taskId)) ?? task, _meta: { [IMMEDIATE_RESPONSE_META]: instructions } };
     },
-    {
-      createTask: async (args, extra) => {
-        const requested = extra.taskRequestedTtl ?? deps.taskTtlMs ?? DEFAULT_TASK_TTL_MS;
-        const task = await extra.taskStore.createTask({ ttl: Math.min(requested, MAX_TASK_TTL_MS), pollInterval: 2_000 });
-        let created: SessionCreatedView;
-        try {
-          created = await clientFor(extra).createSession(args as VerifyArgs);
-          deps.onCreated?.(created.session_id);
-        } catch (err) {
-          await extra.taskStore.storeTaskResult(task.taskId, 'failed', toToolError(err, logger));
-          return { task: (await extra.taskStore.getTask(task.taskId)) ?? task };
-        }
-        const instructions = instructionsFor(created);
-        await extra.taskStore.updateTaskStatus(task.taskId, 'working', instructions);
-        void completeWhenTerminal(task.taskId, created, extra);
-        return { task: (await extra.taskStore.getTask(task.taskId)) ?? task, _meta: { [IMMEDIATE_RESPONSE_META]: instructions } };
-      },
-      getTask: async (_args, extra) => {
-        const task = await extra.taskStore.getTask(extra.taskId);
-        if (!task) throw new Error(`Task ${extra.taskId} not found`);
-        return task;
-      },
-      getTaskResult: async (_args, extra) => (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
-    },
-  );
+  };
 
   async function completeWhenTerminal(taskId: string, created: SessionCreatedView, extra: ToolExtra): Promise<void> {
     const client = clientFor(extra);
@@ -206,7 +199,7 @@ export function registerVerifyTool(server: McpServer, deps: VerifyToolDeps) {
   }
 
   return {
-    callPlain,
+    definition,
     close() {
       for (const stop of stops) stop();
       stops.clear();

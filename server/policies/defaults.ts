@@ -3,6 +3,7 @@
 import { BrandingSchema, RiskLevelSchema } from '../../workers/protocol/index.ts';
 import { z } from 'zod';
 import { FUSION_PARAMS } from './fusion-params.ts';
+import type { QualityThresholds } from '../../workers/face/quality-gates.ts';
 
 export const CHECKS = ['pulse', 'cnn', 'light_challenge', 'motion'] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -62,7 +63,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
  * bias: fitted by leave-one-subject-out calibration (docs/CALIBRATION.md), kept in
  * fusion-params.ts which the calibration command regenerates.
  */
-export const CHECK_WEIGHTS: Readonly<Record<CheckName, number>> = FUSION_PARAMS.weights;
+/** Fusion weight per feature (server/analysis/features.ts FEATURES: the checks plus `expression`). */
+export const CHECK_WEIGHTS: Readonly<Record<CheckName | 'expression', number>> = FUSION_PARAMS.weights;
 export const FUSION_BIAS: number = FUSION_PARAMS.bias;
 
 /**
@@ -80,6 +82,53 @@ export const AGREEMENT = { min_frames: 30, min_correlation: 0.5, max_level_gap: 
  * page runs landmarks at full cadence (docs/CALIBRATION.md).
  */
 export const MOTION_MIN_PAIRS = 5;
+
+/** Informative landmark pairs at which the planarity residual counts fully (server/analysis/features.ts). */
+export const MOTION_FULL_PAIRS = 20;
+/** Share of CNN crops with a face under which the CNN's answer is not about a face. */
+export const CNN_MIN_FACE_RATIO = 0.5;
+/**
+ * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval) at
+ * which a face that never changed shape counts fully as a picture. A face held still says nothing
+ * (a very still person, the evm-face recording: energy 0); a photo moved by a hand measured
+ * 0.014-0.05, genuine faces sitting still 0.0001-0.002.
+ */
+export const EXPRESSION_FULL_ENERGY = 0.01;
+
+/**
+ * Fixed gates of the server's evidence recomputation (server/analysis/evidence.ts), not per
+ * policy: what a capture must look like before any check runs on it.
+ */
+export const EVIDENCE_GATES = {
+  /** Upload and request latency between the page's t = 0 and the server's start, and after the last frame (ms). */
+  timing_tolerance_ms: 2500,
+  /** Share of the planned duration the frames must span. */
+  min_coverage: 0.6,
+  /** A frame rate above plan fps x this + max_fps_margin no camera following the plan delivers. */
+  max_fps_ratio: 1.25,
+  max_fps_margin: 2,
+  /** Share of undecodable crops above which the evidence is refused. */
+  max_undecodable_share: 0.1,
+  /** Camera artefacts (quality signals): frame intervals varying by more than this CV, new content below this rate. */
+  variable_frame_rate_cv: 1 / 3,
+  low_distinct_fps: 14,
+} as const;
+
+/**
+ * The server's quality gate over the policy's thresholds. Timing: the server resamples by
+ * timestamp, so uneven delivery from a busy browser (jitter CV up to ~0.9 measured on a loaded
+ * 2-core machine) is no reason to burn an attempt; long gaps still are. Exposure: what the checks
+ * need, not what looks good: a dim face is a quality signal the fusion weighs (a weak pulse scores
+ * low by itself), and only a face too dark for any check to work is sent back. Measured on the
+ * recordings (docs/CALIBRATION.md): a webcam face at median crop luma 46 still gave pulse z 7.6
+ * and CNN 0.996; the page's guidance keeps its own, stricter coaching.
+ */
+export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterCv: 1.0, maxFrameGapMs: 500, minMeanLuma: 25, maxDarkShare: 0.75 };
+
+/** The quality gate's thresholds for a policy: the server's overrides plus the policy's face-presence share. */
+export function evidenceQualityThresholds(t: Thresholds): Partial<QualityThresholds> {
+  return { ...SERVER_QUALITY_OVERRIDES, minFacePresent: t.min_face_present_ratio };
+}
 
 export const RISK_LEVELS = {
   standard: {

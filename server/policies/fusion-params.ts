@@ -5,6 +5,6 @@
 // Fitted 2026-11-30 on 48 scored recordings of 24 subjects (l2 1; not fitted against deepfake).
 export const FUSION_PARAMS = {
   bias: -0.818,
-  weights: { pulse: 1.637, cnn: 0.932, motion: 1.371, light_challenge: 8 },
+  weights: { pulse: 1.637, cnn: 0.932, motion: 1.371, expression: 0, light_challenge: 8 },
   fitted: { at: '2026-11-30', items: 48, subjects: 24, l2: 1 } as null | { at: string; items: number; subjects: number; l2: number },
 } as const;

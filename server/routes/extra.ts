@@ -4,23 +4,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { requireScopeOf } from '../auth/api-keys.ts';
+import { addReview, checksFor, listReviews, whoami } from '../application/account.ts';
+import type { AppServices } from '../application/services.ts';
+import { MAX_WAIT_S, ReviewView, WaitView, waitView, WhoamiView } from '../application/views.ts';
 import { ErrorBodySchema } from '../http/schemas.ts';
-import { ReviewView, WhoamiView } from '../mcp/client.ts';
-import { reviewView } from '../mcp/local.ts';
-import { CheckInfoSchema, listChecks } from '../policies/checks.ts';
+import { CheckInfoSchema } from '../policies/checks.ts';
 import { TenantFloorSchema } from '../policies/floor.ts';
-import { createPolicyService, CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
-import { createTenantFloorService, TenantFloorView } from '../policies/tenant-floor.ts';
-import { SessionStatusView } from '../sessions/schemas.ts';
-import { TERMINAL_STATUSES } from '../store/types.ts';
-import { VERSION } from '../version.ts';
+import { CreatePolicyBody, PolicyView, UpdatePolicyBody } from '../policies/service.ts';
+import { TenantFloorView } from '../policies/tenant-floor.ts';
 
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 429: ErrorBodySchema };
 const SessionParams = z.object({ id: z.string().min(1).max(64).describe('Session id (UUID)') });
 const PolicyParams = z.object({ id: z.string().min(1).max(128).describe('Policy id (pol_...)') });
-export const MAX_WAIT_S = 55;
 
 export const ReviewBody = z
   .object({
@@ -31,19 +26,11 @@ export const ReviewBody = z
 
 export async function extraApiRoutes(root: FastifyInstance, services: AppServices): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { sessions, config } = services;
-  const policies = createPolicyService({ store: services.store });
-  const floors = createTenantFloorService({ store: services.store });
+  const { sessions, policies, floors } = services;
 
   app.get('/v1/whoami', {
     schema: { tags: ['account'], summary: 'The tenant, scopes and server behind this API key', response: { 200: WhoamiView, ...errors } },
-    handler: async (request) => ({
-      tenant: request.auth.tenantId,
-      key_id: request.auth.keyId,
-      scopes: [...request.auth.scopes],
-      server_version: VERSION,
-      public_url: config.publicUrl,
-    }),
+    handler: async (request) => whoami(services, request.auth),
   });
 
   app.get('/v1/checks', {
@@ -52,10 +39,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       summary: 'Liveness checks this deployment offers, and whether each is available',
       response: { 200: z.object({ checks: z.array(CheckInfoSchema) }), ...errors },
     },
-    handler: async (request) => {
-      requireScopeOf(request.auth, 'session:read');
-      return { checks: await listChecks(config.modelsDir) };
-    },
+    handler: async (request) => ({ checks: await checksFor(services, request.auth) }),
   });
 
   app.get('/v1/policies', {
@@ -96,7 +80,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       params: SessionParams,
       response: { 200: z.object({ reviews: z.array(ReviewView) }), ...errors },
     },
-    handler: async (request) => ({ reviews: (await sessions.listReviews(request.auth, request.params.id)).map(reviewView) }),
+    handler: async (request) => ({ reviews: await listReviews(services, request.auth, request.params.id) }),
   });
   app.post('/v1/sessions/:id/reviews', {
     schema: {
@@ -106,7 +90,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       body: ReviewBody,
       response: { 201: ReviewView, ...errors },
     },
-    handler: async (request, reply) => reply.status(201).send(reviewView(await sessions.addReview(request.auth, request.params.id, request.body))),
+    handler: async (request, reply) => reply.status(201).send(await addReview(services, request.auth, request.params.id, request.body)),
   });
 
   app.get('/v1/sessions/:id/wait', {
@@ -115,7 +99,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       summary: `Long-poll: answers when the session is terminal or after timeout_s (at most ${MAX_WAIT_S})`,
       params: SessionParams,
       querystring: z.object({ timeout_s: z.coerce.number().int().min(0).max(MAX_WAIT_S).default(25) }),
-      response: { 200: SessionStatusView.extend({ timed_out: z.boolean() }), ...errors },
+      response: { 200: WaitView, ...errors },
     },
     handler: async (request, reply) => {
       // Stop waiting when the client goes away, so abandoned long-polls hold nothing.
@@ -123,8 +107,7 @@ export async function extraApiRoutes(root: FastifyInstance, services: AppService
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
       const outcome = await sessions.waitForTerminal(request.auth, request.params.id, request.query.timeout_s * 1000, undefined, abort.signal);
-      // From the status, not outcome.timed_out (see the wait_for_verification tool).
-      return { ...outcome.status, timed_out: !TERMINAL_STATUSES.includes(outcome.status.status) };
+      return waitView(outcome.status);
     },
   });
 }

@@ -121,6 +121,10 @@ export interface VerdictEvidence {
   verdict: Verdict;
   score: number;
   confidence: number;
+  /**
+   * The analysis' per-check report (server/analysis/checks.ts `Checks`, what the fusion returns),
+   * signed as is; the attestation's wire schema keeps it an open object.
+   */
   checks: Record<string, unknown>;
   frames_processed: number;
   processing_ms: number;

@@ -1,6 +1,5 @@
 // The identity templates' queries (both dialects accept them), kept out of sql-store.ts.
-import type { QueryRunner } from './rate-limits.ts';
-import type { SqlValue } from './sql-store.ts';
+import type { QueryRunner, SqlValue } from './sql-driver.ts';
 import type { IdentityTemplateRow, Store } from './types.ts';
 
 const COLUMNS = ['id', 'tenant_id', 'user_identifier', 'embedding', 'model', 'frames', 'session_id', 'created_at'] as const;

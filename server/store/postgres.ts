@@ -4,7 +4,8 @@
 
 import pg from 'pg';
 import { MIGRATIONS, schemaMigrationsDdl } from './migrations.ts';
-import { createSqlStore, type SqlDriver, type SqlRow, type SqlValue } from './sql-store.ts';
+import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.ts';
+import { createSqlStore } from './sql-store.ts';
 import type { ColumnKind } from './tables.ts';
 import { StoreError, type Store } from './types.ts';
 

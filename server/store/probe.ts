@@ -1,7 +1,7 @@
 // What readiness, metrics and `livegate doctor` ask of the database: the schema version it is at,
 // its clock, and the sessions it holds by status. Both dialects; kept out of sql-store.ts.
 import type { Dialect } from './migrations.ts';
-import type { QueryRunner } from './rate-limits.ts';
+import type { QueryRunner } from './sql-driver.ts';
 import type { Store } from './types.ts';
 
 export function probeQueries({ all }: Pick<QueryRunner, 'all'>, dialect: Dialect): Pick<Store, 'probe' | 'countSessionsByStatus'> {

@@ -1,12 +1,7 @@
 // The rate-limit counters' queries (both dialects accept them: upsert with RETURNING), kept out
 // of sql-store.ts so that file stays one screenful of concerns.
-import type { SqlRow, SqlValue } from './sql-store.ts';
+import type { QueryRunner } from './sql-driver.ts';
 import type { Store } from './types.ts';
-
-export interface QueryRunner {
-  all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
-  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
-}
 
 export function rateLimitQueries({ all, run }: QueryRunner): Pick<Store, 'hitRateLimit' | 'pruneRateLimits'> {
   return {

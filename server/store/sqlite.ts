@@ -3,7 +3,8 @@
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MIGRATIONS, schemaMigrationsDdl } from './migrations.ts';
-import { createSqlStore, type SqlDriver, type SqlRow, type SqlValue } from './sql-store.ts';
+import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.ts';
+import { createSqlStore } from './sql-store.ts';
 import type { ColumnKind } from './tables.ts';
 import { StoreError, type Store } from './types.ts';
 

@@ -2,17 +2,15 @@
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
 import { TERMINAL_SESSION_STATUSES, type RiskLevel, type SessionStatus, type Verdict } from '../../workers/protocol/index.ts';
 
+import type { TenantRow, PolicyRow, TenantPolicyFloorRow, IdentityTemplateRow, SigningKeyRow, WebhookEndpointRow, DeliveryStatus, DeliveryRow, DeliveryAttemptRow, DeliveryPatch } from './tenant-rows.ts';
+
+export * from './tenant-rows.ts';
+
 export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write' | 'metrics:read';
 export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write', 'metrics:read'];
 
 export type { RiskLevel, SessionStatus, Verdict };
 export const TERMINAL_STATUSES: readonly SessionStatus[] = TERMINAL_SESSION_STATUSES;
-
-export interface TenantRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
 
 export interface ApiKeyRow {
   id: string; // public part of the key, also the lookup key
@@ -23,24 +21,6 @@ export interface ApiKeyRow {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
-}
-
-export interface PolicyRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  config: Record<string, unknown>; // validated by the policy module, stored as JSON
-  /** 1 at creation, +1 on every update (carried in attestations as policy_version). */
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
-
-/** A tenant's policy floor (server/policies/floor.ts TenantFloorSchema), one row per tenant. */
-export interface TenantPolicyFloorRow {
-  tenant_id: string;
-  floor: Record<string, unknown>;
-  updated_at: number;
 }
 
 export type SessionStatusRow = Pick<SessionRow, 'id' | 'tenant_id' | 'status' | 'verdict' | 'failure_reasons' | 'completed_at' | 'expires_at'>;
@@ -78,21 +58,16 @@ export interface SessionRow {
   webhooks_queued_at: number | null;
 }
 
-export type SessionPatch = Partial<
-  Pick<
-    SessionRow,
-    | 'status'
-    | 'attempts_used'
-    | 'verdict'
-    | 'failure_reasons'
-    | 'cancel_reason'
-    | 'opened_at'
-    | 'completed_at'
-    | 'updated_at'
-    | 'capture_token_hash'
-    | 'webhooks_queued_at'
-  >
->;
+/**
+ * The columns a session update may change (compare-and-set, Store.updateSession): the one
+ * declaration both SessionPatch and the store's SET clause come from, so no patched field can be
+ * dropped by a hand-kept copy.
+ */
+export const SESSION_PATCH_COLUMNS = [
+  'status', 'attempts_used', 'verdict', 'failure_reasons', 'cancel_reason', 'opened_at', 'completed_at', 'updated_at',
+  'capture_token_hash', 'webhooks_queued_at',
+] as const satisfies readonly (keyof SessionRow)[];
+export type SessionPatch = Partial<Pick<SessionRow, (typeof SESSION_PATCH_COLUMNS)[number]>>;
 
 export type AttemptStatus = 'capturing' | 'finished' | 'superseded' | 'quality_failed' | 'analysed';
 
@@ -110,6 +85,10 @@ export interface AttemptRow {
   started_at: number;
   finished_at: number | null;
 }
+
+/** The columns an attempt update may change: AttemptPatch and the SET clause come from this list. */
+export const ATTEMPT_PATCH_COLUMNS = ['status', 'client_summary', 'result', 'finished_at'] as const satisfies readonly (keyof AttemptRow)[];
+export type AttemptPatch = Partial<Pick<AttemptRow, (typeof ATTEMPT_PATCH_COLUMNS)[number]>>;
 
 export interface EvidenceChunkRow {
   attempt_id: string;
@@ -154,20 +133,6 @@ export interface AttestationRow {
   revoke_reason: string | null;
 }
 
-export interface IdentityTemplateRow {
-  id: string;
-  tenant_id: string;
-  user_identifier: string;
-  /** Sealed (kek1 envelope) Float32 embedding; opened only in server/identity. */
-  embedding: string;
-  /** Model id and version (e.g. mobilefacenet@b7120c09). */
-  model: string;
-  /** Frames averaged into it. */
-  frames: number;
-  session_id: string;
-  created_at: number;
-}
-
 export interface AuditEventRow {
   id: number; // assigned by the store, increasing
   session_id: string;
@@ -185,55 +150,6 @@ export interface ReviewRow {
   message: string;
   decision: 'approved' | 'declined' | null;
   created_at: number;
-}
-
-export interface SigningKeyRow {
-  kid: string;
-  alg: 'ES256';
-  /** `{ sealed: "kek1:..." }` (the JWK encrypted with the key-encryption key, server/crypto/kek.ts); a plain JWK only in rows from before encryption, sealed on the next start. */
-  private_jwk: Record<string, unknown>;
-  public_jwk: Record<string, unknown>;
-  created_at: number;
-  activates_at: number; // published in the JWKS from created_at, signs from activates_at
-  retired_at: number | null; // stops signing; stays published until retired_at + token lifetime
-}
-
-export interface WebhookEndpointRow {
-  id: string;
-  tenant_id: string;
-  url: string;
-  secret: string; // "kek1:..." sealing whsec_... (needed in clear to sign deliveries, so encrypted, not hashed); never returned after creation
-  events: string[]; // empty = all
-  enabled: boolean;
-  disabled_reason: string | null;
-  created_at: number;
-}
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
-
-export interface DeliveryRow {
-  id: string; // webhook-id (msg_...)
-  endpoint_id: string;
-  tenant_id: string;
-  event_type: string;
-  payload: Record<string, unknown>;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  locked_until: number | null;
-}
-
-export interface DeliveryAttemptRow {
-  delivery_id: string;
-  attempt: number;
-  at: number;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
 }
 
 /**
@@ -319,7 +235,7 @@ export interface Store {
   supersedeOlderAttempts(sessionId: string, at: number): Promise<number>;
   getAttempt(id: string): Promise<AttemptRow | null>;
   listAttempts(sessionId: string): Promise<AttemptRow[]>;
-  updateAttempt(id: string, patch: Partial<Pick<AttemptRow, 'status' | 'client_summary' | 'result' | 'finished_at'>>): Promise<void>;
+  updateAttempt(id: string, patch: AttemptPatch): Promise<void>;
   /**
    * Stores a chunk once. Returns 'stored', 'duplicate' (same seq, same sha256) or 'conflict'
    * (same seq, other bytes); never overwrites. With `maxAttemptBytes`, 'too_large' when the
@@ -423,7 +339,7 @@ export interface Store {
    * Only status 'pending' is claimed: a delivery waiting for a retry stays 'pending'. Oldest due first.
    */
   claimDueDeliveries(now: number, lockUntil: number, limit: number): Promise<DeliveryRow[]>;
-  updateDelivery(id: string, patch: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'updated_at' | 'locked_until'>>): Promise<void>;
+  updateDelivery(id: string, patch: DeliveryPatch): Promise<void>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveries(endpointId: string): Promise<DeliveryRow[]>;
   /** A no-op when the delivery no longer exists (its endpoint was deleted mid-attempt). */

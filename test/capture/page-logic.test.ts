@@ -2,7 +2,8 @@
 // advice, virtual-camera hints, landmark cadence.
 import { describe, expect, it } from 'vitest';
 import { createTranslator, LOCALES, messagesFor, pickLocale } from '../../capture/app/i18n.ts';
-import { createSteadiness, guidanceFor, GUIDANCE_LIMITS } from '../../capture/app/guidance.ts';
+import { createSteadiness, faceSize, guidanceFor, GUIDANCE_LIMITS } from '../../capture/app/guidance.ts';
+import { DEFAULT_MIN_FACE_SIZE } from '../../workers/face/quality-gates.ts';
 import { parseVerificationUrl } from '../../capture/app/token.ts';
 import { deniedAdviceKey, PAGE_ERRORS } from '../../capture/app/errors.ts';
 import { chooseCaptureSize, chooseLandmarkCadence, useWebGpuForCnn, virtualCameraHints, type HardwareProbe } from '../../capture/app/profile.ts';
@@ -51,6 +52,22 @@ describe('guidanceFor', () => {
     expect(guidanceFor({ ...good, box: [0.0, 0.25, 0.3, 0.5] })).toBe('guide_off_centre');
     expect(guidanceFor({ ...good, brightness: GUIDANCE_LIMITS.minBrightness - 1 })).toBe('guide_too_dark');
     expect(guidanceFor({ ...good, motion: 1 })).toBe('guide_hold_still');
+  });
+  it("measures the face as the server's quality gate does, so the page never starts a face the server calls too small", () => {
+    // Portrait 480x854: a face 171 px tall is 36 % of the shorter side: good (the server accepts it).
+    const portrait = { ...good, box: [0.35, 0.4, 0.3, 0.2] as [number, number, number, number], width: 480, height: 854 };
+    expect(faceSize(portrait)).toBeCloseTo(171 / 480, 2);
+    expect(guidanceFor(portrait)).toBe('guide_good');
+    // Landscape 640x480: a face 115 px high and wide is 24 % of the shorter side, under the
+    // server's 25 %: the page asks to come closer instead of burning an attempt.
+    const small = { ...good, box: [0.41, 0.38, 0.18, 0.24] as [number, number, number, number], width: 640, height: 480 };
+    expect(faceSize(small)).toBeLessThan(DEFAULT_MIN_FACE_SIZE);
+    expect(guidanceFor(small)).toBe('guide_too_far');
+    expect(GUIDANCE_LIMITS.minFaceSize).toBeGreaterThanOrEqual(DEFAULT_MIN_FACE_SIZE);
+  });
+  it('asks for light only where the server would refuse the exposure', () => {
+    expect(guidanceFor({ ...good, brightness: 40 })).toBe('guide_good');
+    expect(guidanceFor({ ...good, brightness: 30 })).toBe('guide_too_dark');
   });
   it('needs an unbroken steady period before capture starts', () => {
     const s = createSteadiness(1000);

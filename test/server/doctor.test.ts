@@ -11,7 +11,7 @@ import { runDoctor, type DoctorCheck } from '../../server/cli/doctor.ts';
 import { loadConfig, type ConfigInput } from '../../server/config.ts';
 import { generateKek } from '../../server/crypto/kek.ts';
 import { createSecretBox } from '../../server/crypto/kek.ts';
-import { LATEST_SCHEMA_VERSION } from '../../server/routes/ready.ts';
+import { LATEST_SCHEMA_VERSION } from '../../server/application/readiness.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { livegate } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';

@@ -19,3 +19,5 @@ export * from './sharpness.ts';
 export * from './exposure.ts';
 export * from './frame-timing.ts';
 export * from './quality-gates.ts';
+export * from './active-area.ts';
+export * from './expression.ts';

@@ -9,6 +9,7 @@
 // rather than guessing. A screen replaying a video of a turning head shows that head's parallax;
 // planarity catches stills and flat media moved by hand, not every replay.
 import { createBlinkDetector, type BlinkDetector, type BlinkDetectorOptions } from './blink-detector.ts';
+import { createExpressionAnalyzer, type ExpressionSummary } from './expression.ts';
 import { fitHomography, homographyResidual, similarityResidual } from './homography.ts';
 import { LEFT_EYE_EAR, RIGHT_EYE_EAR } from './landmark-indices.ts';
 import { LANDMARK_SUBSET } from './landmark-subset.ts';
@@ -75,6 +76,8 @@ export interface MotionSummary {
   informative_pairs: number;
   landmark_frames: number;
   blinks: number;
+  /** Non-rigid change of the face (blinks, talking) against its rigid points: expression.ts. */
+  expression: ExpressionSummary;
 }
 
 export interface MotionAnalyzer {
@@ -105,6 +108,7 @@ export function createMotionAnalyzer(options: MotionAnalyzerOptions = {}): Motio
   let points: Float64Array[] = [];
   let iods: number[] = [];
   let blink: BlinkDetector = createBlinkDetector(options.blink);
+  const expression = createExpressionAnalyzer();
   const h = new Float64Array(9);
 
   return {
@@ -122,6 +126,7 @@ export function createMotionAnalyzer(options: MotionAnalyzerOptions = {}): Motio
       times.push(tMs);
       points.push(p);
       iods.push(iod);
+      expression.add(lm, width, height);
     },
     addEyeClosure(tMs, closure) {
       blink.update(tMs, closure);
@@ -174,11 +179,13 @@ export function createMotionAnalyzer(options: MotionAnalyzerOptions = {}): Motio
         informative_pairs: informative,
         landmark_frames: times.length,
         blinks: blink.count,
+        expression: expression.summary(),
       };
     },
     reset() {
       times = []; points = []; iods = [];
       blink = createBlinkDetector(options.blink);
+      expression.reset();
     },
   };
 }

@@ -40,7 +40,7 @@ const l2 = Number(values.l2);
  */
 const fitExclude = new Set((values['fit-exclude'] ?? '').split(',').filter(Boolean));
 /** The features the standard checks fit on (the light challenge's weight is set by hand). */
-const FEATURES = ['pulse', 'cnn', 'motion'] as const;
+const FEATURES = ['pulse', 'cnn', 'motion', 'expression'] as const;
 
 const items = [];
 for (const dir of await discoverFaceSets()) {
@@ -109,7 +109,7 @@ if (values.write) {
 // Fitted ${at} on ${samples.filter(fitted).length} scored recordings of ${subjects} subjects (l2 ${l2}${fitExclude.size ? `; not fitted against ${[...fitExclude].join(', ')}` : ''}).
 export const FUSION_PARAMS = {
   bias: ${params.bias},
-  weights: { pulse: ${params.weights.pulse}, cnn: ${params.weights.cnn}, motion: ${params.weights.motion}, light_challenge: 8 },
+  weights: { pulse: ${params.weights.pulse}, cnn: ${params.weights.cnn}, motion: ${params.weights.motion}, expression: ${params.weights.expression}, light_challenge: 8 },
   fitted: { at: '${at}', items: ${samples.filter(fitted).length}, subjects: ${subjects}, l2: ${l2} } as null | { at: string; items: number; subjects: number; l2: number },
 } as const;
 `;

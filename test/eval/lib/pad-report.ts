@@ -15,7 +15,7 @@ export interface CalibratedRow {
   status: string;
   reframes: number;
   reasons: string[];
-  /** Features in FEATURES order (pulse, cnn, motion). */
+  /** Features in FEATURES order (pulse, cnn, motion, expression). */
   x: number[] | null;
   raw: AnalysedRecording['raw'] | null;
   /** Held-out fused score 0..100 (leave-one-subject-out); null: refused before any score. */
@@ -34,7 +34,8 @@ interface ReportContext {
   pageFailures: number;
 }
 
-const CHECKS = ['pulse', 'cnn', 'motion'] as const;
+/** The fitted features, in the calibration's order (pad-calibrate.ts FEATURES). */
+const CHECKS = ['pulse', 'cnn', 'motion', 'expression'] as const;
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 const live = (s: number | null, th: number) => s !== null && s >= th;
 

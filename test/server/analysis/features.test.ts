@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { qualityWeightedMean, type CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { checkFeatures } from '../../../server/analysis/features.ts';
-import { DEFAULT_THRESHOLDS as t } from '../../../server/policies/defaults.ts';
+import { DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY } from '../../../server/policies/defaults.ts';
 
 const cnn = (p: number, face = 1): CnnResult => ({ available: true, live_probability: p, per_model: {}, frames: 30, face_detected_ratio: face });
 function ev(pulseZ: number, motion: Partial<FrameEvidence['motion']> = {}, light: FrameEvidence['light_challenge'] = null): FrameEvidence {
@@ -44,6 +44,19 @@ describe('checkFeatures', () => {
     expect(flat(10)).toBeCloseTo(-0.5);
     expect(flat(40)).toBeCloseTo(-1);
     expect(checkFeatures(ev(3, { planarity_evidence: 'planar' }), cnn(0.9), t).motion).toBe(-2);
+  });
+
+  it('reads a face that changes shape as life, and one moved as a whole that never does as a picture; a still face says nothing', () => {
+    const expr = (activity: number | null, motion_energy: number) =>
+      checkFeatures(ev(3, { motion_energy, expression: { frames: 90, residual: null, eye_range: null, mouth_range: null, activity } }), cnn(0.9), t).expression;
+    expect(expr(null, 0.05)).toBeNull();
+    expect(expr(1, 0.05)).toBeCloseTo(0);
+    expect(expr(2, 0.05)).toBeCloseTo(1);
+    expect(expr(50, 0.05)).toBe(1); // a replayed video of a person blinks too: capped
+    expect(expr(0.5, EXPRESSION_FULL_ENERGY)).toBeCloseTo(-1);
+    expect(expr(0.01, 1)).toBe(-2);
+    expect(expr(0.5, EXPRESSION_FULL_ENERGY / 2)).toBeCloseTo(-0.5);
+    expect(expr(0.1, 0)).toBeCloseTo(0); // evm-face: perfectly still, no shape change, no motion
   });
 
   it('has a light-challenge feature only when a challenge ran', () => {

@@ -26,6 +26,7 @@ function evidence(patch: { [K in keyof FrameEvidence]?: Partial<FrameEvidence[K]
     motion: {
       planarity_residual: 0.03, planarity_ratio: 0.7, planar: false, planarity_evidence: 'non_planar', motion_energy: 0.01, shape_change: 0.03,
       landmark_noise: 0.002, pairs: 12, informative_pairs: 8, landmark_frames: 90, blinks: 1,
+      expression: { frames: 90, residual: 0.06, eye_range: 0.5, mouth_range: 0.2, activity: 4 },
     },
     light_challenge: { passed: true, score: 0.8, lag_ms: 120, correlation: 0.8, best_lag_ms: 120, best_correlation: 0.8, frames_used: 170 },
     timings_ms: {},
@@ -134,7 +135,7 @@ describe('fuse', () => {
     expect(verdictOf(fuse(photo, liveCnn, standard)).checks.motion).toMatchObject({ passed: false });
     const onlyCnn: PolicyConfig = resolvePolicy(standard, { required_checks: ['cnn'] });
     const out = verdictOf(fuse(photo, liveCnn, onlyCnn));
-    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-(FUSION_BIAS + CHECK_WEIGHTS.cnn * (out.checks.fusion as { features: { cnn: { feature: number } } }).features.cnn.feature)))));
+    expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-(FUSION_BIAS + CHECK_WEIGHTS.cnn * out.checks.fusion!.features.cnn!.feature!)))));
     expect(out.verdict).toBe('live');
   });
 

@@ -68,7 +68,8 @@ describe('decideIdentity', () => {
 });
 
 describe('identityStep', () => {
-  const live: Outcome = { kind: 'verdict', verdict: 'live', score: 90, confidence: 0.9, checks: {}, reasons: [] };
+  // The identity step passes the checks through untouched: an empty stand-in will do.
+  const live: Outcome = { kind: 'verdict', verdict: 'live', score: 90, confidence: 0.9, checks: {} as Outcome['checks'], reasons: [] };
   const session = (attemptsUsed: number) => ({ id: 's', tenant_id: 't', user_identifier: 'u', max_attempts: 3, attempts_used: attemptsUsed }) as SessionRow;
 
   it('turns a mismatch into spoof identity:mismatch in match mode', async () => {

@@ -3,7 +3,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../server/store/migrations.ts';
 import {
+  SESSION_PATCH_COLUMNS,
   type DeliveryRow,
+  type SessionPatch,
   type SessionRow,
   type Store,
   type WebhookEndpointRow,
@@ -275,6 +277,28 @@ describe.each(factories)('Store on $name', (factory) => {
       // An empty patch is a pure compare.
       expect(await store.updateSession(s.id, ['failed'], {})).toEqual(done);
       expect(await store.updateSession(s.id, ['pending'], {})).toBeNull();
+    });
+
+    it('writes every column SessionPatch names (both come from SESSION_PATCH_COLUMNS)', async () => {
+      const s = session({ status: 'in_progress' });
+      await store.insertSession(s);
+      // Required<SessionPatch>: the compiler rejects this literal when the type gains or loses a column.
+      const patch: Required<SessionPatch> = {
+        status: 'completed',
+        attempts_used: 3,
+        verdict: 'live',
+        failure_reasons: ['quality:too_dark'],
+        cancel_reason: 'changed mind',
+        opened_at: T0 + 11,
+        completed_at: T0 + 12,
+        updated_at: T0 + 13,
+        capture_token_hash: 'f'.repeat(64),
+        webhooks_queued_at: T0 + 14,
+      };
+      expect(Object.keys(patch).sort()).toEqual([...SESSION_PATCH_COLUMNS].sort());
+      const updated = await store.updateSession(s.id, ['in_progress'], patch);
+      expect(updated).toEqual({ ...s, ...patch });
+      expect(await store.getSession(s.id)).toEqual({ ...s, ...patch });
     });
 
     it('lets exactly one of two racing instances win a transition', async () => {
