@@ -10,13 +10,12 @@ import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
 import {
   CAPTURE_LIMITS, LightChallengeColumnSchema, type Bootstrap, type CapturePlan, type ChunkAnswer, type ClientSummary, type DeviceProfileInput, type FinishAnswer,
-  type LightChallengeStep, type StartAnswer,
+  type LightChallengeStep, type Rgb, type StartAnswer,
 } from '../../workers/protocol/index.ts';
 import { parseColumn } from './columns.ts';
 
-
 /** Saturated colours that move a face's chroma in clearly different directions. */
-export const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
+export const CHALLENGE_PALETTE: ReadonlyArray<Rgb> = [
   [255, 0, 0],
   [0, 255, 0],
   [0, 0, 255],
@@ -35,7 +34,7 @@ export function createLightChallengeSchedule(durationMs: number, random: (max: n
     if (index === previous) index = (index + 1 + random(CHALLENGE_PALETTE.length - 1)) % CHALLENGE_PALETTE.length;
     previous = index;
     const duration = Math.min(500 + random(401), durationMs - t);
-    schedule.push({ start_ms: t, duration_ms: duration, rgb: [...CHALLENGE_PALETTE[index]] as [number, number, number] });
+    schedule.push({ start_ms: t, duration_ms: duration, rgb: [...CHALLENGE_PALETTE[index]] as Rgb });
     t += duration;
   }
   return schedule;
