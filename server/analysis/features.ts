@@ -3,7 +3,7 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MAX_SUPPORT, CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -40,13 +40,14 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   const pulseF = Number.isFinite(pulse.snr_z) ? clamp((pulse.snr_z - t.pulse_min_snr_z) / 4, -1, 1) : -1;
   // CNN: log-odds from the threshold's log-odds, 2 nats a unit, down to -3: a screen or a print
   // reads p < 0.001 (measured 0-0.03), which is stronger evidence than anything a genuine face
-  // gave (lowest 0.27), so the CNN's veto reaches further than its support. Crops with no face
+  // gave (lowest 0.27), so the CNN's veto reaches further than its support, which stops at +1
+  // (CNN_MAX_SUPPORT): it called both photos of real faces live at 0.92-0.99. Crops with no face
   // found in them say nothing about a face: the strongest evidence against.
   let cnnF: number | null = null;
   if (cnn.available && cnn.live_probability !== null) {
     const p = clamp(cnn.live_probability, P_EPS, 1 - P_EPS);
     const th = clamp(t.cnn_min_live_probability, P_EPS, 1 - P_EPS);
-    cnnF = cnn.face_detected_ratio !== null && cnn.face_detected_ratio < CNN_MIN_FACE_RATIO ? -3 : clamp((logit(p) - logit(th)) / 2, -3, 2);
+    cnnF = cnn.face_detected_ratio !== null && cnn.face_detected_ratio < CNN_MIN_FACE_RATIO ? -3 : clamp((logit(p) - logit(th)) / 2, -3, CNN_MAX_SUPPORT);
   }
   // Motion: log2 of the planarity residual over its threshold, weighted by how many informative
   // pairs it rests on; a still head (too few pairs) says nothing either way. The landmark-ratio
@@ -72,7 +73,8 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   let expressionF: number | null = null;
   if (activity !== null) {
     const a = Math.log2(Math.max(activity, 1e-3));
-    expressionF = a >= 0 ? Math.min(1, a) : Math.min(1, motion.motion_energy / EXPRESSION_FULL_ENERGY) * Math.max(-2, a);
+    const moved = clamp((motion.motion_energy - EXPRESSION_STILL_ENERGY) / (EXPRESSION_FULL_ENERGY - EXPRESSION_STILL_ENERGY), 0, 1);
+    expressionF = a >= 0 ? Math.min(1, a) : moved * Math.max(-2, a);
   }
   const lightF = light ? (light.passed ? clamp((light.score - t.light_challenge_min_score) / 0.35, -1, LIGHT_MAX) : -1) : null;
   return { pulse: pulseF, cnn: cnnF, motion: motionF, expression: expressionF, light_challenge: lightF };

@@ -88,11 +88,19 @@ export const MOTION_FULL_PAIRS = 20;
 /** Share of CNN crops with a face under which the CNN's answer is not about a face. */
 export const CNN_MIN_FACE_RATIO = 0.5;
 /**
- * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval) at
- * which a face that never changed shape counts fully as a picture. A face held still says nothing
- * (a very still person, the evm-face recording: energy 0); a photo moved by a hand measured
- * 0.014-0.05, genuine faces sitting still 0.0001-0.002.
+ * Top of the CNN feature (server/analysis/features.ts): its support for a live face is weaker
+ * evidence than its veto. Lowered from 2 to 1 after the cross-validated figures of 2026-11-30
+ * showed a photo of a real face accepted on the CNN's support alone (docs/CALIBRATION.md).
  */
+export const CNN_MAX_SUPPORT = 1;
+/**
+ * Whole-face motion (MotionSummary.motion_energy, inter-ocular units squared per pair interval)
+ * between which a face that never changed shape counts from nothing to fully as a picture. A face
+ * held still says nothing (a very still person, the evm-face recording: energy 0-0.00001, also when
+ * smaller in the frame and the landmarks jitter more); a photo moved by a hand measured 0.014-0.05,
+ * genuine faces sitting still 0.0001-0.002.
+ */
+export const EXPRESSION_STILL_ENERGY = 0.002;
 export const EXPRESSION_FULL_ENERGY = 0.01;
 
 /**

@@ -1,15 +1,14 @@
 // The part of a frame that shows the scene: a camera app, a video call or a frame-rate converter
 // may letterbox (bars above and below) or pillarbox (bars at the sides) the picture. The bars are
 // a camera artefact, not part of the scene, and the anti-spoofing CNN must not see them: in its
-// 4.0x context a flat black band beside the face reads as a screen bezel. Crops for the CNN are
+// 4.0x context a flat band beside the face reads as a screen bezel. Bars are flat (black, grey or
+// any colour an app pads with); a scene, even a dark one or a plain wall, has texture and noise. Crops for the CNN are
 // placed inside the active area instead (upstream's crop is "shifted to stay inside the image",
 // and the active area is the image the camera saw).
 import { computeCropBounds, type CropBounds, type PixelBox } from '../cnn/crop-box.ts';
 
-/** A bar row or column: every sample at most this luma... */
-export const BAR_MAX_LUMA = 24;
-/** ...and this flat (max - min): a dark scene has texture, a bar has none beyond noise. */
-export const BAR_MAX_SPREAD = 10;
+/** A bar row or column is this flat (luma max - min over the line): a bar has no texture beyond noise. */
+export const BAR_MAX_SPREAD = 6;
 /** Bars thinner than this share of the side are not reported (a dark edge of a scene). */
 export const BAR_MIN_SHARE = 0.02;
 /** Nothing past this share of the side counts as a bar (a dark frame is not all bars). */
@@ -19,7 +18,7 @@ const SAMPLES = 64;
 
 const luma = (d: ArrayLike<number>, i: number) => 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
 
-/** True when the line of `count` pixels from `start`, `step` apart (RGBA indices), is a flat dark bar. */
+/** True when the line of `count` pixels from `start`, `step` apart (RGBA indices), is a flat bar. */
 function isBar(d: ArrayLike<number>, start: number, step: number, count: number): boolean {
   let lo = 255;
   let hi = 0;
@@ -28,7 +27,7 @@ function isBar(d: ArrayLike<number>, start: number, step: number, count: number)
     const v = luma(d, start + k * step);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
-    if (hi > BAR_MAX_LUMA || hi - lo > BAR_MAX_SPREAD) return false;
+    if (hi - lo > BAR_MAX_SPREAD) return false;
   }
   return true;
 }

@@ -38,6 +38,8 @@ export interface AnalysedRecording {
     shape_change: number;
     landmark_noise: number;
     motion_energy: number;
+    /** Expression activity (workers/face/expression.ts), null with too few landmark frames. */
+    expression: number | null;
     planarity_ratio: number | null;
     light: number | null;
   };
@@ -90,6 +92,7 @@ export async function analyseRecording(dir: string): Promise<AnalysedRecording |
       shape_change: r(e.motion.shape_change, 4) ?? 0,
       landmark_noise: r(e.motion.landmark_noise, 4) ?? 0,
       motion_energy: r(e.motion.motion_energy, 5) ?? 0,
+      expression: r(e.motion.expression?.activity, 2),
       planarity_ratio: r(e.motion.planarity_ratio),
       light: r(e.light_challenge?.score),
     },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { qualityWeightedMean, type CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { checkFeatures } from '../../../server/analysis/features.ts';
-import { DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY } from '../../../server/policies/defaults.ts';
+import { CNN_MAX_SUPPORT, DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY } from '../../../server/policies/defaults.ts';
 
 const cnn = (p: number, face = 1): CnnResult => ({ available: true, live_probability: p, per_model: {}, frames: 30, face_detected_ratio: face });
 function ev(pulseZ: number, motion: Partial<FrameEvidence['motion']> = {}, light: FrameEvidence['light_challenge'] = null): FrameEvidence {
@@ -29,7 +29,7 @@ describe('checkFeatures', () => {
   });
 
   it('is bounded, so no single check can outvote the others by an extreme value', () => {
-    expect(checkFeatures(ev(1e6), cnn(1), t)).toMatchObject({ pulse: 1, cnn: 2 });
+    expect(checkFeatures(ev(1e6), cnn(1), t)).toMatchObject({ pulse: 1, cnn: CNN_MAX_SUPPORT });
     expect(checkFeatures(ev(-Infinity), cnn(0), t)).toMatchObject({ pulse: -1, cnn: -3 });
   });
 
@@ -55,7 +55,8 @@ describe('checkFeatures', () => {
     expect(expr(50, 0.05)).toBe(1); // a replayed video of a person blinks too: capped
     expect(expr(0.5, EXPRESSION_FULL_ENERGY)).toBeCloseTo(-1);
     expect(expr(0.01, 1)).toBe(-2);
-    expect(expr(0.5, EXPRESSION_FULL_ENERGY / 2)).toBeCloseTo(-0.5);
+    expect(expr(0.5, (EXPRESSION_STILL_ENERGY + EXPRESSION_FULL_ENERGY) / 2)).toBeCloseTo(-0.5);
+    expect(expr(0.1, EXPRESSION_STILL_ENERGY)).toBeCloseTo(0); // a person's own sway, or landmark jitter
     expect(expr(0.1, 0)).toBeCloseTo(0); // evm-face: perfectly still, no shape change, no motion
   });
 

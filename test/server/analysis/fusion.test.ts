@@ -80,8 +80,12 @@ describe('fuse', () => {
     expect(out.reasons).toEqual([]);
     expect(out.checks.cnn).toMatchObject({ passed: false });
     // ...but one strong check cannot carry an attack the others refute.
-    const photo = evidence({ pulse: { snr_z: -1 }, motion: { informative_pairs: 30, planarity_residual: 0.008 } });
-    expect(verdictOf(fuse(photo, { ...liveCnn, live_probability: 0.99 }, standard)).verdict).toBe('spoof');
+    const photo = evidence({ pulse: { snr_z: -1 }, motion: { informative_pairs: 30, planarity_residual: 0.008, motion_energy: 0.03, expression: { frames: 90, residual: 0.008, eye_range: 0.08, mouth_range: 0.01, activity: 0.4 } } });
+    const refused = verdictOf(fuse(photo, { ...liveCnn, live_probability: 0.99 }, standard));
+    expect(refused.verdict).toBe('spoof');
+    // The picture kept its shape while it moved: the motion check's expression feature says so.
+    expect(refused.reasons).toEqual(expect.arrayContaining(['pulse:not_detected', 'motion:planar', 'motion:no_expression']));
+    expect(refused.checks.fusion?.features.expression).toMatchObject({ passed: false });
   });
 
   it('scores the calibrated probability: bias plus weighted features through a logistic', () => {
@@ -89,7 +93,7 @@ describe('fuse', () => {
     const z = (out.checks.fusion as { log_odds: number }).log_odds;
     expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-z))));
     // Features all at their thresholds: the score is the bias alone.
-    const atThreshold = evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z }, motion: { informative_pairs: 0, planarity_evidence: 'insufficient_motion' } });
+    const atThreshold = evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z }, motion: { informative_pairs: 0, planarity_evidence: 'insufficient_motion', expression: { frames: 90, residual: 0.02, eye_range: 0.2, mouth_range: 0.05, activity: 1 } } });
     const flat = verdictOf(fuse(atThreshold, { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability }, standard));
     expect(flat.score).toBe(Math.round(100 / (1 + Math.exp(-FUSION_BIAS))));
   });

@@ -25,6 +25,11 @@ describe('detectActiveArea', () => {
     expect(area).toEqual({ x: 0, y: 30, w: 320, h: 180 });
     expect(hasBars(area, 320, 240)).toBe(true);
   });
+  it('finds bars of any flat colour (an app may pad with grey)', () => {
+    const d = frame(320, 240, { top: 24, bottom: 24 });
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 10) d.set([128, 128, 128], i);
+    expect(detectActiveArea(d, 320, 240)).toEqual({ x: 0, y: 24, w: 320, h: 192 });
+  });
   it('finds pillarbox bars at the sides', () => {
     expect(detectActiveArea(frame(320, 240, { left: 40, right: 40 }), 320, 240)).toEqual({ x: 40, y: 0, w: 240, h: 240 });
   });
