@@ -16,6 +16,7 @@ import {
   type MiniFasNetSpec,
   type PixelBox,
 } from './cnn/index.ts';
+import { upperMedian } from './signal/stats.ts';
 
 export type CnnExecutionProvider = 'webgpu' | 'wasm';
 
@@ -52,11 +53,6 @@ interface LoadedModel {
   session: OrtModule.InferenceSession;
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function createCnnService() {
   let ort: typeof OrtModule | null = null;
@@ -130,7 +126,7 @@ function createCnnService() {
         threads: ort.env.wasm.numThreads ?? 1,
         models: models.map((m) => m.spec.name),
         init_ms: performance.now() - t0,
-        median_ms: median(warmTimes.slice(1)),
+        median_ms: upperMedian(warmTimes.slice(1)),
       };
     },
 
@@ -176,7 +172,7 @@ function createCnnService() {
       return {
         scores: [...scores],
         mean_real: scores.length ? scores.reduce((a, s) => a + s.real, 0) / scores.length : null,
-        median_ms: median(times),
+        median_ms: upperMedian(times),
         execution_provider: provider,
       };
     },

@@ -10,6 +10,7 @@
 import * as Comlink from 'comlink';
 import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
 import { flattenLandmarks, type FlatLandmarks } from './face/landmarks.ts';
+import { upperMedian } from './signal/stats.ts';
 
 export type LandmarkDelegate = 'CPU' | 'GPU';
 
@@ -49,11 +50,6 @@ interface Task {
   times: number[];
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function createTask(fileset: Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>, modelUrl: string, delegate: LandmarkDelegate): Promise<Task> {
   const landmarker = await FaceLandmarker.createFromOptions(fileset, {
@@ -90,8 +86,8 @@ function createLandmarksService() {
     // Drop the warm-up frame of each task (it includes graph start-up).
     const done = tasks.every((t) => t.times.length >= calibrationFrames + 1);
     if (!done) return;
-    for (const t of tasks) measured[t.delegate] = median(t.times.slice(1));
-    const best = tasks.reduce((a, b) => (median(a.times.slice(1)) <= median(b.times.slice(1)) ? a : b));
+    for (const t of tasks) measured[t.delegate] = upperMedian(t.times.slice(1));
+    const best = tasks.reduce((a, b) => (upperMedian(a.times.slice(1)) <= upperMedian(b.times.slice(1)) ? a : b));
     for (const t of tasks) if (t !== best) t.landmarker.close();
     tasks = [best];
     chosen = best;
@@ -153,7 +149,7 @@ function createLandmarksService() {
       return {
         delegate: chosen ? chosen.delegate : 'pending',
         first_frame_ms: firstFrameMs,
-        median_ms: median(recent.length ? recent : (chosen?.times ?? [])),
+        median_ms: upperMedian(recent.length ? recent : (chosen?.times ?? [])),
         frames,
         measured: { ...measured },
       };
@@ -196,7 +192,7 @@ function createLandmarksService() {
     },
 
     bareStats(): { frames: number; detections: number; dropped: number; median_ms: number } | null {
-      return bare ? { frames: bare.frames, detections: bare.detections, dropped: bare.dropped, median_ms: median(bare.times) } : null;
+      return bare ? { frames: bare.frames, detections: bare.detections, dropped: bare.dropped, median_ms: upperMedian(bare.times) } : null;
     },
 
     /** Serve the same API on a port, for the signal worker. */

@@ -20,11 +20,10 @@ export type GuidanceKey = Extract<MessageKey, 'guide_no_face' | 'guide_too_far' 
 
 /**
  * The server refuses a capture whose median face side is under DEFAULT_MIN_FACE_SIZE of the
- * frame's shorter side (`quality:face_too_small`). The page starts only above it, with a little
- * margin so a person settling back during the capture stays above it: a gate the page accepts and
- * the server refuses would burn an attempt.
+ * frame's shorter side (`quality:face_too_small`). The page starts at the same line, measured the
+ * same way on the same box: a gate the page accepts and the server refuses would burn an attempt,
+ * and a page stricter than the server would keep a person it would accept moving closer.
  */
-const FACE_SIZE_MARGIN = 1.04;
 /**
  * The server's exposure gate is a face-crop luma of 25 (what the pulse and the CNN were measured to
  * need, server/analysis/evidence.ts); the page measures the brighter skin alone, so 35 leaves a
@@ -34,7 +33,7 @@ const MIN_SKIN_LUMA = 35;
 
 export const GUIDANCE_LIMITS = {
   /** Face box's larger side over the frame's shorter side (the server's measure); share of the frame height without a frame size. */
-  minFaceSize: DEFAULT_MIN_FACE_SIZE * FACE_SIZE_MARGIN,
+  minFaceSize: DEFAULT_MIN_FACE_SIZE,
   /** Face height as a share of the frame height. */
   maxFaceHeight: 0.8,
   /** Face centre distance from the frame centre, share of the frame. */

@@ -330,6 +330,7 @@ async function startCapture(): Promise<void> {
         cnn_scores: cnn?.scores.map((s) => ({ t: s.t, real: s.real })) ?? [],
         landmarks: { delegate: lmStats.delegate, median_ms: lmStats.median_ms },
         timings,
+        worker_errors: summary?.worker_errors ?? null,
       },
     });
     await teardown();

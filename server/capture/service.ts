@@ -218,7 +218,10 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       rows.sort((a, b) => a.seq - b.seq);
       const chunks = rows.map((r) => decodeCaptureChunk(r.bytes));
       const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
-      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes });
+      // The page's own error counters (a failing landmark or CNN worker...): kept for the audit, never
+      // trusted; the finish body's schema already dropped a malformed set (client-summary.ts).
+      const workerErrors = input.client_summary?.worker_errors;
+      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes, ...(workerErrors ? { worker_errors: workerErrors } : {}) });
       const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
       if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks, received_at: rows.map((r) => r.received_at) });
       // Without an analyzer the verdict is left to the analysis step: the session stays in progress.

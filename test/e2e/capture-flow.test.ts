@@ -50,6 +50,10 @@ describe('verification page, live face video', () => {
     expect(types).toContain('capture_started');
     const completed = audit.events.find((e) => e.type === 'capture_completed');
     expect(completed, JSON.stringify(types)).toBeTruthy();
+    // The errors the page's pipeline survived are counted, not swallowed: every counter is there.
+    const workerErrors = (completed!.data as { worker_errors?: Record<string, number> }).worker_errors;
+    expect(Object.keys(workerErrors ?? {}).sort()).toEqual(['cnn', 'frame', 'frame_convert', 'heart_rate', 'landmarks', 'light_challenge', 'stream']);
+    for (const n of Object.values(workerErrors!)) expect(Number.isInteger(n) && n >= 0).toBe(true);
     const started = audit.events.find((e) => e.type === 'capture_started')!;
     const device = (started.data as { device: Record<string, any> }).device;
     expect(device.landmarks.delegate).toMatch(/^(CPU|GPU)$/);

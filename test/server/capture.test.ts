@@ -89,6 +89,30 @@ describe('capture protocol', () => {
     expect(afterFinish.json().error.code).toBe('attempt_mismatch');
   });
 
+  it("keeps the page's worker error counters in the capture_completed audit entry, and drops malformed ones", async () => {
+    const finishWith = async (workerErrors: unknown) => {
+      const s = await newSession();
+      const plan = (await t.app.inject({ method: 'POST', url: `/v1/capture/${s.id}/start`, headers: s.headers, payload: { device_profile: {} } })).json();
+      const chunk = encodeCaptureChunk(stubChunk({ session_id: s.id, attempt_id: plan.attempt_id, nonce: plan.nonce }, 0));
+      await t.app.inject({ method: 'POST', url: `/v1/capture/${s.id}/chunk`, headers: { ...s.headers, 'content-type': 'application/cbor' }, payload: Buffer.from(chunk) });
+      const finish = await t.app.inject({
+        method: 'POST',
+        url: `/v1/capture/${s.id}/finish`,
+        headers: s.headers,
+        payload: { attempt_id: plan.attempt_id, chunk_count: 1, client_summary: { frames: 30, worker_errors: workerErrors } },
+      });
+      expect(finish.statusCode).toBe(200);
+      return (await t.store.listAudit(s.id)).find((e) => e.type === 'capture_completed')!.data!;
+    };
+    const counters = { landmarks: 2, cnn: 1, frame: 0, frame_convert: 1, stream: 0, heart_rate: 0, light_challenge: 0 };
+    expect(await finishWith(counters)).toMatchObject({ chunks: 1, frames: 30, worker_errors: counters });
+    for (const bad of [{ ...counters, cnn: -1 }, { ...counters, frame: 1.5 }, { landmarks: 'many' }, null]) {
+      const data = await finishWith(bad);
+      expect(data).toMatchObject({ chunks: 1 });
+      expect(data).not.toHaveProperty('worker_errors');
+    }
+  });
+
   it('rejects malformed bundles, a foreign nonce, wrong media types and oversize chunks', async () => {
     const s = await newSession();
     const plan = (await t.app.inject({ method: 'POST', url: `/v1/capture/${s.id}/start`, headers: s.headers, payload: { device_profile: {} } })).json();

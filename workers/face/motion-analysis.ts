@@ -15,6 +15,7 @@ import { LEFT_EYE_EAR, RIGHT_EYE_EAR } from './landmark-indices.ts';
 import { LANDMARK_SUBSET } from './landmark-subset.ts';
 import type { FlatLandmarks } from './landmarks.ts';
 import { interOcularDistance } from './inter-ocular.ts';
+import { median as medianOf } from '../signal/stats.ts';
 
 /** Rigid-ish subset points: the wire subset minus irises (gaze), lids (blinks) and mouth (speech). */
 const NON_RIGID = new Set([468, 473, 0, 13, 14, 17, 61, 291,
@@ -89,12 +90,7 @@ export interface MotionAnalyzer {
   reset(): void;
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const median = (values: number[]): number => medianOf(values, { finiteOnly: false });
 
 export function createMotionAnalyzer(options: MotionAnalyzerOptions = {}): MotionAnalyzer {
   const pairInterval = options.pairIntervalMs ?? DEFAULT_PAIR_INTERVAL_MS;

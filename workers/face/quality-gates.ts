@@ -6,6 +6,7 @@ import { exposureStats } from './exposure.ts';
 import { frameTimingStats, type FrameTimingStats } from './frame-timing.ts';
 import { rgbaToGray } from './grayscale.ts';
 import { laplacianVariance } from './sharpness.ts';
+import { medianOrNull } from '../signal/stats.ts';
 
 /** Face box's larger side over the frame's shorter side. */
 export const DEFAULT_MIN_FACE_SIZE = 0.25;
@@ -105,12 +106,7 @@ export interface QualityAccumulator {
   reset(): void;
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = values.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const median = (values: number[]): number | null => medianOrNull(values, { finiteOnly: false });
 
 /** Applies thresholds to metrics: usable on metrics computed anywhere. */
 export function evaluateQuality(metrics: QualityMetrics, thresholds: Partial<QualityThresholds> = {}): QualityReport {

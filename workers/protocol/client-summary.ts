@@ -5,6 +5,20 @@ import { z } from 'zod';
 
 const num = z.number().nullable().optional();
 
+const count = z.number().int().nonnegative();
+
+/** Failures the signal pipeline survived during a capture, by where (workers/capture/worker-errors.ts). */
+export const WorkerErrorsSchema = z.object({
+  landmarks: count,
+  cnn: count,
+  frame: count,
+  frame_convert: count,
+  stream: count,
+  heart_rate: count,
+  light_challenge: count,
+});
+export type WorkerErrors = z.infer<typeof WorkerErrorsSchema>;
+
 /** Median per-frame cost of each pipeline stage on the page, ms. */
 export const StageTimingsSchema = z.looseObject({
   draw_ms: z.number(),
@@ -33,5 +47,7 @@ export const ClientSummarySchema = z.looseObject({
   cnn_scores: z.array(z.looseObject({ t: z.number().nullable(), real: z.number().nullable() })).optional(),
   landmarks: z.looseObject({ delegate: z.string().nullable().optional(), median_ms: num }).optional(),
   timings: z.looseObject({ draw_ms: num, roi_ms: num, crop_ms: num, landmarks_ms: num, cnn_ms: num, frame_ms: num }).optional(),
+  /** Counters the audit keeps; a malformed set is dropped, never a reason to refuse the capture. */
+  worker_errors: WorkerErrorsSchema.nullish().catch(undefined),
 });
 export type ClientSummary = z.infer<typeof ClientSummarySchema>;

@@ -99,6 +99,12 @@ describe('finish', () => {
     expect(FinishBodySchema.parse({ attempt_id: id, chunk_count: 6 })).toEqual({ attempt_id: id, chunk_count: 6 });
     expect(ClientSummarySchema.parse({ heart_rate_bpm: null, fps: null, note: 'kept' })).toEqual({ heart_rate_bpm: null, fps: null, note: 'kept' });
   });
+  it('worker error counters: kept when well formed, dropped (not refused) when not', () => {
+    const counters = { landmarks: 2, cnn: 1, frame: 0, frame_convert: 1, stream: 0, heart_rate: 0, light_challenge: 0 };
+    expect(ClientSummarySchema.parse({ worker_errors: counters }).worker_errors).toEqual(counters);
+    expect(ClientSummarySchema.parse({ worker_errors: { ...counters, cnn: -1 } }).worker_errors).toBeUndefined();
+    expect(JSON.stringify(ClientSummarySchema.parse({ frames: 3, worker_errors: 'many' }))).toBe('{"frames":3}');
+  });
   it('refuses a mistyped summary field, a bad attempt id and an impossible chunk count', () => {
     const id = crypto.randomUUID();
     expect(issuesOf(FinishBodySchema, { attempt_id: id, chunk_count: 6, client_summary: { heart_rate_bpm: '72' } })).toEqual(['client_summary.heart_rate_bpm']);
