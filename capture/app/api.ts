@@ -3,70 +3,9 @@
  * the token lives only in this closure. Chunks are retried with backoff on network failure and
  * on 5xx (idempotent by seq); protocol errors surface as CaptureApiError with the server's code.
  */
-import type { CapturePlan } from '../../workers/signal.worker.ts';
-import type { DeviceProfile } from './profile.ts';
-
-export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
-
-export interface SessionInfo {
-  session_id: string;
-  status: SessionStatus;
-  action_description: string;
-  action_details: Record<string, unknown>;
-  risk_level: 'standard' | 'high';
-  expires_at: string;
-  attempts_used: number;
-  max_attempts: number;
-  verdict?: 'live' | 'spoof' | null;
-  /** Present when the policy compares faces: shown before the camera starts. */
-  identity?: { mode: string; retention_days: number };
-}
-
-export interface LightStep {
-  start_ms: number;
-  duration_ms: number;
-  rgb: [number, number, number];
-}
-
-export interface StartResponse {
-  attempt_id: string;
-  attempt_number: number;
-  max_attempts: number;
-  nonce: string;
-  plan: CapturePlan;
-  /** The colours come just in time from `light()`, never with the start response. */
-  light_challenge: { mode: 'just_in_time'; steps: number; reveal_lead_ms: number } | null;
-}
-
-export interface LightReveal {
-  steps: (LightStep & { step: number })[];
-  next_reveal_in_ms: number | null;
-}
-
-export interface FinishResponse {
-  status: 'in_progress' | 'completed' | 'failed';
-  verdict: 'live' | 'spoof' | null;
-  attempts_left: number;
-  failure_reasons: string[];
-  retry: boolean;
-}
-
-export type CaptureApiErrorCode =
-  | 'capture_token_invalid'
-  | 'session_not_found'
-  | 'session_terminal'
-  | 'session_expired'
-  | 'attempt_mismatch'
-  | 'attempts_exhausted'
-  | 'chunk_conflict'
-  | 'chunk_too_large'
-  | 'evidence_too_large'
-  | 'bundle_invalid'
-  | 'nonce_mismatch'
-  | 'light_challenge_not_issued'
-  | 'network_lost'
-  | 'aborted'
-  | 'server_error';
+import type {
+  Bootstrap, CaptureApiErrorCode, ChunkAnswer, DeviceProfile, ErrorBody, FinishAnswer, FinishBody, LightReveal, StartAnswer,
+} from '../../workers/protocol/index.ts';
 
 export class CaptureApiError extends Error {
   readonly code: CaptureApiErrorCode;
@@ -105,12 +44,12 @@ export interface CaptureClientOptions {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 export interface CaptureClient {
-  session(): Promise<SessionInfo>;
-  start(profile: DeviceProfile): Promise<StartResponse>;
-  chunk(bytes: Uint8Array): Promise<{ seq: number; received_frames: number }>;
+  session(): Promise<Bootstrap>;
+  start(profile: DeviceProfile): Promise<StartAnswer>;
+  chunk(bytes: Uint8Array): Promise<ChunkAnswer>;
   /** The light-challenge steps due by now (not retried: the runner asks again itself). */
   light(attemptId: string): Promise<LightReveal>;
-  finish(body: { attempt_id: string; chunk_count: number; client_summary: Record<string, unknown> }): Promise<FinishResponse>;
+  finish(body: FinishBody): Promise<FinishAnswer>;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -160,13 +99,13 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
         await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)), opts.signal);
         continue;
       }
-      let body: { error?: { code?: string; message?: string; hint?: string } } = {};
+      let body: Partial<ErrorBody> = {};
       try {
         body = await res.json();
       } catch {
         /* not JSON */
       }
-      const code = (body.error?.code ?? (res.status >= 500 ? 'server_error' : 'server_error')) as CaptureApiErrorCode;
+      const code = (body.error?.code ?? 'server_error') as CaptureApiErrorCode;
       throw new CaptureApiError(code, body.error?.message ?? `HTTP ${res.status}`, res.status, body.error?.hint);
     }
   }
@@ -177,14 +116,14 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
   }
 
   return {
-    session: () => call<SessionInfo>('', { method: 'GET' }, true),
+    session: () => call<Bootstrap>('', { method: 'GET' }, true),
     start: (profile) =>
-      call<StartResponse>('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true),
+      call<StartAnswer>('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true),
     chunk: (bytes) =>
-      call('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true),
+      call<ChunkAnswer>('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true),
     light: (attemptId) =>
       call<LightReveal>('/light', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ attempt_id: attemptId }) }, false),
     finish: (body) =>
-      call<FinishResponse>('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true),
+      call<FinishAnswer>('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true),
   };
 }

@@ -3,20 +3,9 @@
  * action verbatim, the time, and a way back to the relying party's app. The page never learns
  * scores or which anti-spoofing check fired: the server sends a coarse `retry_hint` only.
  */
-import type { FinishResponse, SessionInfo } from './api.ts';
+import type { Bootstrap, RetryHint } from '../../workers/protocol/index.ts';
 import { announce, byId, setState, showScreen } from './dom.ts';
 import type { Locale, MessageKey, Translate } from './i18n.ts';
-
-export type RetryHint = 'light' | 'distance' | 'stillness' | 'glare' | 'one_face';
-/** The finish answer with the server's coarse hint (docs/PROTOCOL.md). */
-export type PageFinish = FinishResponse & { retry_hint?: RetryHint | null };
-/** The bootstrap fields the endings use beyond SessionInfo. */
-export type PageSession = SessionInfo & {
-  success_redirect_url?: string | null;
-  failure_redirect_url?: string | null;
-  light_challenge?: boolean;
-  branding?: { name?: string | null; logo_url?: string | null; accent_color?: string | null } | null;
-};
 
 /** What the return link tells the app; a hint only, the app must ask the API for the result. */
 export type Outcome = 'verified' | 'not_verified' | 'pending' | 'failed' | 'cancelled' | 'declined';
@@ -82,7 +71,7 @@ export function appName(href: string, brandName: string | null | undefined): str
 export interface EndingContext {
   t: Translate;
   locale: Locale;
-  session: PageSession | null;
+  session: Bootstrap | null;
   retry: () => void;
 }
 

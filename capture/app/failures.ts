@@ -1,10 +1,11 @@
 /** Which error screen a session state or a thrown error leads to. */
-import { CaptureApiError, type SessionInfo } from './api.ts';
+import type { Bootstrap } from '../../workers/protocol/index.ts';
+import { CaptureApiError } from './api.ts';
 import { CameraError } from './camera.ts';
 import type { PageErrorCode } from './errors.ts';
 import { PipelineError } from './pipeline.ts';
 
-export function terminalError(s: SessionInfo): PageErrorCode | null {
+export function terminalError(s: Pick<Bootstrap, 'status' | 'expires_at'>): PageErrorCode | null {
   switch (s.status) {
     case 'completed':
       return 'session_used';

@@ -4,7 +4,7 @@
  * from the same epoch as the frames' t = 0 (performance.timeOrigin + performance.now()). A step
  * not yet known shows nothing.
  */
-import type { LightReveal, LightStep } from './api.ts';
+import type { LightChallengeStep as LightStep, LightReveal } from '../../workers/protocol/index.ts';
 
 export interface LightChallengeRun {
   stop(): void;

@@ -7,7 +7,8 @@ import { createCaptureClient, type CaptureClient } from './api.ts';
 import { missingFeatures, openCamera, stopCamera } from './camera.ts';
 import { showIdentityNotice } from './identity-notice.ts';
 import { announce, byId, setProgress, setState, showScreen } from './dom.ts';
-import { localHint, reasonKey, renderFinal, showEnding, type EndingView, type PageFinish, type PageSession } from './endings.ts';
+import { localHint, reasonKey, renderFinal, showEnding, type EndingView } from './endings.ts';
+import type { Bootstrap, FinishAnswer } from '../../workers/protocol/index.ts';
 import { deniedAdviceKey, PAGE_ERRORS, type PageErrorCode } from './errors.ts';
 import { apiErrorCode, terminalError } from './failures.ts';
 import { applyFillLight, createFillLight } from './fill-light.ts';
@@ -35,7 +36,7 @@ const target = takeTokenFromLocation(window.location, window.history);
 const fullUrl = target ? `${location.origin}${location.pathname}#${encodeURIComponent(target.token)}` : '';
 
 let client: CaptureClient | null = null;
-let session: PageSession | null = null;
+let session: Bootstrap | null = null;
 let probe: HardwareProbe | null = null;
 let stream: MediaStream | null = null;
 let pipeline: Pipeline | null = null;
@@ -333,7 +334,7 @@ async function startCapture(): Promise<void> {
       },
     });
     await teardown();
-    showFinish(finish as PageFinish);
+    showFinish(finish);
   } catch (err) {
     if (phase === 'idle') return; // cancelled
     showError(apiErrorCode(err));
@@ -346,7 +347,7 @@ function ending(view: EndingView): void {
   showEnding(endings, view);
 }
 
-function showFinish(f: PageFinish): void {
+function showFinish(f: FinishAnswer): void {
   if (f.status === 'completed' && f.verdict === 'live') return ending({ kind: 'verified', title: t('result_verified'), outcome: 'verified' });
   if (f.status === 'completed' && f.verdict === 'spoof') return ending({ kind: 'fail', title: t('result_not_verified'), outcome: 'not_verified' });
   if (f.status === 'failed') return ending({ kind: 'fail', title: t('result_failed', { reason: t(reasonKey(f.retry_hint)) }), outcome: 'failed' });
@@ -357,7 +358,7 @@ function showFinish(f: PageFinish): void {
   ending({ kind: 'received', title: t('result_received'), outcome: 'pending' });
 }
 
-function retryEnding(hint: PageFinish['retry_hint'], left: number): void {
+function retryEnding(hint: FinishAnswer['retry_hint'], left: number): void {
   const title = t('result_try_again', { reason: t(reasonKey(hint)) });
   ending({ kind: 'retry', title, body: t('attempts_left', { n: left }), hint, retry: left > 0, outcome: left > 0 ? undefined : 'failed' });
 }

@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import type { LandmarksService, LandmarksInitResult, LandmarksStats } from '../../workers/landmarks.worker.ts';
 import type { CnnService, CnnInitResult, CnnSummary } from '../../workers/cnn.worker.ts';
 import type { SignalService, PipelineStatus, ChunkReady, CaptureStart, CaptureSummary, StageTimings } from '../../workers/signal.worker.ts';
-import type { LightChallengeStep } from '../../workers/signal/index.ts';
+import type { LightChallengeStep } from '../../workers/protocol/index.ts';
 
 export interface AssetPaths {
   mediapipeWasm: string;

@@ -2,32 +2,12 @@
  * Hardware probe and the DeviceProfile sent at start (docs/PROTOCOL.md). The probe itself is
  * cheap feature detection on the main thread; timings come from the workers.
  */
+import type { DeviceProfile } from '../../workers/protocol/index.ts';
 
-export interface DeviceProfile {
-  user_agent: string;
-  cores: number | null;
-  device_memory_gb: number | null;
-  webgpu: { adapter: boolean; vendor?: string; architecture?: string; fallback?: boolean };
-  webgl2: boolean;
-  wasm_simd: boolean;
-  wasm_threads: boolean;
-  cross_origin_isolated: boolean;
-  camera: { label: string; width: number; height: number; frame_rate: number; facing_mode?: string; virtual_hints: string[] };
-  landmarks: { delegate: 'CPU' | 'GPU'; cadence: number; first_frame_ms: number; median_ms: number };
-  cnn: { execution_provider: 'webgpu' | 'wasm'; threads: number; median_ms: number };
-  capture: { width: number; height: number };
-}
+export type { DeviceProfile };
 
-export interface HardwareProbe {
-  user_agent: string;
-  cores: number | null;
-  device_memory_gb: number | null;
-  webgpu: DeviceProfile['webgpu'];
-  webgl2: boolean;
-  wasm_simd: boolean;
-  wasm_threads: boolean;
-  cross_origin_isolated: boolean;
-}
+/** The profile's feature-detection half. */
+export type HardwareProbe = Pick<DeviceProfile, 'user_agent' | 'cores' | 'device_memory_gb' | 'webgpu' | 'webgl2' | 'wasm_simd' | 'wasm_threads' | 'cross_origin_isolated'>;
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);

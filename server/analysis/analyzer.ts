@@ -7,7 +7,7 @@ import type { CaptureAnalyzer, CaptureOutcome } from '../capture/service.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { AttemptRow, SessionRow, Store } from '../store/types.ts';
-import type { LightChallengeStep } from '../../workers/signal/index.ts';
+import { attemptInputs } from '../capture/columns.ts';
 import { checkReplay } from './fingerprint.ts';
 import { identityStep } from '../identity/analysis-step.ts';
 import type { TemplateService } from '../identity/templates.ts';
@@ -58,20 +58,20 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     async analyse({ session, attempt, chunks, received_at }): Promise<CaptureOutcome> {
       const started = now();
       const policy = session.policy as unknown as PolicyConfig;
+      // The JSON columns are parsed with the protocol schemas: a malformed one fails here, loudly.
+      const inputs = attemptInputs(attempt);
       // The light challenge is scored only on what was revealed, when it was (light-schedule.ts).
-      const drawn = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule ?? null;
+      const drawn = inputs.lightSchedule;
       const light = drawn
         ? scoredSchedule(drawn, await store.listLightReveals(attempt.id), chunks, received_at ? received_at.map((t) => t - attempt.started_at) : null)
         : null;
-      const plan = attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
-      const capture = (attempt.device_profile?.capture ?? {}) as { width?: number; height?: number };
       const result = (await pool.run({
         chunks,
-        plan,
-        frame: { width: Number(capture.width) || 640, height: Number(capture.height) || 480 },
+        plan: inputs.plan,
+        frame: inputs.frame,
         lightChallenge: light ? { schedule: light.schedule, options: SERVER_LIGHT_CHALLENGE } : null,
         serverElapsedMs: started - attempt.started_at,
-        clientHeartRateBpm: (attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
+        clientHeartRateBpm: inputs.clientSummary?.heart_rate_bpm ?? null,
         binding: { session_id: session.id, attempt_id: attempt.id, nonce: attempt.nonce },
         modelsDir: options.modelsDir,
         frameCount: session.frame_count,

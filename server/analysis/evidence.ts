@@ -11,11 +11,12 @@ import { classifyRepeats, type RepeatReport } from './repeats.ts';
 import { createConsistencyAccumulator, type ConsistencyResult } from './consistency.ts';
 import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
 import { differenceHash } from './perceptual-hash.ts';
+import type { CapturePlan } from '../../workers/protocol/index.ts';
 import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
-  plan: { duration_ms: number; fps: number; face_crop_size: number };
+  plan: Pick<CapturePlan, 'duration_ms' | 'fps' | 'face_crop_size' | 'context_crop_scale'>;
   /** Frame size the page captured at (from the device profile); geometry only. */
   frame: { width: number; height: number };
   /** The steps the capture is scored on (light-schedule.ts) and the scorer's options. */
@@ -235,7 +236,7 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
     // Frame times and the schedule share one clock: ms since the capture started.
     lightChallenge = scoreLightChallenge(input.lightChallenge.schedule, times, faceRgb, input.lightChallenge.options);
     // The context crops' face must have answered too (context-light.ts).
-    const scale = (input.plan as { context_crop_scale?: number }).context_crop_scale ?? 4;
+    const scale = input.plan.context_crop_scale;
     const context = lightChallenge.passed ? contextLightChallenge(input.lightChallenge.schedule, input.chunks, scale, input.lightChallenge.options) : null;
     if (lightChallenge.passed && !context) Object.assign(lightChallenge, { passed: false, reason: 'context_missing' });
     if (context) {

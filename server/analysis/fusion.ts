@@ -4,6 +4,7 @@
 // failed integrity (nonce, attempt, sequence, timing, frozen or replayed frames) and a client
 // whose numbers do not describe its own pixels. Pure and synchronous; every threshold comes from
 // the policy (server/policies/defaults.ts).
+import type { Verdict } from '../../workers/protocol/index.ts';
 import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
 import type { Checks, FusionReading } from './checks.ts';
 import type { CnnResult } from './cnn.ts';
@@ -11,7 +12,7 @@ import type { FrameEvidence } from './evidence.ts';
 import { checkFeatures, FEATURE_CHECK, FEATURES, type FeatureName } from './features.ts';
 
 export type Outcome =
-  | { kind: 'verdict'; verdict: 'live' | 'spoof'; score: number; confidence: number; checks: Checks; reasons: string[] }
+  | { kind: 'verdict'; verdict: Verdict; score: number; confidence: number; checks: Checks; reasons: string[] }
   | { kind: 'quality_failed'; reasons: string[]; checks: Checks };
 
 /** Whether the client's trace describes the pixels the server sees (null: too little to compare). */

@@ -1,13 +1,14 @@
 // The attestation JWT's shape, shared by the signer and the relying-party verifier (types only).
+import type { RiskLevel, Verdict } from '../../workers/protocol/index.ts';
 
 export const ATTESTATION_TYP = 'livegate-attestation+jwt';
 
 /** The `attestation` claim: what get_verification_result returns (ARCHITECTURE.md "Attestation"). */
 export interface AttestationBody {
-  verdict: 'live' | 'spoof';
+  verdict: Verdict;
   confidence: number;
   score: number;
-  risk_level: 'standard' | 'high';
+  risk_level: RiskLevel;
   model_used: string;
   frames_processed: number;
   processing_ms: number;

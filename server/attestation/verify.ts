@@ -25,6 +25,7 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
+import type { RiskLevel } from '../../workers/protocol/index.ts';
 import { actionSha256 as hashAction } from './action-hash.ts';
 import { ATTESTATION_TYP, type AttestationClaims } from './claims.ts';
 
@@ -105,7 +106,7 @@ export interface AttestationRequirements {
   /** Checks the effective policy must have required (attestation.required_checks). */
   checks?: readonly string[];
   /** Lowest acceptable risk level ('high' refuses standard). */
-  riskLevel?: 'standard' | 'high';
+  riskLevel?: RiskLevel;
   /** `{ status: 'matched' }`: the face matched the user's enrolled template (attestation.identity). */
   identity?: { status: 'matched' };
 }

@@ -1,6 +1,6 @@
 // The light challenge, revealed just in time: the page learns each colour only shortly before it
 // must show it, and the server records when it revealed each step (docs/PROTOCOL.md).
-import type { LightChallengeStep } from '../../workers/signal/light-challenge.ts';
+import type { LightChallengeAnnouncement, LightChallengeStep, LightReveal } from '../../workers/protocol/index.ts';
 
 /**
  * How far ahead of a step's start (server clock, ms since the attempt started) it may be revealed.
@@ -10,19 +10,7 @@ import type { LightChallengeStep } from '../../workers/signal/light-challenge.ts
  */
 export const LIGHT_REVEAL_LEAD_MS = 250;
 
-/** What the start response says about the light challenge: how many steps, never their colours. */
-export interface LightChallengeAnnouncement {
-  mode: 'just_in_time';
-  steps: number;
-  reveal_lead_ms: number;
-}
-
-export interface LightReveal {
-  /** Every step revealed so far, in order (a page that missed a response gets them again). */
-  steps: (Omit<LightChallengeStep, 'rgb'> & { step: number; rgb: [number, number, number] })[];
-  /** When (ms from now) the next step becomes revealable; null once every step is revealed. */
-  next_reveal_in_ms: number | null;
-}
+export type { LightChallengeAnnouncement, LightReveal };
 
 export function announceLightChallenge(schedule: readonly LightChallengeStep[]): LightChallengeAnnouncement {
   return { mode: 'just_in_time', steps: schedule.length, reveal_lead_ms: LIGHT_REVEAL_LEAD_MS };

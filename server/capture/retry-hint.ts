@@ -1,10 +1,8 @@
 // What the page may tell a person about a refused capture: one coarse category, derived here from
 // the quality reasons. Anti-spoofing and integrity reasons never reach the page (the capture token
 // may be held by an attacker iterating on a presentation): they map to no hint at all.
+import type { FinishAnswer, RetryHint } from '../../workers/protocol/index.ts';
 import type { CaptureOutcome } from './service.ts';
-
-export const RETRY_HINTS = ['light', 'distance', 'stillness', 'glare', 'one_face'] as const;
-export type RetryHint = (typeof RETRY_HINTS)[number];
 
 /** Quality reason (without the `quality:` prefix) → the category of advice that fits it. */
 const HINT_OF: Record<string, RetryHint> = {
@@ -27,16 +25,12 @@ export function retryHintFor(reasons: readonly string[]): RetryHint | null {
   return null;
 }
 
-export interface PageOutcome extends CaptureOutcome {
-  retry_hint: RetryHint | null;
-}
-
 /**
  * The finish answer as the page gets it: quality reasons only (they are about the capture, not
  * about how a presentation was caught) and their hint, for the retry or for the final quality
  * failure; never for a verdict.
  */
-export function pageOutcome(outcome: CaptureOutcome): PageOutcome {
+export function pageOutcome(outcome: CaptureOutcome): FinishAnswer {
   const quality = outcome.failure_reasons.filter((r) => r.startsWith('quality:'));
   return { ...outcome, failure_reasons: quality, retry_hint: outcome.status === 'completed' ? null : retryHintFor(quality) };
 }

@@ -2,34 +2,20 @@
 // finish. Session state changes go through the session service.
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../workers/codec/index.ts';
-import { WorkerErrorsSchema } from '../../workers/capture/worker-errors.ts';
 import { AppError } from '../errors.ts';
 import type { PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
 import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
 import { identityNotice, identityPlan } from '../identity/plan.ts';
 import { StoreError, type AttemptRow, type SessionRow, type Store } from '../store/types.ts';
-
-export const CAPTURE_LIMITS = {
-  maxChunkBytes: 1024 * 1024,
-  maxTotalBytes: 16 * 1024 * 1024,
-  maxFramesPerChunk: 90,
-  chunkMs: 1000,
-  fps: 30,
-  faceCropSize: 64,
-  contextCropSize: 160,
-  contextCropScale: 4.0,
-  maxProfileBytes: 16 * 1024,
-} as const;
-
-export interface LightChallengeStep {
-  start_ms: number;
-  duration_ms: number;
-  rgb: [number, number, number];
-}
+import {
+  CAPTURE_LIMITS, LightChallengeColumnSchema, type Bootstrap, type CapturePlan, type ChunkAnswer, type ClientSummary, type DeviceProfileInput, type FinishAnswer,
+  type LightChallengeStep, type Rgb, type StartAnswer,
+} from '../../workers/protocol/index.ts';
+import { parseColumn } from './columns.ts';
 
 /** Saturated colours that move a face's chroma in clearly different directions. */
-export const CHALLENGE_PALETTE: ReadonlyArray<[number, number, number]> = [
+export const CHALLENGE_PALETTE: ReadonlyArray<Rgb> = [
   [255, 0, 0],
   [0, 255, 0],
   [0, 0, 255],
@@ -48,19 +34,14 @@ export function createLightChallengeSchedule(durationMs: number, random: (max: n
     if (index === previous) index = (index + 1 + random(CHALLENGE_PALETTE.length - 1)) % CHALLENGE_PALETTE.length;
     previous = index;
     const duration = Math.min(500 + random(401), durationMs - t);
-    schedule.push({ start_ms: t, duration_ms: duration, rgb: [...CHALLENGE_PALETTE[index]] as [number, number, number] });
+    schedule.push({ start_ms: t, duration_ms: duration, rgb: [...CHALLENGE_PALETTE[index]] as Rgb });
     t += duration;
   }
   return schedule;
 }
 
-export interface CaptureOutcome {
-  status: SessionRow['status'];
-  verdict: 'live' | 'spoof' | null;
-  attempts_left: number;
-  failure_reasons: string[];
-  retry: boolean;
-}
+/** The finish answer before the page's view of it (retry-hint.ts): every failure reason. */
+export type CaptureOutcome = Omit<FinishAnswer, 'retry_hint'>;
 
 /** Runs after finish; the analysis issue plugs the real one in. */
 export interface CaptureAnalyzer {
@@ -97,7 +78,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
   }
 
   return {
-    async bootstrap(id: string, token: string | undefined) {
+    async bootstrap(id: string, token: string | undefined): Promise<Bootstrap> {
       let session = await sessions.authorizeCapture(id, token);
       session = await sessions.markOpened(session);
       const policy = session.policy as unknown as PolicyConfig;
@@ -120,7 +101,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       };
     },
 
-    async start(id: string, token: string | undefined, deviceProfile: Record<string, unknown>) {
+    async start(id: string, token: string | undefined, deviceProfile: DeviceProfileInput): Promise<StartAnswer> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const policy = session.policy as unknown as PolicyConfig;
@@ -129,7 +110,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       // parallel starts each get their own number (the live attempt is superseded only after).
       const reserved = await sessions.beginCapture(session, { attempt_id: attemptId, device: summariseProfile(deviceProfile) });
       const attemptNumber = reserved.attempts_used;
-      const plan = {
+      const plan: CapturePlan = {
         duration_ms: policy.capture_duration_ms,
         fps: CAPTURE_LIMITS.fps,
         chunk_ms: CAPTURE_LIMITS.chunkMs,
@@ -188,14 +169,14 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const attempt = await currentAttempt(session, attemptId);
-      const schedule = (attempt.light_challenge as { schedule?: LightChallengeStep[] } | null)?.schedule;
+      const schedule = parseColumn(LightChallengeColumnSchema.nullable(), attempt, 'light_challenge')?.schedule;
       if (!schedule?.length) throw new AppError('light_challenge_not_issued', 'This capture attempt has no light challenge.');
       const elapsed = now() - attempt.started_at;
       await store.recordLightReveals(attempt.id, revealableSteps(schedule, elapsed), elapsed);
       return lightReveal(schedule, elapsed);
     },
 
-    async putChunk(id: string, token: string | undefined, body: Uint8Array) {
+    async putChunk(id: string, token: string | undefined, body: Uint8Array): Promise<ChunkAnswer> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       if (body.byteLength > CAPTURE_LIMITS.maxChunkBytes) throw new AppError('chunk_too_large', `A chunk may hold at most ${CAPTURE_LIMITS.maxChunkBytes} bytes.`);
@@ -221,7 +202,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       return { seq: chunk.seq, received_frames: chunk.frames.length, duplicate: outcome === 'duplicate' };
     },
 
-    async finish(id: string, token: string | undefined, input: { attempt_id: string; chunk_count: number; client_summary?: Record<string, unknown> }): Promise<CaptureOutcome> {
+    async finish(id: string, token: string | undefined, input: { attempt_id: string; chunk_count: number; client_summary?: ClientSummary }): Promise<CaptureOutcome> {
       const session = await sessions.authorizeCapture(id, token);
       ensureActive(session);
       const attempt = await currentAttempt(session, input.attempt_id);
@@ -237,9 +218,10 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
       rows.sort((a, b) => a.seq - b.seq);
       const chunks = rows.map((r) => decodeCaptureChunk(r.bytes));
       const frames = chunks.reduce((sum, c) => sum + c.frames.length, 0);
-      // The page's own error counters (a failing landmark or CNN worker...): kept for the audit, never trusted.
-      const workerErrors = WorkerErrorsSchema.safeParse(input.client_summary?.worker_errors);
-      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes, ...(workerErrors.success ? { worker_errors: workerErrors.data } : {}) });
+      // The page's own error counters (a failing landmark or CNN worker...): kept for the audit, never
+      // trusted; the finish body's schema already dropped a malformed set (client-summary.ts).
+      const workerErrors = input.client_summary?.worker_errors;
+      await sessions.recordCaptureEvent(session, 'capture_completed', { attempt_id: attempt.id, chunks: rows.length, frames, bytes, ...(workerErrors ? { worker_errors: workerErrors } : {}) });
       const finishedAttempt = { ...attempt, status: 'finished' as const, client_summary: input.client_summary ?? null };
       if (analyzer) return analyzer.analyse({ session, attempt: finishedAttempt, chunks, received_at: rows.map((r) => r.received_at) });
       // Without an analyzer the verdict is left to the analysis step: the session stays in progress.
@@ -249,7 +231,6 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
 }
 
 /** The device facts worth keeping in the audit trail (the whole profile stays on the attempt). */
-function summariseProfile(profile: Record<string, unknown>): Record<string, unknown> {
-  const pick = (key: string) => (profile[key] === undefined ? undefined : profile[key]);
-  return { landmarks: pick('landmarks'), cnn: pick('cnn'), capture: pick('capture'), camera: pick('camera') };
+function summariseProfile(profile: DeviceProfileInput): Record<string, unknown> {
+  return { landmarks: profile.landmarks, cnn: profile.cnn, capture: profile.capture, camera: profile.camera };
 }

@@ -1,10 +1,2 @@
-import { z } from 'zod';
-
-export const ErrorBodySchema = z.object({
-  error: z.object({
-    code: z.string().describe('Stable error code (see docs/API.md)'),
-    message: z.string(),
-    hint: z.string().describe('What to do next'),
-    details: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
+// The error body every route answers with is part of the capture protocol (workers/protocol).
+export { ErrorBodySchema } from '../../workers/protocol/index.ts';

@@ -2,6 +2,7 @@
 // policy's identity mode, the liveness verdict and the capture's embeddings. Enrolment only ever
 // follows a `live` verdict, and never adds a template to a user whose templates the face does not
 // match (that would let anyone enrol their face into someone else's account).
+import type { Verdict } from '../../workers/protocol/index.ts';
 import type { IdentityMode } from '../policies/defaults.ts';
 import type { IdentityEvidence } from './evidence.ts';
 import { MIN_IDENTITY_FRAMES } from './evidence.ts';
@@ -41,7 +42,7 @@ export interface IdentityDecision extends IdentityClaims {
 
 export interface DecideInput {
   mode: Exclude<IdentityMode, 'off'>;
-  verdict: 'live' | 'spoof';
+  verdict: Verdict;
   evidence: IdentityEvidence | undefined;
   tenantId: string;
   userIdentifier: string;

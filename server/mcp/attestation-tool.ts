@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { attestationShortfall, checkAttestation } from '../attestation/verify.ts';
 import { CHECKS } from '../policies/defaults.ts';
+import { RiskLevelSchema, VerdictSchema, type Verdict } from '../../workers/protocol/index.ts';
 import type { LivegateClient } from './client.ts';
 
 export const VerifyAttestationInput = z
@@ -15,7 +16,7 @@ export const VerifyAttestationInput = z
     audience: z.string().min(1).max(256).optional().describe('Expected aud claim'),
     nonce: z.string().min(1).max(256).optional().describe('Expected nonce (the one given at session creation)'),
     require_checks: z.array(z.enum(CHECKS)).optional().describe('Checks the verification must have required (e.g. ["light_challenge", "cnn"])'),
-    require_risk_level: z.enum(['standard', 'high']).optional().describe('Lowest acceptable risk level'),
+    require_risk_level: RiskLevelSchema.optional().describe('Lowest acceptable risk level'),
   })
   .strict();
 export type VerifyAttestationArgs = z.infer<typeof VerifyAttestationInput>;
@@ -25,7 +26,7 @@ export const VerifyAttestationOutput = z.object({
   decision: z.string().describe('"PROCEED: ..." or "DO NOT PROCEED: ...", the same line the text result starts with'),
   valid: z.boolean().describe('Same as proceed (kept for older clients)'),
   signature_valid: z.boolean().describe('Signature, issuer keys, expiry, audience, action and nonce all verify'),
-  verdict: z.enum(['live', 'spoof']).optional().describe('The attested verdict (when the token could be read)'),
+  verdict: VerdictSchema.optional().describe('The attested verdict (when the token could be read)'),
   revoked: z.boolean().optional().describe('Whether the issuing server revoked it (absent when not asked or it could not answer)'),
   reason: z.string().optional().describe('Stable code of the failed check (verdict_not_live, revoked, expired, action_mismatch, signature_invalid, ...)'),
   message: z.string().optional(),
@@ -102,7 +103,7 @@ export async function decideAttestation(client: LivegateClient, args: VerifyAtte
   };
 }
 
-function verdictOf(attestation: unknown): 'live' | 'spoof' | undefined {
+function verdictOf(attestation: unknown): Verdict | undefined {
   const v = (attestation as { verdict?: unknown } | undefined)?.verdict;
   return v === 'live' || v === 'spoof' ? v : undefined;
 }

@@ -1,6 +1,6 @@
 // Policy defaults: the one documented place for risk levels, required checks and thresholds.
 // A tenant's stored policy or a session's inline overrides are merged over these.
-import { BrandingSchema } from './branding.ts';
+import { BrandingSchema, RiskLevelSchema, type RiskLevel } from '../../workers/protocol/index.ts';
 import { z } from 'zod';
 import { FUSION_PARAMS } from './fusion-params.ts';
 import type { QualityThresholds } from '../../workers/face/quality-gates.ts';
@@ -24,7 +24,7 @@ export const ThresholdsSchema = z.object({
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
 export const PolicyConfigSchema = z.object({
-  risk_level: z.enum(['standard', 'high']).describe('standard: pulse, CNN and motion; high adds the light challenge'),
+  risk_level: RiskLevelSchema.describe('standard: pulse, CNN and motion; high adds the light challenge'),
   frame_count: z.union(FRAME_COUNTS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<10>, z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<120>]).describe('CNN frames analysed per capture'),
   required_checks: z.array(z.enum(CHECKS)).min(1).describe('Checks that must pass for a live verdict'),
   thresholds: ThresholdsSchema,
@@ -151,9 +151,9 @@ export const RISK_LEVELS = {
     min_score: 70,
     required_checks: ['pulse', 'cnn', 'motion', 'light_challenge'],
   },
-} as const satisfies Record<'standard' | 'high', { description: string; frame_count: FrameCount; min_score: number; required_checks: readonly CheckName[] }>;
+} as const satisfies Record<RiskLevel, { description: string; frame_count: FrameCount; min_score: number; required_checks: readonly CheckName[] }>;
 
-export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): PolicyConfig {
+export function defaultPolicy(riskLevel: RiskLevel = 'standard'): PolicyConfig {
   const level = RISK_LEVELS[riskLevel];
   return {
     risk_level: riskLevel,
@@ -176,7 +176,7 @@ export function defaultPolicy(riskLevel: 'standard' | 'high' = 'standard'): Poli
 export function resolvePolicy(base: PolicyConfig, overrides: PolicyOverrides = {}): PolicyConfig {
   const levelChanged = overrides.risk_level !== undefined && overrides.risk_level !== base.risk_level;
   // A new level brings its operating point unless the base had moved min_score off its own.
-  const keptScore = (level: 'standard' | 'high') => (base.thresholds.min_score === RISK_LEVELS[base.risk_level].min_score ? RISK_LEVELS[level].min_score : base.thresholds.min_score);
+  const keptScore = (level: RiskLevel) => (base.thresholds.min_score === RISK_LEVELS[base.risk_level].min_score ? RISK_LEVELS[level].min_score : base.thresholds.min_score);
   const start = levelChanged ? { ...defaultPolicy(overrides.risk_level), thresholds: { ...base.thresholds, min_score: keptScore(overrides.risk_level!) } } : base;
   const { thresholds, ...rest } = overrides;
   const merged = { ...start, ...stripUndefined(rest), thresholds: { ...start.thresholds, ...stripUndefined(thresholds ?? {}) } };

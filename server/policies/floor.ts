@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
+import { RiskLevelSchema } from '../../workers/protocol/index.ts';
 import { AppError } from '../errors.ts';
 import { CHECKS, defaultPolicy, IDENTITY_MODES, PolicyConfigSchema, ThresholdsSchema, type CheckName, type FrameCount, type IdentityMode, type PolicyConfig, type Thresholds } from './defaults.ts';
 
@@ -54,7 +55,7 @@ export const HIGH_RISK_CHECKS: readonly CheckName[] = ['light_challenge', 'cnn']
 /** A tenant's minimums, applied on top of each risk level's defaults (the stricter value wins). */
 export const TenantFloorSchema = z
   .object({
-    risk_level: z.enum(['standard', 'high']).optional().describe('Lowest risk level a session may use; also the default when a session names none'),
+    risk_level: RiskLevelSchema.optional().describe('Lowest risk level a session may use; also the default when a session names none'),
     required_checks: z.array(z.enum(CHECKS)).optional().describe('Checks every session must require, on top of its risk level’s'),
     frame_count: PolicyConfigSchema.shape.frame_count.optional().describe('Fewest CNN frames per capture'),
     capture_duration_ms: PolicyConfigSchema.shape.capture_duration_ms.optional().describe('Shortest capture, in milliseconds'),

@@ -1,6 +1,7 @@
 // Effective policy resolution under the floor: stored policies, inline overrides and the
 // session's explicit fields are merged, every field the caller set must meet the floor (else
 // policy_below_floor naming it), and every field left out is raised to the floor.
+import type { RiskLevel } from '../../workers/protocol/index.ts';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
@@ -76,7 +77,7 @@ export async function loadTenantFloor(store: Store, tenantId: string): Promise<T
 }
 
 export interface SessionPolicyInput {
-  risk_level?: 'standard' | 'high';
+  risk_level?: RiskLevel;
   frame_count?: number;
   timeout?: number;
   policy?: string | PolicyOverrides;
@@ -103,7 +104,7 @@ export async function resolveSessionPolicy(store: Store, tenantId: string, input
   if (typeof input.policy === 'string') {
     const stored = await store.getPolicy(tenantId, input.policy);
     if (!stored) throw new AppError('policy_not_found', `No policy "${input.policy}".`);
-    const config = resolvePolicy(defaultPolicy((stored.config.risk_level as 'standard' | 'high') ?? 'standard'), stored.config as PolicyOverrides);
+    const config = resolvePolicy(defaultPolicy((stored.config.risk_level as RiskLevel) ?? 'standard'), stored.config as PolicyOverrides);
     base = liftToFloor(config, effectiveFloor(config.risk_level, tenant));
     floors.push(floorOfPolicy(base));
     policyId = stored.id;

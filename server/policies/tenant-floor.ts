@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { AuthContext } from '../auth/api-keys.ts';
 import { requireScopeOf } from '../auth/api-keys.ts';
+import { RiskLevelSchema } from '../../workers/protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { CHECKS, ThresholdsSchema } from './defaults.ts';
@@ -10,7 +11,7 @@ import { effectiveFloor, TenantFloorSchema, type TenantFloor } from './floor.ts'
 import { loadTenantFloor } from './resolve.ts';
 
 const PolicyFloorSchema = z.object({
-  risk_level: z.enum(['standard', 'high']),
+  risk_level: RiskLevelSchema,
   required_checks: z.array(z.enum(CHECKS)),
   frame_count: z.number().int(),
   capture_duration_ms: z.number().int(),

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { PostgresStore } from '../store/postgres.ts';
-import type { SessionStatus } from '../store/types.ts';
+import { SessionStatusSchema, type SessionStatus } from '../../workers/protocol/index.ts';
 
 export interface SessionChange {
   session_id: string;
@@ -69,7 +69,7 @@ export function createLocalSessionChanges(): SessionChanges {
   };
 }
 
-const statusSchema = z.enum(['pending', 'in_progress', 'completed', 'failed', 'expired', 'cancelled'] as const satisfies readonly SessionStatus[]);
+const statusSchema = SessionStatusSchema;
 /** The NOTIFY payload: the change plus the sending instance (which already delivered it locally). */
 const wireSchema = z.object({
   from: z.string(),

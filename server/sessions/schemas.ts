@@ -1,6 +1,7 @@
 // Session shapes shared by the REST API and the MCP tools.
 import { z } from 'zod';
 import { CHECKS, FRAME_COUNTS, PolicyOverridesSchema } from '../policies/defaults.ts';
+import { RiskLevelSchema, SessionStatusSchema, VerdictSchema, type Verdict } from '../../workers/protocol/index.ts';
 
 const frameCount = z
   .number()
@@ -11,7 +12,7 @@ export const CreateSessionBody = z
   .object({
     action_description: z.string().min(1).max(2000).describe('What the person approves, shown verbatim on the page'),
     action_details: z.record(z.string(), z.unknown()).optional().describe('Structured details of the action, bound into action_sha256'),
-    risk_level: z.enum(['standard', 'high']).optional().describe('standard (default) or high (adds the light challenge)'),
+    risk_level: RiskLevelSchema.optional().describe('standard (default) or high (adds the light challenge)'),
     frame_count: frameCount.optional().describe('CNN frames: 10, 30, 60, 90 or 120 (default 10 standard, 30 high)'),
     timeout: z.number().int().min(30).max(600).optional().describe('Seconds until the session expires (default 300)'),
     user_identifier: z.string().min(1).max(256).optional().describe('Your id for the person; the attestation subject and the lockout key'),
@@ -26,7 +27,7 @@ export const CreateSessionBody = z
   .strict();
 export type CreateSessionInput = z.infer<typeof CreateSessionBody>;
 
-export const SessionStatusEnum = z.enum(['pending', 'in_progress', 'completed', 'failed', 'expired', 'cancelled']);
+export const SessionStatusEnum = SessionStatusSchema;
 
 export const SessionCreated = z.object({
   session_id: z.string().uuid(),
@@ -35,7 +36,7 @@ export const SessionCreated = z.object({
   expires_at: z.string(),
   action_description: z.string(),
   action_sha256: z.string(),
-  risk_level: z.enum(['standard', 'high']),
+  risk_level: RiskLevelSchema,
   model: z.string(),
   model_version: z.literal('latest'),
   frame_count: z.number().int(),
@@ -45,7 +46,7 @@ export type SessionCreatedView = z.infer<typeof SessionCreated>;
 export const SessionStatusView = z.object({
   session_id: z.string(),
   status: SessionStatusEnum,
-  verdict: z.enum(['live', 'spoof']).optional(),
+  verdict: VerdictSchema.optional(),
   completed_at: z.string().optional(),
   failure_reasons: z.array(z.string()).optional(),
   expires_at: z.string(),
@@ -66,10 +67,10 @@ export const AuditTrail = z.object({
 export type AuditTrailView = z.infer<typeof AuditTrail>;
 
 export const Attestation = z.object({
-  verdict: z.enum(['live', 'spoof']),
+  verdict: VerdictSchema,
   confidence: z.number(),
   score: z.number(),
-  risk_level: z.enum(['standard', 'high']),
+  risk_level: RiskLevelSchema,
   model_used: z.string(),
   frames_processed: z.number().int(),
   processing_ms: z.number(),
@@ -117,7 +118,7 @@ export const RevokeAttestationBody = z.object({ reason: z.string().max(500).opti
 
 /** What the analysis (or a test) hands to completeSession. */
 export interface VerdictEvidence {
-  verdict: 'live' | 'spoof';
+  verdict: Verdict;
   score: number;
   confidence: number;
   /**

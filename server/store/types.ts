@@ -1,5 +1,6 @@
 // The storage contract. Two implementations (node:sqlite, PostgreSQL) pass one test suite.
 // Rows are plain objects; times are epoch milliseconds (numbers); JSON columns are parsed values.
+import { TERMINAL_SESSION_STATUSES, type RiskLevel, type SessionStatus, type Verdict } from '../../workers/protocol/index.ts';
 
 import type { TenantRow, PolicyRow, TenantPolicyFloorRow, IdentityTemplateRow, SigningKeyRow, WebhookEndpointRow, DeliveryStatus, DeliveryRow, DeliveryAttemptRow, DeliveryPatch } from './tenant-rows.ts';
 
@@ -8,10 +9,8 @@ export * from './tenant-rows.ts';
 export type Scope = 'session:write' | 'session:read' | 'session:audit' | 'policy:write' | 'metrics:read';
 export const ALL_SCOPES: readonly Scope[] = ['session:write', 'session:read', 'session:audit', 'policy:write', 'metrics:read'];
 
-export type SessionStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'expired' | 'cancelled';
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
-export type RiskLevel = 'standard' | 'high';
-export type Verdict = 'live' | 'spoof';
+export type { RiskLevel, SessionStatus, Verdict };
+export const TERMINAL_STATUSES: readonly SessionStatus[] = TERMINAL_SESSION_STATUSES;
 
 export interface ApiKeyRow {
   id: string; // public part of the key, also the lookup key

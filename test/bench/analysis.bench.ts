@@ -13,7 +13,8 @@ import { analyseCapture, type AnalysisTask } from '../../server/analysis/worker.
 import { defaultPolicy } from '../../server/policies/defaults.ts';
 import { decodeRecorded, loadRecordedCapture } from '../eval/lib/pad-record.ts';
 import { decodeCaptureChunk, type CaptureChunk } from '../../workers/codec/index.ts';
-import { CAPTURE_LIMITS } from '../../server/capture/service.ts';
+import { CAPTURE_LIMITS } from '../../workers/protocol/index.ts';
+import { attemptInputs } from '../../server/capture/columns.ts';
 import { loadBareOnnx } from './lib/bare-onnx.ts';
 import { loadLine, machineLine, median, percentile, ratio, writeBenchSection } from './lib/report.ts';
 
@@ -31,15 +32,15 @@ if (!existsSync(path.join(recordingDir, 'capture.json'))) {
 const recorded = await loadRecordedCapture(recordingDir);
 const chunks = decodeRecorded(recorded);
 const attempt = recorded.attempt;
-const profile = (attempt.device_profile ?? {}) as { capture?: { width?: number; height?: number } };
+const inputs = attemptInputs({ id: recordingDir, ...attempt });
 const policy = defaultPolicy(recorded.risk_level === 'high' ? 'high' : 'standard');
 const task: AnalysisTask = {
   chunks,
-  plan: attempt.plan as AnalysisTask['plan'],
-  frame: { width: profile.capture?.width ?? 640, height: profile.capture?.height ?? 480 },
-  lightChallenge: (attempt.light_challenge as AnalysisTask['lightChallenge']) ?? null,
+  plan: inputs.plan,
+  frame: inputs.frame,
+  lightChallenge: inputs.lightSchedule ? { schedule: inputs.lightSchedule } : null,
   serverElapsedMs: (attempt.finished_at ?? 0) - attempt.started_at,
-  clientHeartRateBpm: (attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
+  clientHeartRateBpm: inputs.clientSummary?.heart_rate_bpm ?? null,
   binding: { session_id: recorded.session_id, attempt_id: chunks[0].attempt_id, nonce: chunks[0].nonce },
   modelsDir,
   frameCount: recorded.frame_count,

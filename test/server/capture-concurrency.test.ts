@@ -3,7 +3,7 @@
 // and parallel chunks never pass the per-attempt byte limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCaptureChunk } from '../../workers/codec/index.ts';
-import { CAPTURE_LIMITS } from '../../server/capture/service.ts';
+import { CAPTURE_LIMITS } from '../../workers/protocol/index.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { stubChunk } from '../helpers/stub-chunk.ts';

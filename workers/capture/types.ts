@@ -4,26 +4,11 @@
  */
 import type { CnnScore } from '../cnn.worker.ts';
 import type { LightChallengeResult, LightChallengeStep, StreamingHeartRate } from '../signal/index.ts';
-import type { WorkerErrors } from './worker-errors.ts';
+import type { CapturePlan, StageTimings, WorkerErrors } from '../protocol/index.ts';
 
-export type { WorkerErrorKind, WorkerErrors } from './worker-errors.ts';
-
-export interface CapturePlan {
-  duration_ms: number;
-  fps: number;
-  chunk_ms: number;
-  face_crop_size: number;
-  context_crop_size: number;
-  context_crop_scale: number;
-  frame_count: number;
-  max_chunk_bytes: number;
-  max_total_bytes: number;
-  max_frames_per_chunk: number;
-  /** Identity crops to send (policy identity on); absent or 0 otherwise. */
-  identity_crops?: number;
-  identity_crop_size?: number;
-  identity_crop_scale?: number;
-}
+export type { WorkerErrorKind } from './worker-errors.ts';
+// The plan, the stage timings and the error counters cross the wire too: declared in workers/protocol.
+export type { CapturePlan, StageTimings, WorkerErrors };
 
 export interface CaptureStart {
   session_id: string;
@@ -71,15 +56,6 @@ export interface PipelineStatus {
   recording: { t: number; frames: number; chunks: number } | null;
   points?: Float32Array | null;
   rois_px?: number[][];
-}
-
-export interface StageTimings {
-  draw_ms: number;
-  roi_ms: number;
-  crop_ms: number;
-  landmarks_ms: number;
-  cnn_ms: number;
-  frame_ms: number;
 }
 
 export interface CaptureSummary {

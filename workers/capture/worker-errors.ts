@@ -4,21 +4,10 @@
  * (the canvas path takes over), the camera stream failing, the page's own pulse or light-challenge
  * scoring. Sent in the capture summary (`worker_errors`) and kept in the capture's audit entry.
  */
-import { z } from 'zod';
+import type { WorkerErrors } from '../protocol/index.ts';
 
-const count = z.number().int().nonnegative();
-
-export const WorkerErrorsSchema = z.object({
-  landmarks: count,
-  cnn: count,
-  frame: count,
-  frame_convert: count,
-  stream: count,
-  heart_rate: count,
-  light_challenge: count,
-});
-
-export type WorkerErrors = z.infer<typeof WorkerErrorsSchema>;
+// The counters' wire shape is the protocol's (workers/protocol/client-summary.ts).
+export type { WorkerErrors };
 export type WorkerErrorKind = keyof WorkerErrors;
 
 export function emptyWorkerErrors(): WorkerErrors {

@@ -1,5 +1,6 @@
-// Hard limits applied before and after decoding a capture chunk. The byte, frame and crop limits
-// match the default capture plan (docs/PROTOCOL.md); a server may pass tighter ones.
+// Hard limits applied before and after decoding a capture chunk. The chunk byte and frame limits
+// are the capture plan's (workers/protocol/limits.ts); a server may pass tighter ones.
+import { CAPTURE_LIMITS } from '../protocol/limits.ts';
 
 export interface BundleLimits {
   /** Encoded size; checked before any decoding. */
@@ -20,8 +21,8 @@ export interface BundleLimits {
   maxSeq: number;
 }
 
-export const MAX_CHUNK_BYTES = 1_048_576;
-export const MAX_FRAMES_PER_CHUNK = 90;
+export const MAX_CHUNK_BYTES = CAPTURE_LIMITS.maxChunkBytes;
+export const MAX_FRAMES_PER_CHUNK = CAPTURE_LIMITS.maxFramesPerChunk;
 export const MAX_CONTEXT_CROPS_PER_CHUNK = 16;
 export const MAX_FACE_CROP_BYTES = 32_768;
 export const MAX_CONTEXT_CROP_BYTES = 131_072;

@@ -1,3 +1,4 @@
+import type { LightChallengeStep } from '../protocol/light.ts';
 import { SignalError } from './errors.ts';
 
 /**
@@ -15,11 +16,7 @@ import { SignalError } from './errors.ts';
  * latency peaks outside the window and fails even where its tail still overlaps.
  */
 
-export interface LightChallengeStep {
-  start_ms: number;
-  duration_ms: number;
-  rgb: readonly [number, number, number] | readonly number[];
-}
+export type { LightChallengeStep };
 
 export interface LightChallengeOptions {
   /** Largest camera/display latency accepted (ms). */

@@ -6,6 +6,7 @@ import { analyseCapture } from '../../../server/analysis/worker.ts';
 import { checkFeatures, type CheckFeatures } from '../../../server/analysis/features.ts';
 import { clientAgreement } from '../../../server/analysis/fusion.ts';
 import { defaultPolicy } from '../../../server/policies/defaults.ts';
+import { attemptInputs } from '../../../server/capture/columns.ts';
 import { decodeRecorded, loadRecordedCapture } from './pad-record.ts';
 
 export const MODELS_DIR = join(import.meta.dirname, '../../../models');
@@ -49,19 +50,19 @@ const r = (v: number | null | undefined, d = 3) => (v === null || v === undefine
 export async function analyseRecording(dir: string): Promise<AnalysedRecording | null> {
   const capture = await loadRecordedCapture(dir).catch(() => null);
   if (!capture) return null;
-  const plan = capture.attempt.plan as { duration_ms: number; fps: number; face_crop_size: number };
-  const frame = ((capture.attempt.device_profile ?? {}) as { capture?: { width: number; height: number } }).capture ?? { width: 640, height: 480 };
+  // The stored columns, parsed as the server's analyzer parses them.
+  const inputs = attemptInputs({ id: dir, ...capture.attempt });
   const policy = defaultPolicy(capture.risk_level === 'high' ? 'high' : 'standard');
   const result = await analyseCapture({
     chunks: decodeRecorded(capture),
-    plan,
-    frame,
-    lightChallenge: (capture.attempt.light_challenge as { schedule: [] } | null) ?? null,
+    plan: inputs.plan,
+    frame: inputs.frame,
+    lightChallenge: inputs.lightSchedule ? { schedule: inputs.lightSchedule } : null,
     serverElapsedMs: (capture.attempt.finished_at ?? capture.attempt.started_at) - capture.attempt.started_at,
     modelsDir: MODELS_DIR,
     frameCount: capture.frame_count,
     thresholds: policy.thresholds,
-    clientHeartRateBpm: (capture.attempt.client_summary as { heart_rate_bpm?: number | null } | null)?.heart_rate_bpm ?? null,
+    clientHeartRateBpm: inputs.clientSummary?.heart_rate_bpm ?? null,
   });
   const e = result.evidence;
   const hard = e.integrity.reasons.map((x) => `integrity:${x}`);

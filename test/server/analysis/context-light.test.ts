@@ -2,8 +2,9 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { contextFaceTrace, contextLightChallenge, CONTEXT_MIN_CORRELATION } from '../../../server/analysis/context-light.ts';
+import type { LightChallengeStep } from '../../../workers/protocol/index.ts';
 
-const schedule = [
+const schedule: LightChallengeStep[] = [
   { start_ms: 1000, duration_ms: 700, rgb: [255, 0, 0] },
   { start_ms: 1700, duration_ms: 700, rgb: [0, 0, 255] },
   { start_ms: 2400, duration_ms: 700, rgb: [0, 255, 0] },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../../server/analysis/evidence.ts';
 import type { FrameRecord } from '../../../workers/codec/index.ts';
 
-const plan = { duration_ms: 6000, fps: 30, face_crop_size: 64 };
+const plan = { duration_ms: 6000, fps: 30, face_crop_size: 64, context_crop_scale: 4 };
 const binding = { session_id: 's1', attempt_id: 'a1', nonce: 'n1' };
 
 // Real JPEGs that differ frame to frame, like a camera's (encoded once: jpeg-js is slow).

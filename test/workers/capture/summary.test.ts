@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCaptureSummary, createStageClock, TIMING_SAMPLES } from '../../../workers/capture/summary.ts';
-import { createErrorCounter, emptyWorkerErrors, WorkerErrorsSchema } from '../../../workers/capture/worker-errors.ts';
+import { createErrorCounter, emptyWorkerErrors } from '../../../workers/capture/worker-errors.ts';
+import { WorkerErrorsSchema } from '../../../workers/protocol/index.ts';
 
 describe('stage clock', () => {
   it('reports the median of recent samples per stage, 0 for a stage without any', () => {

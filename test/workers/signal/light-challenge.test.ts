@@ -77,7 +77,7 @@ describe('scoreLightChallenge', () => {
   });
 
   it('refuses a one-colour schedule and too few frames', () => {
-    const mono = [{ start_ms: 0, duration_ms: 3000, rgb: [255, 255, 255] }];
+    const mono: LightChallengeStep[] = [{ start_ms: 0, duration_ms: 3000, rgb: [255, 255, 255] }];
     const face = litFace(mono, 100, 1);
     expect(scoreLightChallenge(mono, face.times, face.rgb).reason).toBe('schedule_uninformative');
     const schedule = randomSchedule(2);
