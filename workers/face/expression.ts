@@ -14,7 +14,6 @@
 // - `mouth_range`: the 5-95 % range of the mouth opening over the mouth width (talking).
 // `activity` is the largest of the three, each over the level a moved photo reached
 // (EXPRESSION_SCALES): below 1 the face changed shape no more than a picture can.
-import { eyeAspectRatio } from './eye-aspect-ratio.ts';
 import { interOcularDistance } from './inter-ocular.ts';
 import type { FlatLandmarks } from './landmarks.ts';
 
@@ -26,7 +25,21 @@ export const NON_RIGID_POINTS: readonly number[] = [
   13, 14, 0, 17, 61, 291, // lips and mouth corners
   70, 105, 107, 336, 334, 300, // brows
 ];
-const UPPER_LIP = 13, LOWER_LIP = 14, MOUTH_LEFT = 61, MOUTH_RIGHT = 291;
+/** Index of a landmark within a point list (x at 2k, y at 2k + 1). */
+const at = (list: readonly number[], landmark: number) => list.indexOf(landmark);
+const NR = {
+  upperLip: at(NON_RIGID_POINTS, 13), lowerLip: at(NON_RIGID_POINTS, 14),
+  mouthLeft: at(NON_RIGID_POINTS, 61), mouthRight: at(NON_RIGID_POINTS, 291),
+};
+/** Eye aspect ratio points (landmark-indices.ts RIGHT_EYE_EAR / LEFT_EYE_EAR): corners in the rigid list, lids in the other. */
+const RIGHT_EAR = { corners: [at(RIGID_POINTS, 33), at(RIGID_POINTS, 133)], lids: [[at(NON_RIGID_POINTS, 160), at(NON_RIGID_POINTS, 144)], [at(NON_RIGID_POINTS, 158), at(NON_RIGID_POINTS, 153)]] };
+const LEFT_EAR = { corners: [at(RIGID_POINTS, 263), at(RIGID_POINTS, 362)], lids: [[at(NON_RIGID_POINTS, 387), at(NON_RIGID_POINTS, 373)], [at(NON_RIGID_POINTS, 385), at(NON_RIGID_POINTS, 380)]] };
+const dist = (a: Float64Array, i: number, b: Float64Array, j: number) => Math.hypot(a[2 * i] - b[2 * j], a[2 * i + 1] - b[2 * j + 1]);
+/** (|p2 - p6| + |p3 - p5|) / (2 |p1 - p4|) on aligned rigid (`r`) and non-rigid (`s`) points. */
+function alignedEar(r: Float64Array, s: Float64Array, eye: typeof RIGHT_EAR): number {
+  const width = dist(r, eye.corners[0], r, eye.corners[1]);
+  return width > 0 ? (dist(s, eye.lids[0][0], s, eye.lids[0][1]) + dist(s, eye.lids[1][0], s, eye.lids[1][1])) / (2 * width) : Number.NaN;
+}
 
 /**
  * Each measure's unit: about the most a photo moved by hand reached on the recorded presentations
@@ -92,8 +105,6 @@ export function createExpressionAnalyzer(): ExpressionAnalyzer {
   let rigid: Float64Array[] = [];
   let moving: Float64Array[] = [];
   let iods: number[] = [];
-  let eyes: number[] = [];
-  let mouths: number[] = [];
   const take = (lm: FlatLandmarks, idx: readonly number[], w: number, h: number) => {
     const p = new Float64Array(2 * idx.length);
     idx.forEach((i, k) => { p[2 * k] = lm[3 * i] * w; p[2 * k + 1] = lm[3 * i + 1] * h; });
@@ -115,10 +126,6 @@ export function createExpressionAnalyzer(): ExpressionAnalyzer {
       rigid.push(r);
       moving.push(n);
       iods.push(iod);
-      eyes.push(eyeAspectRatio(lm, width, height));
-      const at = (i: number) => [lm[3 * i] * width, lm[3 * i + 1] * height];
-      const [ux, uy] = at(UPPER_LIP), [lx, ly] = at(LOWER_LIP), [ax, ay] = at(MOUTH_LEFT), [bx, by] = at(MOUTH_RIGHT);
-      mouths.push(Math.hypot(ux - lx, uy - ly) / Math.max(1e-6, Math.hypot(ax - bx, ay - by)));
     },
     summary() {
       const frames = rigid.length;
@@ -136,17 +143,23 @@ export function createExpressionAnalyzer(): ExpressionAnalyzer {
       const refRigid = medianShape(rigid.map((r, i) => mapped(onFirst[i], r)).filter((x) => x !== null));
       const refMoving = medianShape(moving.map((m, i) => mapped(onFirst[i], m)).filter((x) => x !== null));
       const iod = iods[0]; // the reference is in the first frame's coordinates
-      const residuals: number[] = [];
+      const residuals: number[] = [], eyes: number[] = [], mouths: number[] = [];
       for (let i = 0; i < frames; i++) {
-        const s = mapped(fitAffine(rigid[i], refRigid), moving[i]);
-        if (!s) continue;
+        const t = fitAffine(rigid[i], refRigid);
+        const s = mapped(t, moving[i]);
+        const r = mapped(t, rigid[i]);
+        if (!s || !r) continue;
         let sum = 0;
         for (let k = 0; k < s.length; k += 2) sum += (s[k] - refMoving[k]) ** 2 + (s[k + 1] - refMoving[k + 1]) ** 2;
         residuals.push(Math.sqrt(sum / (s.length / 2)) / iod);
+        // Eye and mouth openings on the aligned points: a tilted picture's foreshortening is
+        // affine and aligned away; an eyelid or a lip that moves is not.
+        eyes.push((alignedEar(r, s, RIGHT_EAR) + alignedEar(r, s, LEFT_EAR)) / 2);
+        mouths.push(dist(s, NR.upperLip, s, NR.lowerLip) / Math.max(1e-6, dist(s, NR.mouthLeft, s, NR.mouthRight)));
       }
       const residual = residuals.length ? quantile(residuals, 0.9) : null;
-      const eyeMedian = quantile(eyes, 0.5);
-      const eye_range = eyeMedian > 0 ? (quantile(eyes, 0.95) - quantile(eyes, 0.05)) / eyeMedian : null;
+      const eyeMedian = quantile(eyes.filter(Number.isFinite), 0.5);
+      const eye_range = eyeMedian > 0 ? (quantile(eyes.filter(Number.isFinite), 0.95) - quantile(eyes.filter(Number.isFinite), 0.05)) / eyeMedian : null;
       const mouth_range = quantile(mouths, 0.95) - quantile(mouths, 0.05);
       const parts = [
         residual === null ? 0 : residual / EXPRESSION_SCALES.residual,
@@ -156,7 +169,7 @@ export function createExpressionAnalyzer(): ExpressionAnalyzer {
       return { frames, residual, eye_range, mouth_range, activity: Math.max(...parts) };
     },
     reset() {
-      rigid = []; moving = []; iods = []; eyes = []; mouths = [];
+      rigid = []; moving = []; iods = [];
     },
   };
 }

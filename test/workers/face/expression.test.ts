@@ -51,6 +51,18 @@ describe('expression dynamics', () => {
     expect(s.activity).not.toBeNull();
     expect(s.activity!).toBeLessThan(1);
   });
+  it('a picture tilted far back and forth (foreshortened eyes and mouth) still keeps its shape', () => {
+    const a = createExpressionAnalyzer();
+    for (let k = 0; k < 90; k++) {
+      const px = moveRigid(photo, { pitch: 40 * Math.sin(k / 6), yaw: 25 * Math.sin(k / 9) }).map((v, i) => v * (i % 3 === 1 ? photo.height : photo.width));
+      const lm = new Float32Array(px.length);
+      for (let i = 0; i < px.length; i += 3) { lm[i] = px[i] / photo.width; lm[i + 1] = px[i + 1] / photo.height; }
+      a.add(lm, photo.width, photo.height);
+    }
+    const s = a.summary();
+    expect(s.eye_range!).toBeLessThan(0.05);
+    expect(s.activity!).toBeLessThan(1);
+  });
   it('a blink makes the same sway read as a face that changes shape', () => {
     const s = run(photo, 90, (k) => (k >= 40 && k < 46 ? blink : undefined));
     expect(s.eye_range!).toBeGreaterThan(0.4);
