@@ -5,7 +5,9 @@
 //   npm run eval:pad:robust -- [<set dir> ...] [--only id,id] [--perturb name,name] [--label bona_fide|attack]
 //                              [--record dir] [--json] [--out file]
 // --record keeps each run's evidence under dir/<perturbation>/<id> (calibrate it like eval:pad's).
-import { writeFile } from 'node:fs/promises';
+// --rescore dir --from results.json: no browser; the results of an earlier run (its --out file)
+// with every recorded presentation re-analysed by the current server code and the shipped fusion.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
@@ -14,6 +16,7 @@ import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
 import { cameraMedia, reframeWindow } from './lib/pad-media.ts';
 import { perturbationsNamed } from './lib/perturbations.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
+import { rescoreAll } from './lib/pad-rescore.ts';
 import { runWithCamera } from './lib/pad-run.ts';
 
 const { values, positionals } = parseArgs({
@@ -23,6 +26,8 @@ const { values, positionals } = parseArgs({
     perturb: { type: 'string' },
     label: { type: 'string' },
     record: { type: 'string' },
+    rescore: { type: 'string' },
+    from: { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
@@ -46,9 +51,20 @@ interface Result {
   pass: boolean;
 }
 const results: Result[] = [];
+if (values.rescore) {
+  if (!values.from) throw new Error('--rescore needs --from <the earlier run\'s --out JSON> (for the presentations that never reached a capture)');
+  const earlier = JSON.parse(await readFile(values.from, 'utf8')) as { results: Result[] };
+  const now = new Map((await rescoreAll(resolve(values.rescore))).map((r) => [`${r.perturbation}/${r.id}`, r]));
+  for (const r of earlier.results) {
+    const again = now.get(`${r.perturbation}/${r.id}`);
+    const verdict = again ? (again.verdict === 'quality_failed' ? null : again.verdict) : r.verdict;
+    const pass = r.label === 'bona_fide' ? verdict === 'live' : verdict !== 'live';
+    results.push(again ? { ...r, verdict, score: again.score, reasons: again.reasons, status: 'rescored', pass } : r);
+  }
+}
 // One fresh server per perturbation: the same clip played again to one tenant is, rightly, replayed
 // evidence (integrity:replayed_evidence), which is not what this suite measures.
-for (const p of perturbations) {
+for (const p of values.rescore ? [] : perturbations) {
   const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
   try {
     for (const dir of dirs) {
@@ -81,7 +97,8 @@ for (const p of perturbations) {
   }
 }
 
-const byPerturbation = Object.fromEntries(perturbations.map((p) => {
+const ran = perturbations.filter((p) => results.some((r) => r.perturbation === p.name));
+const byPerturbation = Object.fromEntries(ran.map((p) => {
   const rs = results.filter((r) => r.perturbation === p.name);
   const bona = rs.filter((r) => r.label === 'bona_fide'), atk = rs.filter((r) => r.label === 'attack');
   return [p.name, { bona_fide_live: bona.filter((r) => r.pass).length, bona_fide: bona.length, attacks_accepted: atk.filter((r) => !r.pass).length, attacks: atk.length }];
