@@ -14,9 +14,10 @@ import { waitForView } from './page-driver.ts';
 const ACTION = 'Approve: Wire transfer of $50,000 to Acme Corp';
 const SUCCESS = 'https://app.example/verified?order=42';
 const FAILURE = 'https://app.example/not-verified';
-/** The room's light: normal, and dark enough for the quality gate (face luma well under 55). */
+/** The room's light: normal; dark enough for the server's quality gate (face-crop luma under 25); too dark for the page to start (skin luma well under 35). */
 const BRIGHT = { unlit: 1, lit: 1 };
 const DARK = { unlit: 0.25, lit: 0.25 };
+const TOO_DARK_TO_START = { unlit: 0.15, lit: 0.15 };
 
 let server: LivegateServer;
 let browser: LaunchedChromium;
@@ -42,7 +43,7 @@ describe('a dim room', () => {
     const s = await server.createSession({ action_description: ACTION });
     const page = await browser.context.newPage();
     // Dark until the page lights the face with its screen.
-    await installScreenLight(page, { unlit: 0.25, lit: 1 });
+    await installScreenLight(page, { unlit: TOO_DARK_TO_START.unlit, lit: 1 });
     await page.goto(s.url);
     await waitForView(page, (v) => v.state === 'intro', 20_000);
     await page.click('#start');
@@ -79,7 +80,7 @@ describe('a room too dark even for the fill light', () => {
   it('gives up with the light tips before using an attempt', async () => {
     const s = await server.createSession({ action_description: ACTION });
     const page = await browser.context.newPage();
-    await installScreenLight(page, DARK);
+    await installScreenLight(page, TOO_DARK_TO_START);
     await page.goto(s.url);
     await waitForView(page, (v) => v.state === 'intro', 20_000);
     await page.click('#start');
@@ -101,7 +102,7 @@ describe('a dim room under the light challenge', () => {
   it('the fill light is the base colour: each challenge colour covers the whole screen, frame included', async () => {
     const s = await server.createSession({ action_description: ACTION, risk_level: 'high' });
     const page = await browser.context.newPage();
-    await installScreenLight(page, { unlit: 0.25, lit: 1 });
+    await installScreenLight(page, { unlit: TOO_DARK_TO_START.unlit, lit: 1 });
     await page.goto(s.url);
     await waitForView(page, (v) => v.state === 'intro', 20_000);
     await page.click('#start');
