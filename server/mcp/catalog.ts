@@ -5,6 +5,7 @@
 // and the policy shape explained once in livegate://reference/policy-overrides instead of in
 // every tool that takes or returns a policy. Budget: docs/MCP.md "Token cost".
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { RISK_LEVELS, VERDICTS } from '../../workers/protocol/index.ts';
 import { FRAME_COUNTS } from '../policies/defaults.ts';
 
 /** The compact JSON size `tools/list` must stay under (bytes). */
@@ -131,9 +132,9 @@ const INPUT_DESCRIPTIONS: Record<string, Record<string, string>> = {
 const ATTESTATION_OUTPUT: Json = {
   type: 'object',
   properties: {
-    verdict: { type: 'string', enum: ['live', 'spoof'] },
+    verdict: { type: 'string', enum: [...VERDICTS] },
     score: { type: 'number' },
-    risk_level: { type: 'string', enum: ['standard', 'high'] },
+    risk_level: { type: 'string', enum: [...RISK_LEVELS] },
     action_sha256: { type: 'string' },
     expires_at: { type: 'string' },
     required_checks: { type: 'array', items: { type: 'string' } },

@@ -1,8 +1,10 @@
 // What an agent should do after each outcome of a verification, said once and reused by every
 // tool result and error hint: one sentence per terminal outcome, the decision first.
+import type { Verdict } from '../../workers/protocol/index.ts';
 import type { SessionStatus } from '../sessions/schemas.ts';
 
-export type Outcome = 'live' | 'spoof' | 'failed' | 'expired' | 'cancelled';
+/** A terminal outcome: the verdict of a completed session, or how another one ended. */
+export type Outcome = Verdict | 'failed' | 'expired' | 'cancelled';
 
 const RETRY = 'offer one retry with a new verify_human_presence session';
 
