@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { analyseCapture } from '../../../server/analysis/worker.ts';
 import { checkFeatures, type CheckFeatures } from '../../../server/analysis/features.ts';
-import { clientAgreement } from '../../../server/analysis/fusion.ts';
+import { clientAgreement, fuse, type Outcome } from '../../../server/analysis/fusion.ts';
 import { defaultPolicy } from '../../../server/policies/defaults.ts';
 import { attemptInputs } from '../../../server/capture/columns.ts';
 import { decodeRecorded, loadRecordedCapture } from './pad-record.ts';
@@ -17,6 +17,8 @@ export interface AnalysedRecording {
   /** Quality gate reasons (the page retries; the recording is the last attempt). */
   quality: string[];
   features: CheckFeatures;
+  /** What the server decides on this evidence today: the shipped fusion at the recording's risk level. */
+  outcome: Outcome;
   raw: {
     frames: number;
     fps: number;
@@ -71,6 +73,7 @@ export async function analyseRecording(dir: string): Promise<AnalysedRecording |
     hard,
     quality: e.quality.passed ? [] : e.quality.reasons.map((x) => `quality:${x}`),
     features: checkFeatures(e, result.cnn, policy.thresholds),
+    outcome: fuse(e, result.cnn, policy),
     raw: {
       frames: e.integrity.frames,
       fps: r(e.integrity.fps, 1) ?? 0,

@@ -1,11 +1,9 @@
 // Re-scores recorded robustness presentations (eval:pad:robust --record dir: dir/<perturbation>/<id>)
-// with the current server analysis and the shipped fusion (server/policies/fusion-params.ts), no
+// with the current server analysis and the server's own `fuse` (shipped fusion-params.ts), no
 // browser: what the server would answer today to the evidence the page sent then. Presentations
 // that never reached a capture keep the page run's outcome (they are in the run's --out JSON).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FEATURE_CHECK, FEATURES } from '../../../server/analysis/features.ts';
-import { CHECK_WEIGHTS, FUSION_BIAS, RISK_LEVELS } from '../../../server/policies/defaults.ts';
 import { analyseRecording } from './pad-analyse.ts';
 import { loadPresentation } from './pad-record.ts';
 
@@ -19,27 +17,12 @@ export interface Rescored {
   reasons: string[];
 }
 
-/** The shipped standard-risk decision on one recorded presentation (fusion.ts, without a light challenge). */
+/** The shipped decision on one recorded presentation (server/analysis/fusion.ts, no light challenge ran). */
 export async function rescore(dir: string): Promise<Omit<Rescored, 'perturbation' | 'id' | 'label' | 'attack_type'> | null> {
-  const a = await analyseRecording(dir);
-  if (!a) return null;
-  if (a.hard.length) return { verdict: 'spoof', score: 0, reasons: a.hard };
-  if (a.quality.length) return { verdict: 'quality_failed', score: null, reasons: a.quality };
-  const required = new Set<string>(RISK_LEVELS.standard.required_checks);
-  let z = FUSION_BIAS;
-  const reasons: string[] = [];
-  for (const f of FEATURES) {
-    if (!required.has(FEATURE_CHECK[f])) continue;
-    const x = a.features[f];
-    if (x === null) {
-      if (f !== 'expression') return { verdict: 'spoof', score: null, reasons: [`${f}:not_run`] };
-      continue;
-    }
-    z += CHECK_WEIGHTS[f] * x;
-    if (x < 0) reasons.push(f);
-  }
-  const score = Math.round(100 / (1 + Math.exp(-z)));
-  return { verdict: score >= RISK_LEVELS.standard.min_score ? 'live' : 'spoof', score, reasons };
+  const outcome = (await analyseRecording(dir))?.outcome;
+  if (!outcome) return null;
+  if (outcome.kind === 'quality_failed') return { verdict: 'quality_failed', score: null, reasons: outcome.reasons };
+  return { verdict: outcome.verdict, score: outcome.score, reasons: outcome.reasons };
 }
 
 /** Every recorded presentation under `root`/<perturbation>/<id>. */
