@@ -18,7 +18,7 @@ import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
 import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
-import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
+import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
 
 const { values, positionals } = parseArgs({
@@ -58,18 +58,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // The store is a throwaway SQLite file; evidence is kept only when it is to be recorded.
 const server = await startLivegate({ config: { logLevel: 'error', evidenceRetentionS: values.record ? 3600 : 0 } });
-interface Row {
-  id: string;
-  set: string;
-  subject: string;
-  label: 'bona_fide' | 'attack';
-  attack_type: string | null;
-  manifest_label: string;
-  media: string;
+/** An item as it was presented (the fields a recording keeps beside its evidence) and its page run. */
+type Row = Omit<RecordedPresentation, 'reframes' | 'description' | 'page_result'> & {
   /** Source windows the person moved to (empty: the source as it is). */
   reframes: Array<{ guide: string; window: SourceWindow }>;
   run: PadRun;
-}
+};
 const rows: Row[] = [];
 try {
   for (const { dir, manifest } of sets) {
