@@ -62,7 +62,8 @@ export interface ExpressionSummary {
 }
 
 export interface ExpressionAnalyzer {
-  add(lm: FlatLandmarks, width: number, height: number): void;
+  /** `iod`: the frame's inter-ocular distance in pixels, when the caller has it already. */
+  add(lm: FlatLandmarks, width: number, height: number, iod?: number): void;
   summary(): ExpressionSummary;
   reset(): void;
 }
@@ -117,9 +118,8 @@ export function createExpressionAnalyzer(): ExpressionAnalyzer {
   };
 
   return {
-    add(lm, width, height) {
+    add(lm, width, height, iod = interOcularDistance(lm, width, height)) {
       if (rigid.length >= MAX_FRAMES) return;
-      const iod = interOcularDistance(lm, width, height);
       const r = take(lm, RIGID_POINTS, width, height);
       const n = take(lm, NON_RIGID_POINTS, width, height);
       if (!(iod > 0) || r.some((v) => !Number.isFinite(v)) || n.some((v) => !Number.isFinite(v))) return;

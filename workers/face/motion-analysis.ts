@@ -122,7 +122,7 @@ export function createMotionAnalyzer(options: MotionAnalyzerOptions = {}): Motio
       times.push(tMs);
       points.push(p);
       iods.push(iod);
-      expression.add(lm, width, height);
+      expression.add(lm, width, height, iod);
     },
     addEyeClosure(tMs, closure) {
       blink.update(tMs, closure);
