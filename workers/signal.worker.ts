@@ -111,7 +111,7 @@ function createSignalService() {
       const luma = rois.sample(win, face, w, h, roi, skin);
       clock.record('roi', performance.now() - r0);
       // (A capture stopped or aborted while the window was read takes no more frames.)
-      if (rec && rec === recording && t >= 0 && t <= rec.start.plan.duration_ms) {
+      if (rec && rec === recording && t >= 0 && t <= rec.endMs) {
         if (identityNow) rec.crops.takeIdentity(win, face.box, at, t, w, h);
         rec.frame({ win, t, at, w, h, roi, skin, face: faceNow, box: face.box }, cnnScorer(source));
       }
@@ -183,6 +183,11 @@ function createSignalService() {
         cameraFps: cfg.camera_fps,
         emit: (seq, bytes, frames) => onChunk?.(Comlink.transfer({ seq, bytes, frames }, [bytes.buffer as ArrayBuffer])),
       });
+    },
+
+    /** At the planned end: ms the capture goes on for while its pulse is borderline (0: end it now). */
+    extendCapture(): number {
+      return recording?.extend() ?? 0;
     },
 
     /** End the capture: flush the last chunks and wait for them and the CNN. */

@@ -5,6 +5,8 @@
 import QRCode from 'qrcode';
 import { createCaptureClient, type CaptureClient } from './api.ts';
 import { missingFeatures, openCamera, stopCamera } from './camera.ts';
+import { clientSummary } from './client-summary.ts';
+import { captureUntilSettled } from './capture-length.ts';
 import { showIdentityNotice } from './identity-notice.ts';
 import { announce, byId, setProgress, setState, showScreen } from './dom.ts';
 import { localHint, reasonKey, renderFinal, showEnding, type EndingView } from './endings.ts';
@@ -299,40 +301,27 @@ async function startCapture(): Promise<void> {
     }
     await pipeline.startCapture({ session_id: session.session_id, attempt_id: start.attempt_id, nonce: start.nonce, plan: start.plan, start_epoch_ms: startEpoch });
     setState('capturing');
-    await new Promise((r) => setTimeout(r, start.plan.duration_ms + 200));
-    if (phase !== 'capturing' || !pipeline) return;
+    const settled = await captureUntilSettled(start.plan.duration_ms, {
+      extend: () => pipeline!.extendCapture(),
+      active: () => phase === 'capturing' && pipeline !== null,
+      extended(totalMs) {
+        if (currentPlanMs === start.plan.duration_ms) {
+          setText('guidance', 'capturing_longer');
+          announce(t('capturing_longer'));
+        }
+        currentPlanMs = totalMs;
+      },
+    });
+    if (!settled || !pipeline) return;
     phase = 'finishing';
     setState('uploading');
     setProgress(1);
     const summary = await pipeline.stopCapture(light?.revealed() ?? null);
     light?.stop();
-    const cnn = await pipeline.cnnSummary();
-    const timings = await pipeline.timings();
-    const lmStats = await pipeline.landmarkStats();
+    const summaryForServer = await clientSummary(pipeline, summary);
     showUpload();
     await Promise.all(uploads);
-    const finish = await client.finish({
-      attempt_id: start.attempt_id,
-      chunk_count: summary?.chunk_count ?? 0,
-      client_summary: {
-        frames: summary?.frames ?? 0,
-        face_frames: summary?.face_frames ?? 0,
-        landmark_frames: summary?.landmark_frames ?? 0,
-        dropped_frames: summary?.dropped_frames ?? 0,
-        fps: summary?.fps ?? 0,
-        landmark_hz: summary?.landmark_hz ?? 0,
-        bytes: summary?.bytes ?? 0,
-        heart_rate_bpm: summary?.heart_rate?.bpm ?? null,
-        snr_db: summary?.heart_rate?.snr_db ?? null,
-        pulse_confident: summary?.heart_rate?.confident ?? false,
-        light_challenge: summary?.light_challenge ? { passed: summary.light_challenge.passed, score: summary.light_challenge.score, lag_ms: summary.light_challenge.lag_ms } : null,
-        cnn_real: cnn?.mean_real ?? null,
-        cnn_scores: cnn?.scores.map((s) => ({ t: s.t, real: s.real })) ?? [],
-        landmarks: { delegate: lmStats.delegate, median_ms: lmStats.median_ms },
-        timings,
-        worker_errors: summary?.worker_errors ?? null,
-      },
-    });
+    const finish = await client.finish({ attempt_id: start.attempt_id, chunk_count: summary?.chunk_count ?? 0, client_summary: summaryForServer });
     await teardown();
     showFinish(finish);
   } catch (err) {

@@ -49,6 +49,8 @@ export interface Pipeline {
   startCapture(start: CaptureStart): Promise<void>;
   /** `lightSchedule`: the light-challenge steps revealed during the capture (the page scores its own response). */
   stopCapture(lightSchedule?: LightChallengeStep[] | null): Promise<CaptureSummary | null>;
+  /** Near the capture's end: ms it goes on for while the pulse is borderline (0: end it). */
+  extendCapture(): Promise<number>;
   abortCapture(): Promise<void>;
   /** Close models and terminate every worker. Safe to call twice. */
   terminate(): Promise<void>;
@@ -156,6 +158,7 @@ export async function createPipeline(opts: PipelineOptions): Promise<Pipeline> {
       await signal.startCapture(start);
     },
     stopCapture: (lightSchedule) => signal.stopCapture(lightSchedule ?? null),
+    extendCapture: () => signal.extendCapture(),
     abortCapture: () => signal.abortCapture(),
     async terminate() {
       if (terminated) return;

@@ -18,6 +18,8 @@ export type IntegrityCheck = {
   repeats: RepeatKind;
   /** Camera artefacts seen (quality signals, never tampering). */
   artefacts: string[];
+  /** How far the page extended the capture past its plan while the pulse was borderline (ms). */
+  extended_ms?: number;
 };
 
 export type QualityCheck = { passed: boolean; reasons: string[]; face_present_ratio: number | null; face_size: number | null };

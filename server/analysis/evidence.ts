@@ -16,7 +16,7 @@ import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type Li
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
-  plan: Pick<CapturePlan, 'duration_ms' | 'fps' | 'face_crop_size' | 'context_crop_scale'>;
+  plan: Pick<CapturePlan, 'duration_ms' | 'fps' | 'face_crop_size' | 'context_crop_scale' | 'extension_ms'>;
   /** Frame size the page captured at (from the device profile); geometry only. */
   frame: { width: number; height: number };
   /** The steps the capture is scored on (light-schedule.ts) and the scorer's options. */
@@ -40,6 +40,8 @@ export interface IntegrityResult {
   reasons: string[];
   frames: number;
   duration_ms: number;
+  /** How far the capture ran past its planned duration (adaptive capture length; 0: not extended). */
+  extended_ms: number;
   fps: number;
   /** Frames whose crop repeats an earlier one (any kind; see `repeats`). */
   duplicate_crops: number;
@@ -120,6 +122,9 @@ export function checkIntegrity(
   if (nonMonotonic > 0) reasons.push('timestamps_not_monotonic');
   const duration = frames.length > 1 ? frames[frames.length - 1].t - frames[0].t : 0;
   if (frames.length < 2 || duration < input.plan.duration_ms * G.min_coverage) reasons.push('capture_too_short');
+  // Adaptive capture length: the page may go on past the plan by at most its extension.
+  const lastT = frames.length > 0 ? frames[frames.length - 1].t : 0;
+  if (lastT > input.plan.duration_ms + (input.plan.extension_ms ?? 0) + G.frame_interval_slack_ms) reasons.push('capture_too_long');
   // The page cannot have captured for longer than the server saw the attempt running.
   if (frames.length > 0 && frames[frames.length - 1].t > input.serverElapsedMs + G.timing_tolerance_ms) reasons.push('timestamps_exceed_server_clock');
   const fps = duration > 0 ? ((frames.length - 1) * 1000) / duration : 0;
@@ -132,7 +137,8 @@ export function checkIntegrity(
   if (repeats.adjacent > 0) artefacts.push('repeated_frames');
   if (frameIntervalCv(frames) > G.variable_frame_rate_cv) artefacts.push('variable_frame_rate');
   if (frames.length > 1 && repeats.distinct_fps < G.low_distinct_fps) artefacts.push('low_distinct_rate');
-  return { passed: reasons.length === 0, reasons, frames: frames.length, duration_ms: duration, fps, duplicate_crops: repeats.adjacent + repeats.recurring, repeats, artefacts };
+  const extendedMs = Math.max(0, Math.round(lastT - input.plan.duration_ms));
+  return { passed: reasons.length === 0, reasons, frames: frames.length, duration_ms: duration, extended_ms: extendedMs, fps, duplicate_crops: repeats.adjacent + repeats.recurring, repeats, artefacts };
 }
 
 function frameIntervalCv(frames: readonly FrameRecord[]): number {

@@ -39,7 +39,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
   const agreement = clientAgreement(pulse);
 
   const checks: Checks = {
-    integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [] },
+    integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [], ...(integrity.extended_ms > 0 ? { extended_ms: integrity.extended_ms } : {}) },
     quality: { passed: quality.passed, reasons: quality.reasons, face_present_ratio: round(quality.metrics.face_present_ratio), face_size: round(quality.metrics.face_size ?? NaN) },
     pulse: {
       heart_rate_bpm: round(pulse.heart_rate_bpm ?? NaN, 1),

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { decodeCaptureChunk, isBundleError, type CaptureChunk } from '../../workers/codec/index.ts';
 import { AppError } from '../errors.ts';
-import type { PolicyConfig } from '../policies/defaults.ts';
+import { captureExtensionMs, type PolicyConfig } from '../policies/defaults.ts';
 import { isTerminal, type SessionService } from '../sessions/service.ts';
 import { announceLightChallenge, lightReveal, revealableSteps, type LightReveal } from './light-reveal.ts';
 import { identityNotice, identityPlan } from '../identity/plan.ts';
@@ -122,6 +122,7 @@ export function createCaptureService({ store, sessions, analyzer, now = Date.now
         max_total_bytes: CAPTURE_LIMITS.maxTotalBytes,
         max_frames_per_chunk: CAPTURE_LIMITS.maxFramesPerChunk,
         ...identityPlan(policy),
+        extension_ms: captureExtensionMs(policy),
       };
       const lightChallenge = policy.required_checks.includes('light_challenge')
         ? { schedule: createLightChallengeSchedule(policy.capture_duration_ms) }

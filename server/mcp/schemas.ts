@@ -22,6 +22,12 @@ export const GREETINGS = {
   pt: (name: string) => `Olá, ${name}!`,
 } as const;
 
+/**
+ * A policy's fields as the MCP policy tools take them: all but `capture_extension_ms` (the page's
+ * adaptive capture length, a tuning knob left to REST: tools/list stays under its size budget).
+ */
+const McpPolicyOverrides = PolicyOverridesSchema.omit({ capture_extension_ms: true });
+
 export const input = {
   health: z.object({}).strict(),
   greet: z
@@ -50,8 +56,8 @@ export const input = {
   verifyAttestation: VerifyAttestationInput,
   none: z.object({}).strict(),
   getPolicy: z.object({ policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies') }).strict(),
-  createPolicy: PolicyOverridesSchema.extend({ name: PolicyNameSchema, thresholds: thresholdOverrides }).strict(),
-  updatePolicy: PolicyOverridesSchema.extend({
+  createPolicy: McpPolicyOverrides.extend({ name: PolicyNameSchema, thresholds: thresholdOverrides }).strict(),
+  updatePolicy: McpPolicyOverrides.extend({
     thresholds: thresholdOverrides,
     policy_id: z.string().min(1).max(128).describe('Policy id (pol_...), from list_policies'),
     name: PolicyNameSchema.optional(),

@@ -23,6 +23,19 @@ export const ThresholdsSchema = z.object({
 });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
+/** Upper bound of a policy's `capture_extension_ms`. */
+export const MAX_CAPTURE_EXTENSION_MS = 10_000;
+/**
+ * Adaptive capture length: how long a capture whose pulse is still borderline at its planned end
+ * may go on, when the policy does not say (docs/CALIBRATION.md, "Adaptive capture length").
+ */
+export const DEFAULT_CAPTURE_EXTENSION_MS = 3000;
+
+/** The extension a policy allows (stored policies from before the field carry none: the default). */
+export function captureExtensionMs(policy: Pick<PolicyConfig, 'capture_extension_ms'>): number {
+  return policy.capture_extension_ms ?? DEFAULT_CAPTURE_EXTENSION_MS;
+}
+
 export const PolicyConfigSchema = z.object({
   risk_level: RiskLevelSchema.describe('standard: pulse, CNN and motion; high adds the light challenge'),
   frame_count: z.union(FRAME_COUNTS.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<10>, z.ZodLiteral<30>, z.ZodLiteral<60>, z.ZodLiteral<90>, z.ZodLiteral<120>]).describe('CNN frames analysed per capture'),
@@ -31,6 +44,10 @@ export const PolicyConfigSchema = z.object({
   max_attempts: z.number().int().min(1).max(10).describe('Captures allowed per session; a failed quality gate uses one'),
   timeout_s: z.number().int().min(30).max(600).describe('Seconds before a pending or in-progress session expires'),
   capture_duration_ms: z.number().int().min(3000).max(30000).describe('Length of one capture'),
+  capture_extension_ms: z
+    .number().int().min(0).max(MAX_CAPTURE_EXTENSION_MS)
+    .optional()
+    .describe('Max ms past capture_duration_ms while the pulse is borderline (default 3000)'),
   success_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a live verdict'),
   failure_redirect_url: z.string().url().nullable().describe('Where the page sends the person after a failure'),
   identity: z.enum(IDENTITY_MODES).optional().describe('Face comparison with the enrolled template of user_identifier (off by default; otherwise user_identifier is required)'),
@@ -110,6 +127,8 @@ export const EXPRESSION_FULL_ENERGY = 0.01;
 export const EVIDENCE_GATES = {
   /** Upload and request latency between the page's t = 0 and the server's start, and after the last frame (ms). */
   timing_tolerance_ms: 2500,
+  /** A frame may fall this far past the capture's end (the page's frame clock and its cut-off). */
+  frame_interval_slack_ms: 100,
   /** Share of the planned duration the frames must span. */
   min_coverage: 0.6,
   /** A frame rate above plan fps x this + max_fps_margin no camera following the plan delivers. */
@@ -163,6 +182,7 @@ export function defaultPolicy(riskLevel: RiskLevel = 'standard'): PolicyConfig {
     max_attempts: 3,
     timeout_s: 300,
     capture_duration_ms: riskLevel === 'high' ? 7000 : 6000,
+    capture_extension_ms: DEFAULT_CAPTURE_EXTENSION_MS,
     success_redirect_url: null,
     failure_redirect_url: null,
     identity: 'off',

@@ -74,6 +74,11 @@ describe('verdicts on real presentations', () => {
     // live, so the refusal must come from the pulse or the motion.
     expect(lastReasons(r).some((x) => x === 'pulse:not_detected' || x === 'motion:planar'), describeRun(r)).toBe(true);
     expect(lastReasons(r), describeRun(r)).not.toContain('cnn:presentation_attack');
+    // A photo has no pulse: the page went on past the plan, a second at a time, up to the policy's
+    // extension (adaptive capture length), and the server took the longer capture.
+    const extended = (r.checks as { integrity: { extended_ms?: number } }).integrity.extended_ms ?? 0;
+    expect(extended, describeRun(r)).toBeGreaterThan(1000);
+    expect(extended, describeRun(r)).toBeLessThanOrEqual(3000 + 100);
   }, 240_000);
 
   it('a screen replay: spoof, the CNN sees the screen', async () => {

@@ -37,7 +37,7 @@ describe('capture wire format', () => {
     const { attempt_id, nonce } = start.json();
     expect(skeleton(start.body, { [attempt_id]: '<aid>', [nonce]: '<nonce>' })).toBe(
       '{"attempt_id":"<aid>","attempt_number":1,"max_attempts":3,"nonce":"<nonce>","plan":{"duration_ms":6000,"fps":30,"chunk_ms":1000,"face_crop_size":64,' +
-        '"context_crop_size":160,"context_crop_scale":4,"frame_count":10,"max_chunk_bytes":1048576,"max_total_bytes":16777216,"max_frames_per_chunk":90},"light_challenge":null}',
+        '"context_crop_size":160,"context_crop_scale":4,"frame_count":10,"max_chunk_bytes":1048576,"max_total_bytes":16777216,"max_frames_per_chunk":90,"extension_ms":3000},"light_challenge":null}',
     );
     const chunk = await t.app.inject({
       method: 'POST', url: `/v1/capture/${s.id}/chunk`, headers: { ...s.headers, 'content-type': 'application/cbor' },

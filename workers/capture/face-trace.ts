@@ -37,13 +37,17 @@ export interface FaceTrace {
   lightChallenge(schedule: LightChallengeStep[] | null | undefined): Scored<LightChallengeResult>;
 }
 
-export function createFaceTrace(opts: { cameraFps: number; durationMs: number }): FaceTrace {
+/**
+ * `durationMs`: the planned capture; `windowMs`: the longest it may run (the plan's extension
+ * included), so that an extended capture's estimate covers all of it.
+ */
+export function createFaceTrace(opts: { cameraFps: number; durationMs: number; windowMs?: number }): FaceTrace {
   const seconds = opts.durationMs / 1000;
   const pulse = createPulseEstimator({
     sampleRate: pulseSampleRate(opts.cameraFps),
     rois: ROI_COUNT,
     minSeconds: Math.min(PULSE_MIN_SECONDS, seconds - PULSE_END_MARGIN_SECONDS),
-    windowSeconds: Math.max(PULSE_MIN_WINDOW_SECONDS, seconds),
+    windowSeconds: Math.max(PULSE_MIN_WINDOW_SECONDS, seconds, (opts.windowMs ?? 0) / 1000),
   });
   const times: number[] = [];
   const rgb: number[] = [];

@@ -11,6 +11,7 @@ import { quantizeLandmarkSubset } from '../face/landmark-subset.ts';
 import type { LightChallengeStep } from '../signal/index.ts';
 import { CHUNK_LAG_MS, createChunker, encodeBatch } from './chunker.ts';
 import { createCropRecorder, type CropRecorder } from './crop-recorder.ts';
+import { nextExtension } from './extension.ts';
 import { createFaceTrace } from './face-trace.ts';
 import { buildCaptureSummary, type CaptureCounts, type StageClock } from './summary.ts';
 import { createErrorCounter, type ErrorCounter } from './worker-errors.ts';
@@ -53,6 +54,13 @@ export interface Recording {
   readonly errors: ErrorCounter;
   readonly frames: number;
   readonly chunks: number;
+  /** ms since the start up to which frames belong to the capture: the plan's duration plus any extension. */
+  readonly endMs: number;
+  /**
+   * At the planned end (and after each step): extends the capture by a step while the page's
+   * pulse is borderline and the plan allows more (extension.ts). Returns the ms added, 0 to end.
+   */
+  extend(): number;
   /**
    * A frame inside the capture window. `scoreCnn` scores this frame on the CNN worker when a
    * context crop falls due (called at once, while the frame is open); null without a CNN.
@@ -69,7 +77,9 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
   const plan = start.plan;
   const chunker = createChunker(plan);
   const crops = createCropRecorder(plan, deps.surfaces);
-  const trace = createFaceTrace({ cameraFps: deps.cameraFps, durationMs: plan.duration_ms });
+  const maxExtensionMs = plan.extension_ms ?? 0;
+  const trace = createFaceTrace({ cameraFps: deps.cameraFps, durationMs: plan.duration_ms, windowMs: plan.duration_ms + maxExtensionMs });
+  let extendedMs = 0;
   const errors = createErrorCounter();
   const counts: CaptureCounts = { chunks: 0, frames: 0, landmarkFrames: 0, faceFrames: 0, droppedFrames: 0, bytes: 0 };
   const cnnScores: CnnScore[] = [];
@@ -113,6 +123,16 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
     },
     get chunks() {
       return chunker.count;
+    },
+    get endMs() {
+      return plan.duration_ms + extendedMs;
+    },
+    extend() {
+      const estimate = trace.heartRate();
+      if (estimate.failed) errors.count('heart_rate');
+      const step = nextExtension(estimate.value, extendedMs, maxExtensionMs);
+      extendedMs += step;
+      return step;
     },
     frame(f, scoreCnn) {
       counts.frames++;

@@ -20,5 +20,10 @@ export const CapturePlanSchema = z.object({
   identity_crops: z.number().int().min(0).optional(),
   identity_crop_size: positiveInt.optional(),
   identity_crop_scale: z.number().positive().optional(),
+  /**
+   * Most the page may record past `duration_ms` while its own pulse estimate is still borderline
+   * (adaptive capture length; absent or 0: never). The server refuses frames beyond it.
+   */
+  extension_ms: z.number().int().min(0).optional(),
 });
 export type CapturePlan = z.infer<typeof CapturePlanSchema>;

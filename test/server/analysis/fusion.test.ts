@@ -11,7 +11,7 @@ import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, defaultPolicy, resolvePolicy, ty
 function evidence(patch: { [K in keyof FrameEvidence]?: Partial<FrameEvidence[K]> } = {}): FrameEvidence {
   const base: FrameEvidence = {
     integrity: {
-      passed: true, reasons: [], frames: 180, duration_ms: 5970, fps: 30, duplicate_crops: 0, artefacts: [],
+      passed: true, reasons: [], frames: 180, duration_ms: 5970, extended_ms: 0, fps: 30, duplicate_crops: 0, artefacts: [],
       repeats: { adjacent: 0, longest_run_ms: 0, recurring: 0, longest_recurring_run: 0, kind: 'none', distinct_fps: 30 },
     },
     quality: {

@@ -47,6 +47,21 @@ describe('checkIntegrity', () => {
     expect(r.fps).toBeCloseTo(30, 0);
   });
 
+  it('takes a capture the page extended within the plan, and says by how much', () => {
+    const extended = { ...input, plan: { ...plan, extension_ms: 3000 }, serverElapsedMs: 10_000 };
+    const r = checkIntegrity(frames(270), extended, chunks(9));
+    expect(r).toMatchObject({ passed: true, reasons: [] });
+    expect(r.extended_ms).toBeGreaterThan(2900);
+    expect(checkIntegrity(frames(), input, chunks(6)).extended_ms).toBe(0);
+  });
+
+  it('refuses frames past the plan and its extension', () => {
+    const noExtension = checkIntegrity(frames(210), { ...input, serverElapsedMs: 10_000 }, chunks(7));
+    expect(noExtension.reasons).toContain('capture_too_long');
+    const pastExtension = checkIntegrity(frames(300), { ...input, plan: { ...plan, extension_ms: 3000 }, serverElapsedMs: 12_000 }, chunks(10));
+    expect(pastExtension.reasons).toEqual(['capture_too_long']);
+  });
+
   it('rejects reordered frames', () => {
     const f = frames();
     [f[50], f[51]] = [f[51], f[50]];
@@ -91,7 +106,7 @@ describe('checkIntegrity', () => {
 
   it('reads 15-30 fps variable delivery as a camera artefact', () => {
     let t = 20;
-    const f = frames().map((fr, i) => ({ ...fr, t: (t += i % 3 === 0 ? 66 : 33) }));
+    const f = frames(155).map((fr, i) => ({ ...fr, t: (t += i % 3 === 0 ? 66 : 33) }));
     const r = checkIntegrity(f, { ...input, serverElapsedMs: 9000, plan: { ...plan, duration_ms: 7000 } }, chunks(6));
     expect(r.passed).toBe(true);
     expect(r.artefacts).toContain('variable_frame_rate');
