@@ -16,6 +16,7 @@ import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../
 import { cameraMediaFor } from '../eval/lib/pad-media.ts';
 import { readRecordedCapture, type RecordedCapture } from '../eval/lib/pad-record.ts';
 import { runPresentation, runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
+import { screenReflectionScript } from '../eval/lib/screen-reflection.ts';
 
 const run = promisify(execFile);
 
@@ -109,13 +110,17 @@ describe('verdicts on real presentations', () => {
   }, 240_000);
 });
 
-/** A high-risk session whose camera is the bona fide recording injected through getUserMedia. */
+/**
+ * A high-risk session whose camera is the bona fide recording injected through getUserMedia (the
+ * injection a virtual camera or a hooked browser performs), served on the page's own origin; with
+ * `reflect`, lit by the screen's colours as a face in front of it would be (screen-reflection.ts).
+ */
 async function runInjected(reflect: boolean): Promise<PadRun> {
   const webm = await injectedVideo(await camera(BONA_FIDE));
   const browser = await launchChromium({ origin: server.origin });
   try {
     await browser.context.route(`${server.origin}/__injected/camera.webm`, (route) => route.fulfill({ path: webm, contentType: 'video/webm' }));
-    return await runPresentation(server, browser, { risk_level: 'high', initScript: getUserMediaOverride(reflect) });
+    return await runPresentation(server, browser, { risk_level: 'high', initScript: screenReflectionScript({ injectedUrl: '/__injected/camera.webm', reflect }) });
   } finally {
     await browser.close();
   }
@@ -235,39 +240,6 @@ describe('evidence after the verdict', () => {
     }
   }, 60_000);
 });
-
-/**
- * Replaces getUserMedia with a stream played from a recording served on the page's own origin: the
- * injection a virtual camera or a hooked browser performs. With `reflect`, every frame drawn also
- * gets 4 % of the colour the light-challenge overlay shows at that moment, added like light.
- */
-function getUserMediaOverride(reflect: boolean): string {
-  return `(() => {
-  const reflect = ${reflect};
-  navigator.mediaDevices.getUserMedia = async () => {
-    const video = document.createElement('video');
-    video.muted = true; video.loop = true; video.playsInline = true;
-    video.src = '/__injected/camera.webm';
-    await video.play();
-    if (!reflect) return video.captureStream();
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-    const g = canvas.getContext('2d');
-    setInterval(() => {
-      g.globalCompositeOperation = 'source-over';
-      g.drawImage(video, 0, 0);
-      const light = document.getElementById('light');
-      const m = light && !light.hidden ? /rgba?\\((\\d+), (\\d+), (\\d+)(, ([\\d.]+))?\\)/.exec(getComputedStyle(light).backgroundColor) : null;
-      if (m && m[5] !== '0') {
-        g.globalCompositeOperation = 'lighter';
-        g.fillStyle = 'rgba(' + m[1] + ', ' + m[2] + ', ' + m[3] + ', 0.04)';
-        g.fillRect(0, 0, canvas.width, canvas.height);
-      }
-    }, 1000 / 30);
-    return canvas.captureStream(30);
-  };
-})();`;
-}
 
 /** The camera clip (y4m) as a VP8 WebM for a <video> element; cached beside it. */
 async function injectedVideo(y4m: string): Promise<string> {

@@ -4,12 +4,17 @@
 //
 //   npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id]
 //                       [--as-labelled] [--out results.json] [--record dir] [--no-reframe] [--verbose]
+//                       [--screen-reflection]
 // Without a set dir, every face set under ../shared/data is used (found by manifest kind).
 // --record keeps each item's real evidence (CBOR chunks + attempt + presentation) under dir/<id>
 // for offline re-analysis: `npm run eval:pad:calibrate -- dir` (docs/CALIBRATION.md).
 // A person follows the page's guidance: when the page keeps asking to move closer, back or to
 // the centre, the source is re-framed the way a person moving would (pad-media.ts reframeWindow,
 // at most MAX_REFRAMES times) and the run starts again; how often is reported.
+// --screen-reflection (for --risk high): the fake camera cannot see the screen, so every physical
+// presentation (a person, a print, a screen, a mask: things in front of the display) gets the
+// screen's colours added the way they would reflect them (lib/screen-reflection.ts), while an
+// injected deepfake video, which never sees the screen, plays as it is.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +25,7 @@ import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.t
 import { medianOf, summarise } from './lib/pad-metrics.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
+import { screenReflectionScript } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,10 +38,11 @@ const { values, positionals } = parseArgs({
     record: { type: 'string' },
     'no-reframe': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    'screen-reflection': { type: 'boolean', default: false },
   },
 });
 if (values.risk !== 'standard' && values.risk !== 'high') {
-  process.stderr.write('usage: npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id] [--as-labelled] [--out file] [--record dir] [--no-reframe] [--verbose]\n');
+  process.stderr.write('usage: npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id] [--as-labelled] [--out file] [--record dir] [--no-reframe] [--verbose] [--screen-reflection]\n');
   process.exit(2);
 }
 /** Re-framings per item (a person moves once or twice, not forever). */
@@ -45,6 +52,8 @@ const PAGE_FAILURE = /^(models_failed|camera_|error)/;
 const MAX_RELOADS = 2;
 /** How long the page may keep asking for the same move before the person makes it. */
 const STUCK_GUIDANCE_MS = 6000;
+/** A presentation in front of the screen (--screen-reflection). */
+const REFLECTING = screenReflectionScript({ reflect: true });
 
 const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await discoverFaceSets();
 if (dirs.length === 0) {
@@ -78,6 +87,7 @@ try {
         const canMove = !values['no-reframe'] && reframes.length < MAX_REFRAMES;
         run = await runWithCamera(server, media.path, {
           risk_level: risk,
+          initScript: values['screen-reflection'] && presentation.attack_type !== 'deepfake' ? REFLECTING : undefined,
           stuckGuidanceMs: canMove ? STUCK_GUIDANCE_MS : undefined,
           console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined,
         });
@@ -117,7 +127,7 @@ const reframed = rows.filter((r) => r.reframes.length > 0).length;
 const names = sets.map((s) => s.manifest.name);
 
 if (values.out) {
-  await writeFile(values.out, JSON.stringify({ sets: names, risk, as_labelled: values['as-labelled'], at: new Date().toISOString(), rows, summary, reframed, median_decision_ms: medianOf(decisions), median_processing_ms: medianOf(processing) }, null, 2));
+  await writeFile(values.out, JSON.stringify({ sets: names, risk, as_labelled: values['as-labelled'], screen_reflection: values['screen-reflection'], at: new Date().toISOString(), rows, summary, reframed, median_decision_ms: medianOf(decisions), median_processing_ms: medianOf(processing) }, null, 2));
 }
 
 if (values.json) {
