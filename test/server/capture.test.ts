@@ -151,6 +151,22 @@ describe('capture protocol', () => {
     expect(restart.statusCode).toBe(409);
   });
 
+  it("hands the policy's capture extension to the page in the plan, and refuses one past its bound", async () => {
+    const plan = async (body: Record<string, unknown>) => {
+      const s = await newSession(body);
+      const res = await t.app.inject({ method: 'POST', url: `/v1/capture/${s.id}/start`, headers: s.headers, payload: { device_profile: {} } });
+      return res.json().plan as { duration_ms: number; extension_ms?: number };
+    };
+    expect(await plan({})).toMatchObject({ duration_ms: 6000, extension_ms: 3000 });
+    expect(await plan({ policy: { capture_extension_ms: 0 } })).toMatchObject({ extension_ms: 0 });
+    expect(await plan({ policy: { capture_extension_ms: 5000 } })).toMatchObject({ extension_ms: 5000 });
+    const tooLong = await t.app.inject({
+      method: 'POST', url: '/v1/sessions', headers: { 'x-api-key': t.key },
+      payload: { action_description: 'Approve: Wire transfer of $50,000 to Acme Corp', policy: { capture_extension_ms: 60_000 } },
+    });
+    expect(tooLong.statusCode).toBe(400);
+  });
+
   it('allows max_attempts starts, then refuses', async () => {
     const s = await newSession();
     for (let i = 1; i <= 3; i++) {
