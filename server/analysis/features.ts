@@ -23,8 +23,13 @@ const clamp = (v: number, lo: number, hi: number) => (Number.isFinite(v) ? Math.
 const logit = (p: number) => Math.log(p / (1 - p));
 /** CNN probabilities are clipped here before the logit: a softmax of 1.0 says no more than 0.9999. */
 const P_EPS = 1e-4;
-/** Top of the light-challenge feature (see below). */
-const LIGHT_MAX = 0.5;
+/**
+ * Top of the light-challenge feature (see below): 0, a passed challenge adds nothing. Lowered from
+ * 0.5 (+4 log-odds at weight 8) after the high-risk run of 2026-11-30 with screen reflection
+ * simulated (docs/EVALUATION.md): a photo of a real face held in front of the screen reflects the
+ * colours as skin does, and the challenge's support alone carried it from 48 to 96.
+ */
+const LIGHT_MAX = 0;
 
 /**
  * The features of one capture. null: the check could not judge (no estimate, model missing);
@@ -63,8 +68,9 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   // Light challenge (high risk): its response score from the threshold, 0.35 a unit; a challenge
   // the signal core refused (no correlation at a plausible lag) counts as a clear absence. It is
   // the check against injected recordings, which pass every other check: its weight is large
-  // (fusion-params.ts) and its positive side small, so a failed challenge refuses a capture the
-  // other checks call live, and a passed one adds a little.
+  // (fusion-params.ts), so a failed challenge refuses a capture the other checks call live. It has
+  // no positive side: a face that answers the screen's light proves something physical in front
+  // of the display, which a print, a photo or a phone replaying a video is too.
   // Expression: log2 of the activity (1 = as much shape change as a moved photo reached). Above
   // it, evidence of a face that is not a picture, at most +1 (a replayed video of a person blinks
   // too); below it, evidence of a picture, down to -2, but only in proportion to how much the face
