@@ -54,11 +54,6 @@ export function detectActiveArea(rgba: ArrayLike<number>, w: number, h: number):
   return { x: left, y: top, w: w - left - right, h: h - top - bottom };
 }
 
-/** True when the active area is smaller than the frame. */
-export function hasBars(area: PixelBox, w: number, h: number): boolean {
-  return area.x > 0 || area.y > 0 || area.w < w || area.h < h;
-}
-
 /**
  * The MiniFASNet crop bounds (computeCropBounds) placed inside `area` instead of the whole frame:
  * the crop upstream would cut had the camera delivered the active area alone. Frame pixels.
