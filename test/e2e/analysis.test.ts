@@ -89,6 +89,15 @@ describe('verdicts on real presentations', () => {
     expect(lastReasons(r), describeRun(r)).toContain('cnn:presentation_attack');
   }, 240_000);
 
+  it('high risk, a photo held in front of the screen, reflecting its colours: the challenge passes, the verdict is still spoof', async () => {
+    // Paper reflects the display as skin does: the challenge proves something physical in front of
+    // the screen, not a live face, and adds nothing to the score (server/analysis/features.ts).
+    const r = await runWithCamera(server, await camera(STILL), { risk_level: 'high', initScript: screenReflectionScript({ reflect: true }) });
+    expect(r.status, describeRun(r)).toBe('completed');
+    expect((r.checks as { light_challenge: { passed: boolean } }).light_challenge.passed, describeRun(r)).toBe(true);
+    expect(r.verdict, describeRun(r)).toBe('spoof');
+  }, 240_000);
+
   it('high risk, a recorded video injected through getUserMedia: spoof on the light challenge', async () => {
     // The injected stream plays a bona fide recording: pulse, CNN and motion are all a real face's,
     // but the face cannot turn the colours the screen flashes.
