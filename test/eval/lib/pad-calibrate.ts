@@ -79,6 +79,7 @@ for (const run of runs) {
       raw: analysed?.raw ?? null,
       cv: null,
       fitted: null,
+      shipped: shippedOutcome(analysed),
     });
     process.stderr.write('.');
   }
@@ -131,10 +132,16 @@ if (values.report) {
 
 if (values.json) console.log(JSON.stringify({ params, operating, rows }, null, 2));
 else {
-  for (const r of rows) console.log(JSON.stringify({ run: r.run, id: r.id, label: r.attack_type ?? r.label, status: r.status, cv: r.cv, fitted: r.fitted, x: r.x?.map((v) => round(v)), reasons: r.reasons, ...r.raw }));
+  for (const r of rows) console.log(JSON.stringify({ run: r.run, id: r.id, label: r.attack_type ?? r.label, status: r.status, cv: r.cv, fitted: r.fitted, shipped: r.shipped, x: r.x?.map((v) => round(v)), reasons: r.reasons, ...r.raw }));
   console.log(`fit on all: ${JSON.stringify(params)}`);
 }
 process.exit(0); // the ONNX sessions hold the event loop open
+
+function shippedOutcome(analysed: AnalysedRecording | null): CalibratedRow['shipped'] {
+  const o = analysed?.outcome;
+  if (!o) return null;
+  return o.kind === 'quality_failed' ? { verdict: 'quality_failed', score: null, reasons: o.reasons } : { verdict: o.verdict, score: o.score, reasons: o.reasons };
+}
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;

@@ -22,6 +22,11 @@ export interface CalibratedRow {
   cv: number | null;
   /** The same with the model fitted on everything (optimistic; for comparison only). */
   fitted: number | null;
+  /**
+   * What the server decides today on this evidence: the shipped fusion at the recording's own risk
+   * level (at high risk with its light challenge); null: no capture.
+   */
+  shipped: { verdict: string; score: number | null; reasons: string[] } | null;
 }
 
 interface ReportContext {
