@@ -7,6 +7,7 @@ import { checkFeatures, type CheckFeatures } from '../../../server/analysis/feat
 import { clientAgreement, fuse, type Outcome } from '../../../server/analysis/fusion.ts';
 import { defaultPolicy } from '../../../server/policies/defaults.ts';
 import { attemptInputs } from '../../../server/capture/columns.ts';
+import type { CaptureChunk } from '../../../workers/codec/index.ts';
 import { decodeRecorded, loadRecordedCapture } from './pad-record.ts';
 
 export const MODELS_DIR = join(import.meta.dirname, '../../../models');
@@ -49,14 +50,18 @@ export interface AnalysedRecording {
 
 const r = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** d) / 10 ** d);
 
-export async function analyseRecording(dir: string): Promise<AnalysedRecording | null> {
+/**
+ * `cutAtPlan`: analyse only the frames within the plan's duration, as if the page had not extended
+ * the capture (adaptive capture length): the same recording with and without its extension.
+ */
+export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean } = {}): Promise<AnalysedRecording | null> {
   const capture = await loadRecordedCapture(dir).catch(() => null);
   if (!capture) return null;
   // The stored columns, parsed as the server's analyzer parses them.
   const inputs = attemptInputs({ id: dir, ...capture.attempt });
   const policy = defaultPolicy(capture.risk_level === 'high' ? 'high' : 'standard');
   const result = await analyseCapture({
-    chunks: decodeRecorded(capture),
+    chunks: opts.cutAtPlan ? cutAt(decodeRecorded(capture), inputs.plan.duration_ms) : decodeRecorded(capture),
     plan: inputs.plan,
     frame: inputs.frame,
     lightChallenge: inputs.lightSchedule ? { schedule: inputs.lightSchedule } : null,
@@ -100,4 +105,9 @@ export async function analyseRecording(dir: string): Promise<AnalysedRecording |
       light: r(e.light_challenge?.score),
     },
   };
+}
+
+/** The chunks with only the frames up to `ms` (chunks left empty dropped: they are the last ones). */
+function cutAt(chunks: CaptureChunk[], ms: number): CaptureChunk[] {
+  return chunks.map((c) => ({ ...c, frames: c.frames.filter((f) => f.t <= ms) })).filter((c) => c.frames.length > 0);
 }

@@ -2,11 +2,13 @@
 // re-analyses every recording with the current code, fits the fusion (pad-fit.ts), reports
 // leave-one-subject-out cross-validated error rates, per-check distributions, DET and EER, and
 // the checks refusing each attack (docs/CALIBRATION.md says how to use it).
-//   npm run eval:pad:calibrate -- <run dir> [<run dir> ...] [--json] [--write] [--report] [--l2 N]
+//   npm run eval:pad:calibrate -- <run dir> [<run dir> ...] [--json] [--write] [--report] [--l2 N] [--cut-at-plan]
 // A run dir holds <item id>/ recordings; an item with a presentation.json but no evidence never
 // reached a capture (the page found no usable face) and counts as refused.
 // --write regenerates server/policies/fusion-params.ts from the fit on every recording;
 // --report rewrites the generated part of docs/EVALUATION.md and the SVG plots in docs/.
+// --cut-at-plan analyses each recording only up to its plan's duration: what the server would have
+// decided had the page not extended the capture (adaptive capture length), on the same evidence.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     report: { type: 'boolean', default: false },
     l2: { type: 'string', default: '1' },
     'fit-exclude': { type: 'string', default: 'deepfake' },
+    'cut-at-plan': { type: 'boolean', default: false },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -63,7 +66,7 @@ for (const run of runs) {
       pageFailures++;
       continue;
     }
-    const analysed: AnalysedRecording | null = recorded ? await analyseRecording(dir) : null;
+    const analysed: AnalysedRecording | null = recorded ? await analyseRecording(dir, { cutAtPlan: values['cut-at-plan'] }) : null;
     const status = !analysed ? 'no_capture' : analysed.hard.length ? 'tampering' : analysed.quality.length ? 'quality' : 'scored';
     rows.push({
       run: run.split('/').slice(-2).join('/'),
