@@ -2,9 +2,9 @@
 // over the per-check features of server/analysis/features.ts. Regenerate with
 // `npm run eval:pad:calibrate -- <recordings dir> --write` (docs/CALIBRATION.md); the light
 // challenge's weight is set by hand (no recording of a real face under the challenge exists).
-// Fitted 2026-11-30 on 48 scored recordings of 24 subjects (l2 1; not fitted against deepfake).
+// Fitted 2026-11-30 on 72 scored recordings of 24 subjects (l2 1; not fitted against deepfake).
 export const FUSION_PARAMS = {
-  bias: -1.045,
-  weights: { pulse: 0.946, cnn: 1.363, motion: 0.601, expression: 2.189, light_challenge: 8 },
-  fitted: { at: '2026-11-30', items: 48, subjects: 24, l2: 1 } as null | { at: string; items: number; subjects: number; l2: number },
+  bias: -1.207,
+  weights: { pulse: 0.97, cnn: 1.539, motion: 0.611, expression: 2.59, light_challenge: 8 },
+  fitted: { at: '2026-11-30', items: 72, subjects: 24, l2: 1 } as null | { at: string; items: number; subjects: number; l2: number },
 } as const;
