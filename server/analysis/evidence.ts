@@ -12,7 +12,7 @@ import { createConsistencyAccumulator, type ConsistencyResult } from './consiste
 import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
 import { differenceHash } from './perceptual-hash.ts';
 import type { CapturePlan } from '../../workers/protocol/index.ts';
-import { estimateHeartRate, scoreLightChallenge, type HeartRateEstimate, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
+import { scoreLightChallenge, strongestPulse, STRONGEST_PULSE_METHODS, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
@@ -91,12 +91,8 @@ export interface FrameEvidence {
 }
 
 export { PULSE_GRID } from '../../workers/face/evidence-sampling.ts';
-/**
- * Both extractions run and the stronger one counts: GREEN is the most sensitive on a still face,
- * POS rejects the intensity changes of motion. Taking the better of two raises the noise floor a
- * little; the policy's z threshold is calibrated with this in place (docs/CALIBRATION.md).
- */
-export const PULSE_METHODS_SERVER: readonly PulseMethod[] = ['pos', 'green'];
+/** The pulse extractions the server runs (workers/signal/strongest.ts): the stronger one counts. */
+export const PULSE_METHODS_SERVER: readonly PulseMethod[] = STRONGEST_PULSE_METHODS;
 /** Every how many frames the sharpness/exposure gate measures a crop (medians need no more). */
 const QUALITY_CROP_STRIDE = 3;
 const G = EVIDENCE_GATES;
@@ -255,16 +251,3 @@ export function analyseFrameEvidence(input: EvidenceInput): FrameEvidence {
   return { integrity, quality: qualityReport, pulse, motion: motionSummary, light_challenge: lightChallenge, consistency: consistencyResult, crop_dhashes: dhashes, timings_ms: timings };
 }
 
-/** The estimate with the higher noise-referenced SNR over PULSE_METHODS_SERVER (null: none possible). */
-function strongestPulse(times: number[], traces: number[][]): HeartRateEstimate | null {
-  let best: HeartRateEstimate | null = null;
-  for (const method of PULSE_METHODS_SERVER) {
-    try {
-      const estimate = estimateHeartRate(times, traces, { method });
-      if (!best || estimate.snr_z > best.snr_z) best = estimate;
-    } catch {
-      // too short or degenerate: the other method may still answer
-    }
-  }
-  return best;
-}

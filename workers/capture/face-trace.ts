@@ -2,7 +2,7 @@
  * The page's own face traces during a capture: the streaming pulse estimate and the skin-weighted
  * face colour the light challenge is scored on. Informational only: the server never trusts them.
  */
-import { createPulseEstimator, DEFAULT_STREAM_SAMPLE_RATE, scoreLightChallenge, type LightChallengeResult, type LightChallengeStep, type StreamingHeartRate } from '../signal/index.ts';
+import { createPulseEstimator, DEFAULT_STREAM_SAMPLE_RATE, scoreLightChallenge, strongestPulse, type LightChallengeResult, type LightChallengeStep, type StreamingHeartRate } from '../signal/index.ts';
 import { ROI_COUNT } from './roi-sampler.ts';
 
 /** Seconds of pulse before the first estimate, at most (shorter captures start earlier). */
@@ -33,6 +33,11 @@ export interface FaceTrace {
   /** One frame with a face at `t` ms: ROI means (9) and skin counts (3). Frames without skin are skipped. */
   push(t: number, roi: Float32Array, skin: Uint32Array): void;
   heartRate(): Scored<StreamingHeartRate>;
+  /**
+   * The server's pulse measure (workers/signal/strongest.ts) on the page's ROI traces so far: its
+   * z, or null with too little to measure. The adaptive capture length decides on it.
+   */
+  pulseZ(): Scored<number>;
   /** The light-challenge score against `schedule`; null value without steps. */
   lightChallenge(schedule: LightChallengeStep[] | null | undefined): Scored<LightChallengeResult>;
 }
@@ -51,6 +56,8 @@ export function createFaceTrace(opts: { cameraFps: number; durationMs: number; w
   });
   const times: number[] = [];
   const rgb: number[] = [];
+  /** Per ROI, its mean RGB per frame, interleaved. */
+  const roiRgb: number[][] = Array.from({ length: ROI_COUNT }, () => []);
   const attempt = <T>(fn: () => T | null): Scored<T> => {
     try {
       return { value: fn(), failed: false };
@@ -65,9 +72,13 @@ export function createFaceTrace(opts: { cameraFps: number; durationMs: number; w
       pulse.push(t, roi);
       times.push(t);
       for (let c = 0; c < 3; c++) rgb.push((roi[c] * skin[0] + roi[3 + c] * skin[1] + roi[6 + c] * skin[2]) / n);
+      for (let k = 0; k < ROI_COUNT; k++) roiRgb[k].push(roi[3 * k], roi[3 * k + 1], roi[3 * k + 2]);
     },
     heartRate() {
       return attempt(() => pulse.estimate());
+    },
+    pulseZ() {
+      return attempt(() => strongestPulse(times, roiRgb)?.snr_z ?? null);
     },
     lightChallenge(schedule) {
       if (!schedule?.length) return { value: null, failed: false };

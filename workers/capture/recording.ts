@@ -128,9 +128,9 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
       return plan.duration_ms + extendedMs;
     },
     extend() {
-      const estimate = trace.heartRate();
-      if (estimate.failed) errors.count('heart_rate');
-      const step = nextExtension(estimate.value, extendedMs, maxExtensionMs);
+      const z = trace.pulseZ();
+      if (z.failed) errors.count('heart_rate');
+      const step = nextExtension(z.value, extendedMs, maxExtensionMs);
       extendedMs += step;
       return step;
     },

@@ -4,6 +4,7 @@
  */
 export { estimateHeartRate, DEFAULT_CONSISTENCY_TOLERANCE_BPM, DEFAULT_CONSISTENCY_WINDOW_SECONDS } from './estimate-heart-rate.ts';
 export type { HeartRateEstimate, HeartRateOptions, RoiHeartRate } from './estimate-heart-rate.ts';
+export { strongestPulse, STRONGEST_PULSE_METHODS } from './strongest.ts';
 export { createPulseEstimator, DEFAULT_STREAM_MIN_SECONDS, DEFAULT_STREAM_SAMPLE_RATE, DEFAULT_STREAM_UPDATE_SECONDS, DEFAULT_STREAM_WINDOW_SECONDS } from './streaming.ts';
 export type { PulseEstimator, PulseEstimatorOptions, StreamingHeartRate } from './streaming.ts';
 export { scoreLightChallenge, DEFAULT_LIGHT_CHALLENGE } from './light-challenge.ts';

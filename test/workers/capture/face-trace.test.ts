@@ -51,3 +51,16 @@ describe('face trace', () => {
     expect(scored.value).toHaveProperty('passed');
   });
 });
+
+describe("the server's pulse measure on the page's traces", () => {
+  it('reads a clear pulse high and a flat face as no measure or a low one', () => {
+    const clear = createFaceTrace({ cameraFps: 30, durationMs: 6000 });
+    feed(clear, syntheticFace({ bpm: 72, seconds: 6, seed: 5, noise: 0.05 }));
+    expect(clear.pulseZ().value).toBeGreaterThan(4);
+    const flat = createFaceTrace({ cameraFps: 30, durationMs: 6000 });
+    for (let i = 0; i < 180; i++) flat.push(i * 33.3, new Float32Array(9).fill(100), Uint32Array.of(50, 50, 50));
+    const z = flat.pulseZ();
+    expect(z.failed).toBe(false);
+    expect(z.value === null || z.value < 4).toBe(true);
+  });
+});
