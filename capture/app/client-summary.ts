@@ -24,5 +24,6 @@ export async function clientSummary(pipeline: Pipeline, summary: CaptureSummary 
     landmarks: { delegate: lmStats.delegate, median_ms: lmStats.median_ms },
     timings,
     worker_errors: summary?.worker_errors ?? null,
+    extension: summary?.extension ?? null,
   };
 }

@@ -80,6 +80,8 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
   const maxExtensionMs = plan.extension_ms ?? 0;
   const trace = createFaceTrace({ cameraFps: deps.cameraFps, durationMs: plan.duration_ms, windowMs: plan.duration_ms + maxExtensionMs });
   let extendedMs = 0;
+  /** The pulse z the last extension decision rested on (null: none made, or no measure). */
+  let decidedZ: number | null = null;
   const errors = createErrorCounter();
   const counts: CaptureCounts = { chunks: 0, frames: 0, landmarkFrames: 0, faceFrames: 0, droppedFrames: 0, bytes: 0 };
   const cnnScores: CnnScore[] = [];
@@ -130,6 +132,7 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
     extend() {
       const z = trace.pulseZ();
       if (z.failed) errors.count('heart_rate');
+      decidedZ = z.value !== null && Number.isFinite(z.value) ? z.value : null;
       const step = nextExtension(z.value, extendedMs, maxExtensionMs);
       extendedMs += step;
       return step;
@@ -179,7 +182,7 @@ export function createRecording(start: CaptureStart, deps: RecordingDeps): Recor
       if (light.failed) errors.count('light_challenge');
       const { fps, landmarkHz, timings } = rates();
       counts.chunks = chunker.count;
-      return buildCaptureSummary({ counts, fps, landmarkHz, timings, cnn: cnnScores, heartRate: heartRate.value, lightChallenge: light.value, errors: errors.snapshot() });
+      return buildCaptureSummary({ counts, fps, landmarkHz, timings, cnn: cnnScores, heartRate: heartRate.value, lightChallenge: light.value, errors: errors.snapshot(), extension: { ms: extendedMs, pulse_z: decidedZ } });
     },
   };
 }

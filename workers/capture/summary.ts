@@ -5,7 +5,7 @@
 import type { CnnScore } from '../cnn.worker.ts';
 import type { LightChallengeResult, StreamingHeartRate } from '../signal/index.ts';
 import { upperMedian } from '../signal/stats.ts';
-import type { CaptureSummary, StageTimings, WorkerErrors } from './types.ts';
+import type { CaptureExtension, CaptureSummary, StageTimings, WorkerErrors } from './types.ts';
 
 /** Stage timings keep this many recent samples each. */
 export const TIMING_SAMPLES = 600;
@@ -58,6 +58,7 @@ export function buildCaptureSummary(input: {
   heartRate: StreamingHeartRate | null;
   lightChallenge: LightChallengeResult | null;
   errors: WorkerErrors;
+  extension: CaptureExtension;
 }): CaptureSummary {
   const c = input.counts;
   return {
@@ -74,5 +75,6 @@ export function buildCaptureSummary(input: {
     heart_rate: input.heartRate,
     light_challenge: input.lightChallenge,
     worker_errors: input.errors,
+    extension: input.extension,
   };
 }

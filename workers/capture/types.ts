@@ -75,6 +75,13 @@ export interface CaptureSummary {
   light_challenge: LightChallengeResult | null;
   /** Errors the pipeline survived during the capture (see WorkerErrors). */
   worker_errors?: WorkerErrors;
+  /** Adaptive capture length: the extension taken and the pulse z last decided on (extension.ts). */
+  extension: CaptureExtension;
+}
+
+export interface CaptureExtension {
+  ms: number;
+  pulse_z: number | null;
 }
 
 export interface ChunkReady {

@@ -49,5 +49,10 @@ export const ClientSummarySchema = z.looseObject({
   timings: z.looseObject({ draw_ms: num, roi_ms: num, crop_ms: num, landmarks_ms: num, cnn_ms: num, frame_ms: num }).optional(),
   /** Counters the audit keeps; a malformed set is dropped, never a reason to refuse the capture. */
   worker_errors: WorkerErrorsSchema.nullish().catch(undefined),
+  /**
+   * Adaptive capture length as the page ran it: how far it extended the capture and the pulse z it
+   * last decided on (null: no measure). For the audit; the server measures the length itself.
+   */
+  extension: z.object({ ms: z.number().nonnegative(), pulse_z: z.number().nullable() }).nullish().catch(undefined),
 });
 export type ClientSummary = z.infer<typeof ClientSummarySchema>;

@@ -60,6 +60,14 @@ describe('recording extension', () => {
     expect(rec.endMs).toBe(5500);
   });
 
+  it('reports the extension it took and the pulse z it last decided on', async () => {
+    const rec = record(start(3000, 6000), 6, true);
+    expect(rec.extend()).toBe(0);
+    const summary = await rec.stop(null, () => ({ fps: 30, landmarkHz: 10, timings: createStageClock().timings() }));
+    expect(summary.extension.ms).toBe(0);
+    expect(summary.extension.pulse_z).toBeGreaterThanOrEqual(PULSE_SETTLED_Z);
+  });
+
   it('ends on time when the pulse is settled', () => {
     const rec = record(start(3000, 6000), 6, true);
     expect(rec.extend()).toBe(0);

@@ -40,7 +40,7 @@ describe('worker errors', () => {
 });
 
 describe('capture summary', () => {
-  it('keeps the existing field names and adds worker_errors', () => {
+  it('keeps the existing field names and adds worker_errors and the extension', () => {
     const summary = buildCaptureSummary({
       counts: { chunks: 6, frames: 180, landmarkFrames: 50, faceFrames: 170, droppedFrames: 2, bytes: 12345 },
       fps: 29.5,
@@ -50,12 +50,14 @@ describe('capture summary', () => {
       heartRate: null,
       lightChallenge: null,
       errors: { ...emptyWorkerErrors(), cnn: 1 },
+      extension: { ms: 2000, pulse_z: 3.4 },
     });
     expect(summary).toEqual({
       chunk_count: 6, frames: 180, landmark_frames: 50, face_frames: 170, dropped_frames: 2, bytes: 12345, fps: 29.5, landmark_hz: 9,
       timings: { draw_ms: 0, roi_ms: 0, crop_ms: 0, landmarks_ms: 0, cnn_ms: 0, frame_ms: 0 },
       cnn: [], heart_rate: null, light_challenge: null,
       worker_errors: { landmarks: 0, cnn: 1, frame: 0, frame_convert: 0, stream: 0, heart_rate: 0, light_challenge: 0 },
+      extension: { ms: 2000, pulse_z: 3.4 },
     });
   });
 });
