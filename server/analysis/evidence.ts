@@ -12,7 +12,7 @@ import { createConsistencyAccumulator, type ConsistencyResult } from './consiste
 import { CONTEXT_MIN_CORRELATION, contextLightChallenge } from './context-light.ts';
 import { differenceHash } from './perceptual-hash.ts';
 import type { CapturePlan } from '../../workers/protocol/index.ts';
-import { scoreLightChallenge, strongestPulse, STRONGEST_PULSE_METHODS, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
+import { scoreLightChallenge, strongestPulse, type LightChallengeOptions, type LightChallengeResult, type LightChallengeStep, type PulseMethod } from '../../workers/signal/index.ts';
 
 export interface EvidenceInput {
   chunks: CaptureChunk[];
@@ -63,7 +63,7 @@ export interface PulseResult {
    * noise-reference.ts): the number the policy's `pulse_min_snr_z` gates on.
    */
   snr_z: number;
-  /** The extraction that found the stronger pulse (PULSE_METHODS_SERVER). */
+  /** The extraction that found the stronger pulse (STRONGEST_PULSE_METHODS, workers/signal/strongest.ts). */
   method: PulseMethod | null;
   /**
    * Server trace vs the client's ROI trace (fusion decides on `agreement` with the policy):
@@ -91,8 +91,6 @@ export interface FrameEvidence {
 }
 
 export { PULSE_GRID } from '../../workers/face/evidence-sampling.ts';
-/** The pulse extractions the server runs (workers/signal/strongest.ts): the stronger one counts. */
-export const PULSE_METHODS_SERVER: readonly PulseMethod[] = STRONGEST_PULSE_METHODS;
 /** Every how many frames the sharpness/exposure gate measures a crop (medians need no more). */
 const QUALITY_CROP_STRIDE = 3;
 const G = EVIDENCE_GATES;
@@ -122,7 +120,7 @@ export function checkIntegrity(
   const lastT = frames.length > 0 ? frames[frames.length - 1].t : 0;
   if (lastT > input.plan.duration_ms + (input.plan.extension_ms ?? 0) + G.frame_interval_slack_ms) reasons.push('capture_too_long');
   // The page cannot have captured for longer than the server saw the attempt running.
-  if (frames.length > 0 && frames[frames.length - 1].t > input.serverElapsedMs + G.timing_tolerance_ms) reasons.push('timestamps_exceed_server_clock');
+  if (frames.length > 0 && lastT > input.serverElapsedMs + G.timing_tolerance_ms) reasons.push('timestamps_exceed_server_clock');
   const fps = duration > 0 ? ((frames.length - 1) * 1000) / duration : 0;
   if (fps > input.plan.fps * G.max_fps_ratio + G.max_fps_margin) reasons.push('frame_rate_above_plan');
   // Repeated crops: a camera repeats a frame now and then (quality signal); a frozen feed or a

@@ -111,3 +111,8 @@ export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean 
 function cutAt(chunks: CaptureChunk[], ms: number): CaptureChunk[] {
   return chunks.map((c) => ({ ...c, frames: c.frames.filter((f) => f.t <= ms) })).filter((c) => c.frames.length > 0);
 }
+
+/** The decision an outcome carries, as the eval tools report it (a failed quality gate has no score). */
+export function decisionOf(outcome: Outcome): { verdict: 'live' | 'spoof' | 'quality_failed'; score: number | null; reasons: string[] } {
+  return outcome.kind === 'quality_failed' ? { verdict: 'quality_failed', score: null, reasons: outcome.reasons } : { verdict: outcome.verdict, score: outcome.score, reasons: outcome.reasons };
+}

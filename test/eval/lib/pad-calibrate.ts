@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISK_LEVELS } from '../../../server/policies/defaults.ts';
 import { discoverFaceSets, subjectOf } from './face-sets.ts';
-import { analyseRecording, type AnalysedRecording } from './pad-analyse.ts';
+import { analyseRecording, decisionOf, type AnalysedRecording } from './pad-analyse.ts';
 import { crossValidate, fitLogistic, predict, type Sample } from './pad-fit.ts';
 import { readFaceMediaManifest, presentationOf } from './pad-manifest.ts';
 import { loadPresentation } from './pad-record.ts';
@@ -82,7 +82,7 @@ for (const run of runs) {
       raw: analysed?.raw ?? null,
       cv: null,
       fitted: null,
-      shipped: shippedOutcome(analysed),
+      shipped: analysed ? decisionOf(analysed.outcome) : null,
     });
     process.stderr.write('.');
   }
@@ -139,12 +139,6 @@ else {
   console.log(`fit on all: ${JSON.stringify(params)}`);
 }
 process.exit(0); // the ONNX sessions hold the event loop open
-
-function shippedOutcome(analysed: AnalysedRecording | null): CalibratedRow['shipped'] {
-  const o = analysed?.outcome;
-  if (!o) return null;
-  return o.kind === 'quality_failed' ? { verdict: 'quality_failed', score: null, reasons: o.reasons } : { verdict: o.verdict, score: o.score, reasons: o.reasons };
-}
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;

@@ -1,6 +1,6 @@
 // The generated part of docs/EVALUATION.md (PAD, calibrated fusion) and its SVG plots, from the
 // calibration's rows (pad-calibrate.ts). Figures that count are the cross-validated ones.
-import type { AnalysedRecording } from './pad-analyse.ts';
+import type { AnalysedRecording, decisionOf } from './pad-analyse.ts';
 import { detCurve, equalErrorRate } from './pad-fit.ts';
 import { detSvg, stripSvg } from './pad-plots.ts';
 
@@ -26,7 +26,7 @@ export interface CalibratedRow {
    * What the server decides today on this evidence: the shipped fusion at the recording's own risk
    * level (at high risk with its light challenge); null: no capture.
    */
-  shipped: { verdict: string; score: number | null; reasons: string[] } | null;
+  shipped: ReturnType<typeof decisionOf> | null;
 }
 
 interface ReportContext {

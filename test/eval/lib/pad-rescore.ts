@@ -4,7 +4,7 @@
 // that never reached a capture keep the page run's outcome (they are in the run's --out JSON).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyseRecording } from './pad-analyse.ts';
+import { analyseRecording, decisionOf } from './pad-analyse.ts';
 import { loadPresentation } from './pad-record.ts';
 
 export interface Rescored {
@@ -20,9 +20,7 @@ export interface Rescored {
 /** The shipped decision on one recorded presentation (server/analysis/fusion.ts, no light challenge ran). */
 export async function rescore(dir: string): Promise<Omit<Rescored, 'perturbation' | 'id' | 'label' | 'attack_type'> | null> {
   const outcome = (await analyseRecording(dir))?.outcome;
-  if (!outcome) return null;
-  if (outcome.kind === 'quality_failed') return { verdict: 'quality_failed', score: null, reasons: outcome.reasons };
-  return { verdict: outcome.verdict, score: outcome.score, reasons: outcome.reasons };
+  return outcome ? decisionOf(outcome) : null;
 }
 
 /** Every recorded presentation under `root`/<perturbation>/<id>. */
