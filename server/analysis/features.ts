@@ -3,7 +3,7 @@
 // live face, < 0 = evidence of an attack) and scaled so that one unit is a clear margin. The
 // fusion (fusion.ts) weighs them with the fitted parameters (server/policies/fusion-params.ts);
 // the offline calibration (test/eval/lib/pad-fit.ts) fits those parameters on the same numbers.
-import { CNN_MAX_SUPPORT, CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
+import { CNN_MAX_SUPPORT, CNN_MIN_FACE_RATIO, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY, EXPRESSION_THRESHOLD, MOTION_FULL_PAIRS, MOTION_MIN_PAIRS, type CheckName, type Thresholds } from '../policies/defaults.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
 
@@ -71,14 +71,15 @@ export function checkFeatures(evidence: FrameEvidence, cnn: CnnResult, t: Thresh
   // (fusion-params.ts), so a failed challenge refuses a capture the other checks call live. It has
   // no positive side: a face that answers the screen's light proves something physical in front
   // of the display, which a print, a photo or a phone replaying a video is too.
-  // Expression: log2 of the activity (1 = as much shape change as a moved photo reached). Above
-  // it, evidence of a face that is not a picture, at most +1 (a replayed video of a person blinks
-  // too); below it, evidence of a picture, down to -2, but only in proportion to how much the face
-  // moved as a whole: a picture moved by a hand keeps its shape, a still face simply kept still.
+  // Expression: log2 of the activity over its threshold (EXPRESSION_THRESHOLD, between a moved
+  // photo's most and a moving face's least). Above it, evidence of a face that is not a picture, at
+  // most +1 (a replayed video of a person blinks too); below it, evidence of a picture, down to -2,
+  // but only in proportion to how much the face moved as a whole: a picture moved by a hand keeps
+  // its shape, a still face simply kept still.
   const activity = motion.expression?.activity ?? null;
   let expressionF: number | null = null;
   if (activity !== null) {
-    const a = Math.log2(Math.max(activity, 1e-3));
+    const a = Math.log2(Math.max(activity, 1e-3) / EXPRESSION_THRESHOLD);
     const moved = clamp((motion.motion_energy - EXPRESSION_STILL_ENERGY) / (EXPRESSION_FULL_ENERGY - EXPRESSION_STILL_ENERGY), 0, 1);
     expressionF = a >= 0 ? Math.min(1, a) : moved * Math.max(-2, a);
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { qualityWeightedMean, type CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { checkFeatures } from '../../../server/analysis/features.ts';
-import { CNN_MAX_SUPPORT, DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY } from '../../../server/policies/defaults.ts';
+import { CNN_MAX_SUPPORT, DEFAULT_THRESHOLDS as t, EXPRESSION_FULL_ENERGY, EXPRESSION_STILL_ENERGY, EXPRESSION_THRESHOLD as E } from '../../../server/policies/defaults.ts';
 
 const cnn = (p: number, face = 1): CnnResult => ({ available: true, live_probability: p, per_model: {}, frames: 30, face_detected_ratio: face });
 function ev(pulseZ: number, motion: Partial<FrameEvidence['motion']> = {}, light: FrameEvidence['light_challenge'] = null): FrameEvidence {
@@ -50,12 +50,14 @@ describe('checkFeatures', () => {
     const expr = (activity: number | null, motion_energy: number) =>
       checkFeatures(ev(3, { motion_energy, expression: { frames: 90, residual: null, eye_range: null, mouth_range: null, activity } }), cnn(0.9), t).expression;
     expect(expr(null, 0.05)).toBeNull();
-    expect(expr(1, 0.05)).toBeCloseTo(0);
-    expect(expr(2, 0.05)).toBeCloseTo(1);
+    expect(E).toBeGreaterThan(1); // above the most a moved photo reached (activity 1)
+    expect(expr(E, 0.05)).toBeCloseTo(0);
+    expect(expr(2 * E, 0.05)).toBeCloseTo(1);
     expect(expr(50, 0.05)).toBe(1); // a replayed video of a person blinks too: capped
-    expect(expr(0.5, EXPRESSION_FULL_ENERGY)).toBeCloseTo(-1);
+    expect(expr(0.9, 0.05)).toBeLessThan(-0.5); // a moved photo's own level reads against it
+    expect(expr(E / 2, EXPRESSION_FULL_ENERGY)).toBeCloseTo(-1);
     expect(expr(0.01, 1)).toBe(-2);
-    expect(expr(0.5, (EXPRESSION_STILL_ENERGY + EXPRESSION_FULL_ENERGY) / 2)).toBeCloseTo(-0.5);
+    expect(expr(E / 2, (EXPRESSION_STILL_ENERGY + EXPRESSION_FULL_ENERGY) / 2)).toBeCloseTo(-0.5);
     expect(expr(0.1, EXPRESSION_STILL_ENERGY)).toBeCloseTo(0); // a person's own sway, or landmark jitter
     expect(expr(0.1, 0)).toBeCloseTo(0); // evm-face: perfectly still, no shape change, no motion
   });

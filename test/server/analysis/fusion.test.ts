@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
-import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, EXPRESSION_THRESHOLD, FUSION_BIAS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
 
 // A capture every check passes: confident pulse the client agrees with, a non-planar moving face,
 // a live CNN with a face in every crop, a strong light-challenge response.
@@ -57,7 +57,7 @@ describe('fuse', () => {
 
   it('names each check that speaks against a live face, and refuses when the evidence is against', () => {
     const cases: Array<[string, FrameEvidence, CnnResult]> = [
-      ['pulse:not_detected', evidence({ pulse: { snr_db: -4, snr_z: -2 } }), { ...liveCnn, live_probability: 0.2 }],
+      ['pulse:not_detected', evidence({ pulse: { snr_db: -4, snr_z: -2 }, motion: { expression: { frames: 90, residual: 0.02, eye_range: 0.2, mouth_range: 0.05, activity: 1 } } }), { ...liveCnn, live_probability: 0.2 }],
       ['cnn:presentation_attack', evidence({ pulse: { snr_z: 0 } }), { ...liveCnn, live_probability: 0.01 }],
       ['cnn:no_face_in_crops', evidence({ pulse: { snr_z: 0 } }), { ...liveCnn, face_detected_ratio: 0.2 }],
       ['motion:planar', evidence({ pulse: { snr_z: 0 }, motion: { planar: true, planarity_evidence: 'planar', planarity_residual: 0.004 } }), { ...liveCnn, live_probability: 0.2 }],
@@ -93,7 +93,7 @@ describe('fuse', () => {
     const z = (out.checks.fusion as { log_odds: number }).log_odds;
     expect(out.score).toBe(Math.round(100 / (1 + Math.exp(-z))));
     // Features all at their thresholds: the score is the bias alone.
-    const atThreshold = evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z }, motion: { informative_pairs: 0, planarity_evidence: 'insufficient_motion', expression: { frames: 90, residual: 0.02, eye_range: 0.2, mouth_range: 0.05, activity: 1 } } });
+    const atThreshold = evidence({ pulse: { snr_z: standard.thresholds.pulse_min_snr_z }, motion: { informative_pairs: 0, planarity_evidence: 'insufficient_motion', expression: { frames: 90, residual: 0.028, eye_range: 0.28, mouth_range: 0.07, activity: EXPRESSION_THRESHOLD } } });
     const flat = verdictOf(fuse(atThreshold, { ...liveCnn, live_probability: standard.thresholds.cnn_min_live_probability }, standard));
     expect(flat.score).toBe(Math.round(100 / (1 + Math.exp(-FUSION_BIAS))));
   });
