@@ -4,6 +4,7 @@
 // LIVEGATE_API_KEY. Remote: --url URL with LIVEGATE_API_KEY, over that server's REST API.
 // stdout carries only JSON-RPC; messages for the person go to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { jwks } from '../application/account.ts';
@@ -129,6 +130,7 @@ export async function runStdio(options: StdioOptions): Promise<void> {
 
   const server = createServer({ clientFor: () => client, logger: { error: (obj, msg) => stderr.write(`livegate mcp: ${msg ?? 'error'} ${String((obj as { err?: unknown })?.err ?? '')}\n`) } });
   const transport = new StdioServerTransport(stdin, stdout);
+  answerMalformedLines(transport);
   await server.connect(transport);
 
   await new Promise<void>((resolve) => {
@@ -146,4 +148,21 @@ export async function runStdio(options: StdioOptions): Promise<void> {
   });
   await server.close();
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+}
+
+/**
+ * JSON-RPC 2.0 (section 5.1) answers a line that is not JSON with -32700 (Parse error) and JSON
+ * that is not a JSON-RPC message with -32600 (Invalid Request), both with id null. The SDK's stdio
+ * transport only reports such a line to onerror, and a client would wait for an answer that never
+ * comes; the HTTP transport answers them already. Set before connecting: the server keeps it.
+ */
+export function answerMalformedLines(transport: StdioServerTransport): void {
+  transport.onerror = (error) => {
+    const code = error instanceof SyntaxError ? -32700 : error.name === 'ZodError' ? -32600 : null;
+    if (code === null) return;
+    const message = code === -32700 ? 'Parse error: the line is not JSON.' : 'Invalid Request: the line is not a JSON-RPC 2.0 message.';
+    // id null is what the specification prescribes here; the SDK's message type has no room for it.
+    const answer = { jsonrpc: '2.0', id: null, error: { code, message } } as unknown as JSONRPCMessage;
+    transport.send(answer).catch(() => undefined);
+  };
 }

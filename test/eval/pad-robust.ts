@@ -3,7 +3,9 @@
 // (re-framing after the page's guidance included). Genuine recordings must stay live, attacks
 // refused; prints the pass rate per perturbation.
 //   npm run eval:pad:robust -- [<set dir> ...] [--only id,id] [--perturb name,name] [--label bona_fide|attack]
-//                              [--record dir] [--json] [--out file]
+//                              [--risk standard|high] [--screen-reflection] [--record dir] [--json] [--out file]
+// --risk high --screen-reflection: the high-risk flow with its light challenge, every physical
+// presentation lit by the screen's colours and injected deepfakes not (as eval:pad's).
 // --record keeps each run's evidence under dir/<perturbation>/<id> (calibrate it like eval:pad's).
 // --rescore dir --from results.json: no browser; the results of an earlier run (its --out file)
 // with every recorded presentation re-analysed by the current server code and the shipped fusion.
@@ -18,6 +20,7 @@ import { perturbationsNamed } from './lib/perturbations.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
 import { rescoreAll } from './lib/pad-rescore.ts';
 import { runWithCamera } from './lib/pad-run.ts';
+import { screenReflectionScript } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,6 +28,8 @@ const { values, positionals } = parseArgs({
     only: { type: 'string' },
     perturb: { type: 'string' },
     label: { type: 'string' },
+    risk: { type: 'string', default: 'standard' },
+    'screen-reflection': { type: 'boolean', default: false },
     record: { type: 'string' },
     rescore: { type: 'string' },
     from: { type: 'string' },
@@ -36,6 +41,13 @@ const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await dis
 const only = values.only ? new Set(values.only.split(',')) : null;
 const perturbations = perturbationsNamed(values.perturb);
 const log = (line: string) => process.stderr.write(`${line}\n`);
+if (values.risk !== 'standard' && values.risk !== 'high') {
+  log('--risk: standard or high');
+  process.exit(2);
+}
+const risk: 'standard' | 'high' = values.risk === 'high' ? 'high' : 'standard';
+/** A presentation in front of the screen (--screen-reflection); an injected deepfake never sees it. */
+const REFLECTING = screenReflectionScript({ reflect: true });
 
 interface Result {
   id: string;
@@ -74,13 +86,14 @@ for (const p of values.rescore ? [] : perturbations) {
         if (values.label && presentation.label !== values.label) continue;
         let media = await cameraMedia(dir, item, p.options);
         let reframes = 0;
-        let run = await runWithCamera(server, media.path, { stuckGuidanceMs: 6000 });
+        const runOptions = { risk_level: risk, initScript: values['screen-reflection'] && presentation.attack_type !== 'deepfake' ? REFLECTING : undefined };
+        let run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: 6000 });
         while (run.stuck && reframes < 2) {
           const window = reframeWindow(media, run.stuck.box);
           if (!window) break;
           reframes++;
           media = await cameraMedia(dir, item, { ...p.options, window });
-          run = await runWithCamera(server, media.path, { stuckGuidanceMs: reframes < 2 ? 6000 : undefined });
+          run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: reframes < 2 ? 6000 : undefined });
         }
         const pass = presentation.label === 'bona_fide' ? run.verdict === 'live' : run.verdict !== 'live';
         results.push({ id: item.id, perturbation: p.name, ...presentation, status: run.status, verdict: run.verdict, score: run.score, reasons: run.failure_reasons, reframes, pass });
@@ -109,8 +122,9 @@ const summary = {
   attacks_accepted: results.filter((r) => r.label === 'attack' && !r.pass).length,
   by_perturbation: byPerturbation,
 };
-if (values.out) await writeFile(values.out, JSON.stringify({ results, summary }, null, 2));
-if (values.json) console.log(JSON.stringify({ results, summary }));
+const meta = { risk, screen_reflection: values['screen-reflection'] };
+if (values.out) await writeFile(values.out, JSON.stringify({ ...meta, results, summary }, null, 2));
+if (values.json) console.log(JSON.stringify({ ...meta, results, summary }));
 else {
   console.log('perturbation | genuine live | attacks accepted');
   for (const [name, s] of Object.entries(byPerturbation)) console.log(`${name} | ${s.bona_fide_live}/${s.bona_fide} | ${s.attacks_accepted}/${s.attacks}`);

@@ -1,5 +1,5 @@
 // `livegate mcp` over stdio, spawned as the real CLI: embedded (--data) and remote (--url).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -299,5 +299,41 @@ describe('livegate mcp --url (stdio, remote Livegate over REST)', () => {
     expect(noKey.stderr).toMatch(/needs an API key[\s\S]*LIVEGATE_API_KEY/);
     expect(badKey.status).toBe(2);
     expect(badKey.stderr).toMatch(/invalid or revoked/);
+  });
+});
+
+describe('livegate mcp (stdio) on lines that are not JSON-RPC', () => {
+  it('answers -32700 to a line that is not JSON and -32600 to JSON that is no message, id null, and goes on serving', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'livegate-mcp-raw-'));
+    const child = spawn(process.execPath, [CLI, 'mcp', '--data', dataDir], {
+      cwd: ROOT,
+      env: { ...getDefaultEnvironment(), LIVEGATE_LOG_LEVEL: 'silent', LIVEGATE_PORT: String(await freePort()) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    try {
+      const answers: Array<{ id: unknown; error?: { code: number; message: string }; result?: unknown }> = [];
+      let buffered = '';
+      const arrived = new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+            answers.push(JSON.parse(buffered.slice(0, nl)));
+            buffered = buffered.slice(nl + 1);
+          }
+          if (answers.length >= 3) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`livegate mcp exited (${code}) after ${answers.length} answers`)));
+      });
+      child.stdin.write('{"jsonrpc": "2.0", "method": "tools/list", "id": 1\n'); // cut short
+      child.stdin.write('{"hello": "world"}\n');
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+      await arrived;
+      expect(answers[0]).toMatchObject({ id: null, error: { code: -32700 } });
+      expect(answers[1]).toMatchObject({ id: null, error: { code: -32600 } });
+      expect(answers[2]).toMatchObject({ id: 7, result: { serverInfo: { name: expect.any(String) } } });
+    } finally {
+      child.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
