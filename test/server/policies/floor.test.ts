@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuse } from '../../../server/analysis/fusion.ts';
-import { CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, FRAME_COUNTS, IDENTITY_MODES, type PolicyConfig, type Thresholds } from '../../../server/policies/defaults.ts';
+import { CHECK_WEIGHTS, CHECKS, defaultPolicy, DEFAULT_THRESHOLDS, FUSION_BIAS, FRAME_COUNTS, IDENTITY_MODES, type PolicyConfig, type Thresholds } from '../../../server/policies/defaults.ts';
 import {
   assertMeetsFloor,
   effectiveFloor,
@@ -47,14 +47,20 @@ describe('THRESHOLD_DIRECTIONS', () => {
     const evidence = {
       integrity: { passed: true, reasons: [], frames: 180, fps: 30 },
       quality: { passed: true, reasons: [], metrics: { face_present_ratio: 1, face_size: 0.3 } },
-      // A borderline capture (the fusion weighs every check: pulse and CNN just above their
-      // thresholds, so motion tips the verdict).
+      // A borderline capture (the fusion weighs every check: pulse just above its threshold and
+      // the CNN where the two bring the score to even, so motion tips the verdict).
       pulse: { heart_rate_bpm: 70, snr_db: 5, snr_z: 3, method: 'pos', trace_correlation: 0.9, level_gap: 1, frames_compared: 120 },
       motion: { planarity_residual: 0.02, planarity_evidence: 'unknown', motion_energy: 0.001, blinks: 1, informative_pairs: 10 },
       light_challenge: null,
     } as unknown as Parameters<typeof fuse>[0];
-    const cnn = { available: true, live_probability: 0.7, per_model: {}, frames: 10, face_detected_ratio: 1 } as unknown as Parameters<typeof fuse>[1];
     const policy = defaultPolicy('standard');
+    // The CNN feature (features.ts: log-odds over the threshold's, 2 nats a unit) that leaves the
+    // fused log-odds at 0 before motion, whatever the fitted parameters.
+    const pulseFeature = (3 - policy.thresholds.pulse_min_snr_z) / 4;
+    const cnnFeature = -(FUSION_BIAS + CHECK_WEIGHTS.pulse * pulseFeature) / CHECK_WEIGHTS.cnn;
+    const thresholdLogit = Math.log(policy.thresholds.cnn_min_live_probability / (1 - policy.thresholds.cnn_min_live_probability));
+    const live_probability = 1 / (1 + Math.exp(-(thresholdLogit + 2 * cnnFeature)));
+    const cnn = { available: true, live_probability, per_model: {}, frames: 10, face_detected_ratio: 1 } as unknown as Parameters<typeof fuse>[1];
     const at = (planarity: number) => fuse(evidence, cnn, { ...policy, thresholds: { ...policy.thresholds, planarity_max_residual: planarity } });
     const lenient = at(0.01);
     const strict = at(0.03);
