@@ -25,7 +25,7 @@ import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.t
 import { medianOf, summarise } from './lib/pad-metrics.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
-import { screenReflectionScript } from './lib/screen-reflection.ts';
+import { reflectionFor } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,8 +52,6 @@ const PAGE_FAILURE = /^(models_failed|camera_|error)/;
 const MAX_RELOADS = 2;
 /** How long the page may keep asking for the same move before the person makes it. */
 const STUCK_GUIDANCE_MS = 6000;
-/** A presentation in front of the screen (--screen-reflection). */
-const REFLECTING = screenReflectionScript({ reflect: true });
 
 const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await discoverFaceSets();
 if (dirs.length === 0) {
@@ -87,7 +85,7 @@ try {
         const canMove = !values['no-reframe'] && reframes.length < MAX_REFRAMES;
         run = await runWithCamera(server, media.path, {
           risk_level: risk,
-          initScript: values['screen-reflection'] && presentation.attack_type !== 'deepfake' ? REFLECTING : undefined,
+          initScript: reflectionFor(values['screen-reflection'], presentation.attack_type),
           stuckGuidanceMs: canMove ? STUCK_GUIDANCE_MS : undefined,
           console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined,
         });

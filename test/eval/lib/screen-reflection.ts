@@ -50,3 +50,15 @@ export function screenReflectionScript({ injectedUrl, reflect, strength = 0.04 }
   };
 })();`;
 }
+
+/** The script for a presentation in front of the screen (built once). */
+const REFLECTING = screenReflectionScript({ reflect: true });
+
+/**
+ * The init script for one presentation of an eval run with the screen's reflection simulated
+ * (`--screen-reflection`): everything physical in front of the display reflects it, a person, a
+ * print, a screen or a mask alike; an injected deepfake video never sees the screen.
+ */
+export function reflectionFor(simulate: boolean, attackType: string | null): string | undefined {
+  return simulate && attackType !== 'deepfake' ? REFLECTING : undefined;
+}
