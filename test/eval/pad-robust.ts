@@ -20,7 +20,7 @@ import { perturbationsNamed } from './lib/perturbations.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
 import { rescoreAll } from './lib/pad-rescore.ts';
 import { runWithCamera } from './lib/pad-run.ts';
-import { screenReflectionScript } from './lib/screen-reflection.ts';
+import { reflectionFor } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -46,8 +46,6 @@ if (values.risk !== 'standard' && values.risk !== 'high') {
   process.exit(2);
 }
 const risk: 'standard' | 'high' = values.risk === 'high' ? 'high' : 'standard';
-/** A presentation in front of the screen (--screen-reflection); an injected deepfake never sees it. */
-const REFLECTING = screenReflectionScript({ reflect: true });
 
 interface Result {
   id: string;
@@ -63,9 +61,12 @@ interface Result {
   pass: boolean;
 }
 const results: Result[] = [];
+/** How the presentations were run: this run's flags, or for --rescore the earlier run's (its recordings keep their risk level). */
+let meta = { risk, screen_reflection: values['screen-reflection'] };
 if (values.rescore) {
   if (!values.from) throw new Error('--rescore needs --from <the earlier run\'s --out JSON> (for the presentations that never reached a capture)');
-  const earlier = JSON.parse(await readFile(values.from, 'utf8')) as { results: Result[] };
+  const earlier = JSON.parse(await readFile(values.from, 'utf8')) as { results: Result[]; risk?: 'standard' | 'high'; screen_reflection?: boolean };
+  if (earlier.risk) meta = { risk: earlier.risk, screen_reflection: earlier.screen_reflection ?? false };
   const now = new Map((await rescoreAll(resolve(values.rescore))).map((r) => [`${r.perturbation}/${r.id}`, r]));
   for (const r of earlier.results) {
     const again = now.get(`${r.perturbation}/${r.id}`);
@@ -86,7 +87,7 @@ for (const p of values.rescore ? [] : perturbations) {
         if (values.label && presentation.label !== values.label) continue;
         let media = await cameraMedia(dir, item, p.options);
         let reframes = 0;
-        const runOptions = { risk_level: risk, initScript: values['screen-reflection'] && presentation.attack_type !== 'deepfake' ? REFLECTING : undefined };
+        const runOptions = { risk_level: risk, initScript: reflectionFor(values['screen-reflection'], presentation.attack_type) };
         let run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: 6000 });
         while (run.stuck && reframes < 2) {
           const window = reframeWindow(media, run.stuck.box);
@@ -122,7 +123,6 @@ const summary = {
   attacks_accepted: results.filter((r) => r.label === 'attack' && !r.pass).length,
   by_perturbation: byPerturbation,
 };
-const meta = { risk, screen_reflection: values['screen-reflection'] };
 if (values.out) await writeFile(values.out, JSON.stringify({ ...meta, results, summary }, null, 2));
 if (values.json) console.log(JSON.stringify({ ...meta, results, summary }));
 else {
