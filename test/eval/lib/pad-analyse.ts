@@ -43,6 +43,8 @@ export interface AnalysedRecording {
     motion_energy: number;
     /** Expression activity (workers/face/expression.ts), null with too few landmark frames. */
     expression: number | null;
+    /** The three measures behind it, each in its own unit (EXPRESSION_SCALES). */
+    expression_parts: { residual: number | null; eye_range: number | null; mouth_range: number | null } | null;
     planarity_ratio: number | null;
     light: number | null;
   };
@@ -101,6 +103,7 @@ export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean 
       landmark_noise: r(e.motion.landmark_noise, 4) ?? 0,
       motion_energy: r(e.motion.motion_energy, 5) ?? 0,
       expression: r(e.motion.expression?.activity, 2),
+      expression_parts: e.motion.expression ? { residual: r(e.motion.expression.residual, 4), eye_range: r(e.motion.expression.eye_range, 3), mouth_range: r(e.motion.expression.mouth_range, 4) } : null,
       planarity_ratio: r(e.motion.planarity_ratio),
       light: r(e.light_challenge?.score),
     },

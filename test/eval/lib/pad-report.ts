@@ -1,5 +1,6 @@
 // The generated part of docs/EVALUATION.md (PAD, calibrated fusion) and its SVG plots, from the
 // calibration's rows (pad-calibrate.ts). Figures that count are the cross-validated ones.
+import { EXPRESSION_THRESHOLD } from '../../../server/policies/defaults.ts';
 import type { AnalysedRecording, decisionOf } from './pad-analyse.ts';
 import { detCurve, equalErrorRate } from './pad-fit.ts';
 import { detSvg, stripSvg } from './pad-plots.ts';
@@ -140,7 +141,7 @@ export function renderReport(rows: CalibratedRow[], ctx: ReportContext): { markd
         { title: 'pulse z (threshold 2)', min: -3, max: 15, threshold: 2, groups: groups((r) => r.raw?.snr_z ?? null) },
         { title: 'CNN live probability (threshold 0.5)', min: 0, max: 1, threshold: 0.5, groups: groups((r) => r.raw?.cnn ?? null) },
         { title: 'planarity residual, ≥ 5 pairs (threshold 0.025)', min: 0, max: 0.12, threshold: 0.025, groups: groups((r) => (r.raw && r.raw.pairs >= 5 ? r.raw.residual : null)) },
-        { title: 'expression activity, log2 (threshold 0: as much as a moved photo)', min: -4, max: 5, threshold: 0, groups: groups((r) => (r.raw?.expression ? Math.log2(Math.max(r.raw.expression, 1 / 16)) : null)) },
+        { title: `expression activity, log2 (1 unit: as much as a moved picture; threshold ${EXPRESSION_THRESHOLD})`, min: -4, max: 5, threshold: Math.log2(EXPRESSION_THRESHOLD), groups: groups((r) => (r.raw?.expression ? Math.log2(Math.max(r.raw.expression, 1 / 16)) : null)) },
         { title: 'fused score, cross-validated (standard ≥ 50)', min: 0, max: 100, threshold: ctx.operating.standard, groups: groups((r) => r.cv) },
       ],
       'Per-check scores of the scored presentations: bona fide (green) vs each attack type (red)',
