@@ -3,10 +3,11 @@
 // imports count: a cycle of types is still a cycle to read), and no source file grows past 400
 // lines. REST and MCP as adapters over one application layer: test/server/transport-layers.test.ts.
 // docs/ARCHITECTURE.md draws the layers.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cruise, type IForbiddenRuleType } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-files.ts';
 
 const root = join(import.meta.dirname, '../..');
 const LAYERS = ['server', 'capture', 'workers', 'models'];
@@ -51,12 +52,7 @@ describe('dependency direction', () => {
 
 describe('room size', () => {
   it(`keeps every source file under ${MAX_LINES} lines`, () => {
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) return e.name === 'node_modules' ? [] : walk(p);
-      return /\.(ts|mts)$/.test(e.name) ? [p] : [];
-    });
-    const big = LAYERS.flatMap((l) => walk(join(root, l)))
+    const big = LAYERS.flatMap((l) => sourceFiles(join(root, l)))
       .map((f) => ({ file: relative(root, f), lines: readFileSync(f, 'utf8').split('\n').length }))
       .filter((f) => f.lines > MAX_LINES)
       .map((f) => `${f.file}: ${f.lines} lines`);

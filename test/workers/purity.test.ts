@@ -1,23 +1,16 @@
 // Enforces the rule that lets the browser workers and the server share one implementation:
 // nothing under workers/ imports Node built-ins, and pure stages touch no DOM. Entry files named
 // *.worker.ts may use worker globals (self, postMessage) but still no Node built-ins.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-files.ts';
 
 const root = join(import.meta.dirname, '../..');
 const workersDir = join(root, 'workers');
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : walk(p);
-    return e.name.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /** Removes comments and string/template contents' line comments so that prose cannot trip the checks. */
 function stripComments(source: string): string {
@@ -114,7 +107,7 @@ export function createCheckerProgram(rootNames: string[]): ts.Program {
   });
 }
 
-const files = walk(workersDir);
+const files = sourceFiles(workersDir, /\.ts$/);
 const pure = files.filter((f) => !f.endsWith('.worker.ts'));
 
 // Fixtures for the checker's own test, compiled in the same program (one program: it is slow).

@@ -1,19 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../../helpers/source-files.ts';
 
 const root = join(import.meta.dirname, '../../../workers/signal');
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
-
 describe('workers/signal purity', () => {
   it('imports no node: module, no package and touches no DOM global', () => {
-    const list = files(root);
+    const list = sourceFiles(root, /\.ts$/);
     expect(list.length).toBeGreaterThan(10);
     for (const f of list) {
       const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
