@@ -2,9 +2,14 @@
  * Capture protocol client (docs/PROTOCOL.md). Every call sends `Authorization: Capture <token>`;
  * the token lives only in this closure. Chunks are retried with backoff on network failure and
  * on 5xx (idempotent by seq); protocol errors surface as CaptureApiError with the server's code.
+ * Every answer is parsed with the schema the server serialises it with: an answer that is not one
+ * (a proxy's or a captive portal's page, a cut body) is `server_error`, never a guess.
  */
-import type {
-  Bootstrap, CaptureApiErrorCode, ChunkAnswer, DeviceProfile, ErrorBody, FinishAnswer, FinishBody, LightReveal, StartAnswer,
+import type { z } from 'zod';
+import {
+  BootstrapSchema, ChunkAnswerSchema, FinishAnswerSchema, LightRevealSchema, StartAnswerSchema,
+  type Bootstrap, type CaptureApiErrorCode, type ChunkAnswer, type DeviceProfile, type ErrorBody, type FinishAnswer, type FinishBody,
+  type LightReveal, type StartAnswer,
 } from '../../workers/protocol/index.ts';
 
 export class CaptureApiError extends Error {
@@ -67,7 +72,7 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
   const retry = opts.retry ?? DEFAULT_RETRY;
   const base = `${opts.baseUrl.replace(/\/$/, '')}/v1/capture/${encodeURIComponent(opts.sessionId)}`;
 
-  async function call<T>(path: string, init: RequestInit, retriable: boolean): Promise<T> {
+  async function call<T>(path: string, init: RequestInit, retriable: boolean, schema: z.ZodType<T>): Promise<T> {
     let attempt = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new CaptureApiError('aborted', 'aborted');
@@ -92,7 +97,7 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
         await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), opts.signal);
         continue;
       }
-      if (res.ok) return (await res.json()) as T;
+      if (res.ok) return answer(res, path, schema);
       if (res.status >= 500 && retriable && attempt < retry.retries) {
         attempt++;
         opts.onRetry?.(attempt, new Error(`HTTP ${res.status}`));
@@ -110,20 +115,31 @@ export function createCaptureClient(opts: CaptureClientOptions): CaptureClient {
     }
   }
 
+  async function answer<T>(res: Response, path: string, schema: z.ZodType<T>): Promise<T> {
+    const parsed = schema.safeParse(await res.json().catch(() => undefined));
+    if (parsed.success) return parsed.data;
+    throw new CaptureApiError(
+      'server_error',
+      `the answer to ${path || 'the session request'} is not the capture protocol's (HTTP ${res.status}, ${res.headers.get('content-type') ?? 'no content type'})`,
+      res.status,
+      'Reload the page. If it happens again, something between this browser and the server (a proxy, a captive portal) is changing the answers.',
+    );
+  }
+
   function waitOnline(): Promise<void> {
     if (typeof navigator === 'undefined' || navigator.onLine !== false || typeof window === 'undefined') return Promise.resolve();
     return new Promise((resolve) => window.addEventListener('online', () => resolve(), { once: true }));
   }
 
   return {
-    session: () => call<Bootstrap>('', { method: 'GET' }, true),
-    start: (profile) =>
-      call<StartAnswer>('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true),
-    chunk: (bytes) =>
-      call<ChunkAnswer>('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true),
-    light: (attemptId) =>
-      call<LightReveal>('/light', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ attempt_id: attemptId }) }, false),
-    finish: (body) =>
-      call<FinishAnswer>('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true),
+    session: (): Promise<Bootstrap> => call('', { method: 'GET' }, true, BootstrapSchema),
+    start: (profile): Promise<StartAnswer> =>
+      call('/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ device_profile: profile }) }, true, StartAnswerSchema),
+    chunk: (bytes): Promise<ChunkAnswer> =>
+      call('/chunk', { method: 'POST', headers: { 'Content-Type': 'application/cbor' }, body: bytes as BodyInit }, true, ChunkAnswerSchema),
+    light: (attemptId): Promise<LightReveal> =>
+      call('/light', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ attempt_id: attemptId }) }, false, LightRevealSchema),
+    finish: (body): Promise<FinishAnswer> =>
+      call('/finish', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, true, FinishAnswerSchema),
   };
 }

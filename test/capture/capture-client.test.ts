@@ -53,7 +53,7 @@ describe('createCaptureClient', () => {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ seq: 0, received_frames: 3 }));
+      res.end(JSON.stringify({ seq: 0, received_frames: 3, duplicate: false }));
     });
     await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
     const retries: number[] = [];
@@ -63,6 +63,28 @@ describe('createCaptureClient', () => {
     expect(retries).toEqual([1, 2]);
     flaky.closeAllConnections();
     flaky.close();
+  });
+
+  it('refuses an answer that is not the protocol\'s (a captive portal\'s page, a cut body) as server_error, once', async () => {
+    const answers = ['<html><body>Sign in to the Wi-Fi</body></html>', JSON.stringify({ seq: 0 })];
+    let calls = 0;
+    const portal = createServer((_req, res) => {
+      const body = answers[calls++ % answers.length];
+      res.writeHead(200, { 'content-type': body.startsWith('<') ? 'text/html' : 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => portal.listen(0, '127.0.0.1', r));
+    const c = createCaptureClient({ baseUrl: `http://127.0.0.1:${(portal.address() as AddressInfo).port}`, sessionId: 's', token: 't'.repeat(20), retry: fastRetry });
+    for (const type of ['text/html', 'application/json']) {
+      const err = await c.chunk(new Uint8Array([1])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CaptureApiError);
+      expect((err as CaptureApiError).code).toBe('server_error');
+      expect((err as CaptureApiError).message).toContain(type);
+      expect((err as CaptureApiError).hint).toMatch(/Reload the page/);
+    }
+    expect(calls).toBe(2); // not retried: the same answer would come back
+    portal.closeAllConnections();
+    portal.close();
   });
 
   it('gives up with network_lost when the connection keeps dropping', async () => {
