@@ -10,7 +10,11 @@
 // for offline re-analysis: `npm run eval:pad:calibrate -- dir` (docs/CALIBRATION.md).
 // A person follows the page's guidance: when the page keeps asking to move closer, back or to
 // the centre, the source is re-framed the way a person moving would (pad-media.ts reframeWindow,
-// at most MAX_REFRAMES times) and the run starts again; how often is reported.
+// at most MAX_REFRAMES times) and the run starts again; how often is reported. When the page
+// never finds a face at all (a small face: a phone held up at arm's length, a seated person far
+// back), the presenter does what an attacker would: finds the face in the source (BlazeFace,
+// lib/find-face.ts) and brings it closer once, so an attack is judged by the checks rather than
+// stopped by the page's framing alone.
 // --screen-reflection (for --risk high): the fake camera cannot see the screen, so every physical
 // presentation (a person, a print, a screen, a mask: things in front of the display) gets the
 // screen's colours added the way they would reflect them (lib/screen-reflection.ts), while an
@@ -21,7 +25,9 @@ import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
-import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.ts';
+import { findFace } from './lib/find-face.ts';
+import { MODELS_DIR } from './lib/pad-analyse.ts';
+import { cameraMedia, reframeWindow, windowAround, type SourceWindow } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
@@ -50,6 +56,8 @@ const MAX_REFRAMES = 2;
 /** Page failures that are not a decision about the face, and how often a person reloads. */
 const PAGE_FAILURE = /^(models_failed|camera_|error)/;
 const MAX_RELOADS = 2;
+/** The page gave up without seeing a face. */
+const NO_FACE = /no_face/;
 /** How long the page may keep asking for the same move before the person makes it. */
 const STUCK_GUIDANCE_MS = 6000;
 
@@ -95,6 +103,17 @@ try {
           reloads++;
           log(`  page failed (${run.page_result}): reload ${reloads}`);
           continue;
+        }
+        if (!run.stuck && canMove && run.attempts.length === 0 && NO_FACE.test(run.page_result) && !reframes.some((r) => r.guide === 'no_face')) {
+          const times = item.media === 'still' ? [0] : [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => f * (item.duration_s ?? 5));
+          const found = await findFace(MODELS_DIR, resolve(dir, item.file), media.source.width, media.source.height, times);
+          const window = found ? windowAround(media, found.box) : null;
+          if (found && window) {
+            reframes.push({ guide: 'no_face', window });
+            log(`  page found no face; brought the source's face closer (BlazeFace ${found.score.toFixed(2)} at ${found.at_s.toFixed(1)} s): ${JSON.stringify(window)}`);
+            media = await cameraMedia(dir, item, { window });
+            continue;
+          }
         }
         const window = run.stuck ? reframeWindow(media, run.stuck.box) : null;
         if (!run.stuck || !window) break;

@@ -145,17 +145,26 @@ const REFRAME_FACE_HEIGHT = 0.42;
 
 /**
  * The source window a person who follows the page's guidance ends up showing: the face box the
- * page saw (normalised to the webcam frame) mapped back to the source, then a 4:3 window around
- * it sized so the face fills REFRAME_FACE_HEIGHT of the frame, zoom bounded by MAX_REFRAME_ZOOM,
- * kept inside the source. Null when the box does not land on the source.
+ * page saw (normalised to the webcam frame) mapped back to the source, then windowAround it.
+ * Null when the box does not land on the source.
  */
 export function reframeWindow(media: CameraMedia, box: readonly number[]): SourceWindow | null {
   const [bx, by, bw, bh] = box;
-  const { placed, frame, window: win, source } = media;
+  const { placed, frame, window: win } = media;
   // Box -> fraction of the placed source window -> fraction of the whole source.
   const u = (px: number) => win.x + ((px * frame.width - placed.x) / placed.w) * win.w;
   const v = (py: number) => win.y + ((py * frame.height - placed.y) / placed.h) * win.h;
-  const x0 = u(bx), x1 = u(bx + bw), y0 = v(by), y1 = v(by + bh);
+  return windowAround(media, [u(bx), v(by), u(bx + bw) - u(bx), v(by + bh) - v(by)]);
+}
+
+/**
+ * A 4:3 window around a face box given in fractions of the whole source, sized so the face fills
+ * REFRAME_FACE_HEIGHT of the frame, zoom bounded by MAX_REFRAME_ZOOM, kept inside the source.
+ * Null when the box does not land on the source.
+ */
+export function windowAround(media: Pick<CameraMedia, 'frame' | 'source'>, [x0, y0, w, h]: readonly number[]): SourceWindow | null {
+  const { frame, source } = media;
+  const x1 = x0 + w, y1 = y0 + h;
   if (!(x1 > x0 && y1 > y0) || x1 < 0 || x0 > 1 || y1 < 0 || y0 > 1) return null;
   const faceH = (y1 - y0) * source.height;
   const aspect = frame.width / frame.height;

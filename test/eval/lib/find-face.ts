@@ -1,0 +1,79 @@
+// Where the face is in a source the page found no face in: BlazeFace (the short-range detector
+// whose ONNX the server's CNN check already loads, models/) on a few frames of the source itself,
+// the way an attacker holding a picture sees where it is and brings it closer. Eval harness only.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { BLAZEFACE_FILE } from '../../../server/analysis/cnn.ts';
+
+const run = promisify(execFile);
+const SIZE = 128;
+/** The front model's anchors: a 16x16 grid with 2 per cell, then an 8x8 grid with 6 per cell. */
+const ANCHORS: Array<[number, number]> = [
+  ...Array.from({ length: 16 * 16 * 2 }, (_, i) => [((Math.floor(i / 2) % 16) + 0.5) / 16, (Math.floor(i / 32) + 0.5) / 16] as [number, number]),
+  ...Array.from({ length: 8 * 8 * 6 }, (_, i) => [((Math.floor(i / 6) % 8) + 0.5) / 8, (Math.floor(i / 48) + 0.5) / 8] as [number, number]),
+];
+/** A face score below this is not a face. */
+const MIN_SCORE = 0.6;
+
+export interface FoundFace {
+  /** Normalised [x, y, w, h] in the source's displayed frame. */
+  box: [number, number, number, number];
+  score: number;
+  at_s: number;
+}
+
+/** A part of the source, normalised: the whole frame, then half-size windows (a small face). */
+const WINDOWS: Array<[number, number, number]> = [
+  [0, 0, 1],
+  ...[0, 0.25, 0.5].flatMap((y) => [0, 0.25, 0.5].map((x) => [x, y, 0.5] as [number, number, number])),
+];
+
+/** One frame at `t` seconds, the window cropped, padded to a square (centred), 128 x 128 RGB. */
+async function squareFrame(input: string, t: number, w: number, h: number, [x, y, k]: [number, number, number]): Promise<Uint8Array> {
+  const cw = Math.round(w * k), ch = Math.round(h * k), side = Math.max(cw, ch);
+  const { stdout } = await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-ss', String(t), '-i', input, '-frames:v', '1',
+    '-vf', `crop=${cw}:${ch}:${Math.round(w * x)}:${Math.round(h * y)},pad=${side}:${side}:(ow-iw)/2:(oh-ih)/2:black,scale=${SIZE}:${SIZE}`,
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
+  ], { encoding: 'buffer', maxBuffer: 1 << 20 });
+  return new Uint8Array(stdout as unknown as Buffer);
+}
+
+/**
+ * The most confident face over frames at `times` (seconds), or null when none scores MIN_SCORE.
+ * `width` x `height`: the source's displayed size.
+ */
+export async function findFace(modelsDir: string, input: string, width: number, height: number, times: number[]): Promise<FoundFace | null> {
+  const session = await ort.InferenceSession.create(join(modelsDir, BLAZEFACE_FILE));
+  try {
+    let best: FoundFace | null = null;
+    for (const t of times) {
+      for (const win of WINDOWS) {
+        const rgb = await squareFrame(input, t, width, height, win).catch(() => null);
+        if (!rgb || rgb.length !== SIZE * SIZE * 3) continue;
+        const x = Float32Array.from(rgb, (v) => v / 127.5 - 1);
+        const out = await session.run({ 'input:0': new ort.Tensor('float32', x, [1, SIZE, SIZE, 3]) });
+        const scores = [...(out['Identity:0'].data as Float32Array), ...(out['Identity_1:0'].data as Float32Array)];
+        const boxes = [out['Identity_2:0'].data as Float32Array, out['Identity_3:0'].data as Float32Array];
+        const [wx, wy, k] = win;
+        const cw = width * k, ch = height * k, side = Math.max(cw, ch);
+        scores.forEach((logit, i) => {
+          const score = 1 / (1 + Math.exp(-logit));
+          if (score < MIN_SCORE || (best && score <= best.score)) return;
+          const [b, j] = i < 512 ? [boxes[0], i] : [boxes[1], i - 512];
+          const [ax, ay] = ANCHORS[i];
+          const cx = ax + b[16 * j] / SIZE, cy = ay + b[16 * j + 1] / SIZE, bw = b[16 * j + 2] / SIZE, bh = b[16 * j + 3] / SIZE;
+          // Square fractions -> window pixels -> source fractions (the window sits centred in the square).
+          const sx = (v: number) => wx + (v * side - (side - cw) / 2) / width;
+          const sy = (v: number) => wy + (v * side - (side - ch) / 2) / height;
+          best = { box: [sx(cx - bw / 2), sy(cy - bh / 2), (bw * side) / width, (bh * side) / height], score, at_s: t };
+        });
+      }
+    }
+    return best;
+  } finally {
+    await session.release();
+  }
+}
