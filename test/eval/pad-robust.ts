@@ -1,6 +1,7 @@
 // Robustness suite: every item of the face sets through perturbations a real camera produces
 // (lib/perturbations.ts), each through the real page against a real server, like eval:pad
-// (re-framing after the page's guidance included). Genuine recordings must stay live, attacks
+// (re-framing after the page's guidance included, and the attacker's move closer when the page
+// finds no face at all). Genuine recordings must stay live, attacks
 // refused; prints the pass rate per perturbation.
 //   npm run eval:pad:robust -- [<set dir> ...] [--only id,id] [--perturb name,name] [--label bona_fide|attack]
 //                              [--risk standard|high] [--screen-reflection] [--record dir] [--json] [--out file]
@@ -14,6 +15,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
+import { NO_FACE, noFaceWindow } from './lib/find-face.ts';
+import { MODELS_DIR } from './lib/pad-analyse.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
 import { cameraMedia, reframeWindow } from './lib/pad-media.ts';
 import { perturbationsNamed } from './lib/perturbations.ts';
@@ -95,6 +98,13 @@ for (const p of values.rescore ? [] : perturbations) {
           reframes++;
           media = await cameraMedia(dir, item, { ...p.options, window });
           run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: reframes < 2 ? 6000 : undefined });
+        }
+        // The page never saw a face: the attacker brings it closer once (as eval:pad does).
+        const move = run.attempts.length === 0 && NO_FACE.test(run.page_result) && reframes < 2 ? await noFaceWindow(MODELS_DIR, dir, item, media) : null;
+        if (move) {
+          reframes++;
+          media = await cameraMedia(dir, item, { ...p.options, window: move.window });
+          run = await runWithCamera(server, media.path, runOptions);
         }
         const pass = presentation.label === 'bona_fide' ? run.verdict === 'live' : run.verdict !== 'live';
         results.push({ id: item.id, perturbation: p.name, ...presentation, status: run.status, verdict: run.verdict, score: run.score, reasons: run.failure_reasons, reframes, pass });

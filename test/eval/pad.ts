@@ -25,9 +25,9 @@ import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
-import { findFace } from './lib/find-face.ts';
+import { NO_FACE, noFaceWindow } from './lib/find-face.ts';
 import { MODELS_DIR } from './lib/pad-analyse.ts';
-import { cameraMedia, reframeWindow, windowAround, type SourceWindow } from './lib/pad-media.ts';
+import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
 import { runWithCamera, type PadRun } from './lib/pad-run.ts';
@@ -56,8 +56,6 @@ const MAX_REFRAMES = 2;
 /** Page failures that are not a decision about the face, and how often a person reloads. */
 const PAGE_FAILURE = /^(models_failed|camera_|error)/;
 const MAX_RELOADS = 2;
-/** The page gave up without seeing a face. */
-const NO_FACE = /no_face/;
 /** How long the page may keep asking for the same move before the person makes it. */
 const STUCK_GUIDANCE_MS = 6000;
 
@@ -105,13 +103,11 @@ try {
           continue;
         }
         if (!run.stuck && canMove && run.attempts.length === 0 && NO_FACE.test(run.page_result) && !reframes.some((r) => r.guide === 'no_face')) {
-          const times = item.media === 'still' ? [0] : [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => f * (item.duration_s ?? 5));
-          const found = await findFace(MODELS_DIR, resolve(dir, item.file), media.source.width, media.source.height, times);
-          const window = found ? windowAround(media, found.box) : null;
-          if (found && window) {
-            reframes.push({ guide: 'no_face', window });
-            log(`  page found no face; brought the source's face closer (BlazeFace ${found.score.toFixed(2)} at ${found.at_s.toFixed(1)} s): ${JSON.stringify(window)}`);
-            media = await cameraMedia(dir, item, { window });
+          const move = await noFaceWindow(MODELS_DIR, dir, item, media);
+          if (move) {
+            reframes.push({ guide: 'no_face', window: move.window });
+            log(`  page found no face; brought the source's face closer (BlazeFace ${move.found.score.toFixed(2)} at ${move.found.at_s.toFixed(1)} s): ${JSON.stringify(move.window)}`);
+            media = await cameraMedia(dir, item, { window: move.window });
             continue;
           }
         }

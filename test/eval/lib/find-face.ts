@@ -2,10 +2,11 @@
 // whose ONNX the server's CNN check already loads, models/) on a few frames of the source itself,
 // the way an attacker holding a picture sees where it is and brings it closer. Eval harness only.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { BLAZEFACE_FILE } from '../../../server/analysis/cnn.ts';
+import { windowAround, type CameraMedia, type MediaItem, type SourceWindow } from './pad-media.ts';
 
 const run = promisify(execFile);
 const SIZE = 128;
@@ -76,4 +77,18 @@ export async function findFace(modelsDir: string, input: string, width: number, 
   } finally {
     await session.release();
   }
+}
+
+/** A page run that gave up without ever seeing a face. */
+export const NO_FACE = /no_face/;
+
+/**
+ * The attacker's move when the page found no face: the source's face (found on frames spread over
+ * the clip) brought closer, as a window for cameraMedia; null when BlazeFace finds none either.
+ */
+export async function noFaceWindow(modelsDir: string, dir: string, item: MediaItem, media: CameraMedia): Promise<{ window: SourceWindow; found: FoundFace } | null> {
+  const times = item.media === 'still' ? [0] : [0.1, 0.3, 0.5, 0.7, 0.9].map((f) => f * (item.duration_s ?? 5));
+  const found = await findFace(modelsDir, resolve(dir, item.file), media.source.width, media.source.height, times);
+  const window = found ? windowAround(media, found.box) : null;
+  return found && window ? { window, found } : null;
 }
