@@ -31,12 +31,19 @@ const WINDOWS: Array<[number, number, number]> = [
   ...[0, 0.25, 0.5].flatMap((y) => [0, 0.25, 0.5].map((x) => [x, y, 0.5] as [number, number, number])),
 ];
 
-/** One frame at `t` seconds, the window cropped, padded to a square (centred), 128 x 128 RGB. */
-async function squareFrame(input: string, t: number, w: number, h: number, [x, y, k]: [number, number, number]): Promise<Uint8Array> {
-  const cw = Math.round(w * k), ch = Math.round(h * k), side = Math.max(cw, ch);
+/** A window in source pixels and the square it is padded to (centred). */
+interface Crop { x: number; y: number; w: number; h: number; side: number }
+
+function cropOf(width: number, height: number, [x, y, k]: [number, number, number]): Crop {
+  const w = Math.round(width * k), h = Math.round(height * k);
+  return { x: Math.round(width * x), y: Math.round(height * y), w, h, side: Math.max(w, h) };
+}
+
+/** One frame at `t` seconds, `crop` cut out, padded to its square, 128 x 128 RGB. */
+async function squareFrame(input: string, t: number, crop: Crop): Promise<Uint8Array> {
   const { stdout } = await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-ss', String(t), '-i', input, '-frames:v', '1',
-    '-vf', `crop=${cw}:${ch}:${Math.round(w * x)}:${Math.round(h * y)},pad=${side}:${side}:(ow-iw)/2:(oh-ih)/2:black,scale=${SIZE}:${SIZE}`,
+    '-vf', `crop=${crop.w}:${crop.h}:${crop.x}:${crop.y},pad=${crop.side}:${crop.side}:(ow-iw)/2:(oh-ih)/2:black,scale=${SIZE}:${SIZE}`,
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
   ], { encoding: 'buffer', maxBuffer: 1 << 20 });
   return new Uint8Array(stdout as unknown as Buffer);
@@ -52,23 +59,23 @@ export async function findFace(modelsDir: string, input: string, width: number, 
     let best: FoundFace | null = null;
     for (const t of times) {
       for (const win of WINDOWS) {
-        const rgb = await squareFrame(input, t, width, height, win).catch(() => null);
+        const crop = cropOf(width, height, win);
+        const rgb = await squareFrame(input, t, crop).catch(() => null);
         if (!rgb || rgb.length !== SIZE * SIZE * 3) continue;
         const x = Float32Array.from(rgb, (v) => v / 127.5 - 1);
         const out = await session.run({ 'input:0': new ort.Tensor('float32', x, [1, SIZE, SIZE, 3]) });
         const scores = [...(out['Identity:0'].data as Float32Array), ...(out['Identity_1:0'].data as Float32Array)];
         const boxes = [out['Identity_2:0'].data as Float32Array, out['Identity_3:0'].data as Float32Array];
-        const [wx, wy, k] = win;
-        const cw = width * k, ch = height * k, side = Math.max(cw, ch);
         scores.forEach((logit, i) => {
           const score = 1 / (1 + Math.exp(-logit));
           if (score < MIN_SCORE || (best && score <= best.score)) return;
           const [b, j] = i < 512 ? [boxes[0], i] : [boxes[1], i - 512];
           const [ax, ay] = ANCHORS[i];
           const cx = ax + b[16 * j] / SIZE, cy = ay + b[16 * j + 1] / SIZE, bw = b[16 * j + 2] / SIZE, bh = b[16 * j + 3] / SIZE;
-          // Square fractions -> window pixels -> source fractions (the window sits centred in the square).
-          const sx = (v: number) => wx + (v * side - (side - cw) / 2) / width;
-          const sy = (v: number) => wy + (v * side - (side - ch) / 2) / height;
+          // Square fractions -> source pixels -> source fractions (the crop sits centred in its square).
+          const { side } = crop;
+          const sx = (v: number) => (crop.x + v * side - (side - crop.w) / 2) / width;
+          const sy = (v: number) => (crop.y + v * side - (side - crop.h) / 2) / height;
           best = { box: [sx(cx - bw / 2), sy(cy - bh / 2), (bw * side) / width, (bh * side) / height], score, at_s: t };
         });
       }
