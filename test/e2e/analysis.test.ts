@@ -3,16 +3,14 @@
 // The bona fide capture's stored evidence then feeds the tamper cases, sent the way a malicious
 // page would send them (re-bound to a new session, through the capture API).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAttestation } from '../../server/attestation/verify.ts';
 import { decodeCaptureChunk, encodeCaptureChunk, type CaptureChunk } from '../../workers/codec/index.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../helpers/y4m.ts';
+import { cachedMedia } from '../helpers/media-cache.ts';
+import { FACES_DIR, readFacesManifest, type FacesItem } from '../helpers/y4m.ts';
 import { cameraMediaFor } from '../eval/lib/pad-media.ts';
 import { readRecordedCapture, type RecordedCapture } from '../eval/lib/pad-record.ts';
 import { runPresentation, runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
@@ -260,9 +258,7 @@ describe('evidence after the verdict', () => {
 
 /** The camera clip (y4m) as a VP8 WebM for a <video> element; cached beside it. */
 async function injectedVideo(y4m: string): Promise<string> {
-  const out = join(Y4M_CACHE_DIR, `${y4m.split('/').pop()!.replace(/\.y4m$/, '')}.webm`);
-  if (existsSync(out)) return out;
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', y4m, '-c:v', 'libvpx', '-b:v', '4M', '-crf', '6', `${out}.tmp.webm`]);
-  await rename(`${out}.tmp.webm`, out);
-  return out;
+  return cachedMedia(`${y4m.split('/').pop()!.replace(/\.y4m$/, '')}.webm`, async (tmp) => {
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', y4m, '-c:v', 'libvpx', '-b:v', '4M', '-crf', '6', tmp]);
+  });
 }

@@ -4,15 +4,15 @@
 // Enrol with one clip of a person, match with another clip of the same person, mismatch with a
 // different person (spoof in match mode), forget, enrol again.
 import { execFile } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAttestation } from '../../server/attestation/verify.ts';
 import { IDENTITY_THRESHOLDS } from '../../server/identity/decision.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
-import { FACES_DIR, readFacesManifest, Y4M_CACHE_DIR, type FacesItem } from '../helpers/y4m.ts';
+import { cachedMedia } from '../helpers/media-cache.ts';
+import { FACES_DIR, readFacesManifest, type FacesItem } from '../helpers/y4m.ts';
 import { cameraMediaFor } from '../eval/lib/pad-media.ts';
 import { runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
 
@@ -32,11 +32,9 @@ const item = (id: string) => {
 /** The same recording from `offsetS` on (another clip of the same person), framed like the others. */
 async function laterClip(id: string, offsetS: number): Promise<string> {
   const it = item(id);
-  const trimmed = join(Y4M_CACHE_DIR, `identity-${id}-from${offsetS}s.mp4`);
-  if (!(await stat(trimmed).catch(() => null))) {
-    await mkdir(Y4M_CACHE_DIR, { recursive: true });
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-ss', String(offsetS), '-i', resolve(FACES_DIR, it.file), '-an', '-c:v', 'libx264', '-crf', '12', trimmed]);
-  }
+  const trimmed = await cachedMedia(`identity-${id}-from${offsetS}s.mp4`, async (tmp) => {
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-ss', String(offsetS), '-i', resolve(FACES_DIR, it.file), '-an', '-c:v', 'libx264', '-crf', '12', tmp]);
+  });
   return cameraMediaFor(FACES_DIR, { id: `${id}-from${offsetS}s`, file: trimmed, media: 'video', fps: it.fps, duration_s: (it.duration_s ?? 10) - offsetS });
 }
 

@@ -4,14 +4,14 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cachedMedia, y4mBytes } from './media-cache.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const Y4M_CACHE_DIR = join(ROOT, 'test/.cache/y4m');
 export const FACES_DIR = resolve(ROOT, '../shared/data/faces');
 
 export interface FacesItem {
@@ -53,20 +53,6 @@ export interface Y4mOptions {
   frame?: { width: number; height: number; scale: number };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-async function cached(key: string, make: (out: string) => Promise<void>): Promise<string> {
-  await mkdir(Y4M_CACHE_DIR, { recursive: true });
-  const out = join(Y4M_CACHE_DIR, `${key}.y4m`);
-  if (await exists(out)) return out;
-  const tmp = `${out}.${process.pid}.tmp.y4m`;
-  await make(tmp);
-  await rename(tmp, out);
-  return out;
-}
-
 function scaleFilter(maxSide: number): string {
   // Even dimensions for yuv420p.
   return `scale='if(gt(iw,ih),min(${maxSide},iw),-2)':'if(gt(iw,ih),-2,min(${maxSide},ih))'`;
@@ -82,17 +68,18 @@ export async function toY4m(input: string, opts: Y4mOptions = {}): Promise<strin
     .update(`${resolve(input)}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${maxSide}|${JSON.stringify(opts.frame ?? null)}`)
     .digest('hex')
     .slice(0, 16);
-  return cached(key, async (out) => {
+  const f = opts.frame;
+  const area = f ? f.width * f.height : (maxSide * maxSide * 3) / 4;
+  return cachedMedia(`${key}.y4m`, async (out) => {
     const still = /\.(png|jpe?g)$/i.test(input);
     const args = ['-hide_banner', '-loglevel', 'error', '-y'];
     if (still) args.push('-loop', '1');
-    const f = opts.frame;
     const geometry = f
       ? `scale=-2:${2 * Math.round((f.height * f.scale) / 2)},pad=${f.width}:${f.height}:(ow-iw)/2:(oh-ih)/2:black`
       : scaleFilter(maxSide);
     args.push('-i', input, '-t', String(seconds), '-vf', `fps=${fps},${geometry}`, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out);
     await run('ffmpeg', args, { maxBuffer: 1 << 20 });
-  });
+  }, y4mBytes(area, 1, fps, seconds));
 }
 
 /** A camera with no face in it: ffmpeg's test pattern. */
@@ -100,7 +87,7 @@ export async function noFaceY4m(opts: { width?: number; height?: number; seconds
   const w = opts.width ?? 640;
   const h = opts.height ?? 480;
   const s = opts.seconds ?? 4;
-  return cached(`testsrc-${w}x${h}-${s}s`, async (out) => {
+  return cachedMedia(`testsrc-${w}x${h}-${s}s.y4m`, async (out) => {
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${w}x${h}:rate=30`, '-t', String(s), '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out]);
-  });
+  }, y4mBytes(w, h, 30, s));
 }

@@ -1,12 +1,12 @@
 // Turns a face-media item into what Chromium's fake camera plays: videos as y4m at their own frame
 // rate, stills looped into a video with slight natural motion (sway, breathing-scale zoom, a small
-// roll) so a photo held in front of a camera is what the page sees. Cached under test/.cache/y4m.
+// roll) so a photo held in front of a camera is what the page sees. Cached (media-cache.ts, bounded).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Y4M_CACHE_DIR } from '../../helpers/y4m.ts';
+import { cachedMedia, y4mBytes } from '../../helpers/media-cache.ts';
 
 const run = promisify(execFile);
 
@@ -62,10 +62,6 @@ async function displaySize(input: string): Promise<{ width: number; height: numb
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
-}
-
 /** The y4m a fake camera plays for this item (built once, cached by content and options). */
 export async function cameraMediaFor(dir: string, item: MediaItem, opts: CameraMediaOptions = {}): Promise<string> {
   return (await cameraMedia(dir, item, opts)).path;
@@ -98,9 +94,8 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   const media = { placed, frame, window: { x: cx / full.width, y: cy / full.height, w: cw / full.width, h: ch / full.height }, source: full };
   const cropped = cw === full.width && ch === full.height ? '' : `crop=${cw}:${ch}:${cx}:${cy},`;
   const key = createHash('sha256').update(`pad|${input}|${opts.fps ?? ''}|${st.size}|${st.mtimeMs}|${fps}|${seconds}|${frame.width}x${frame.height}|${still}|${cropped}|${opts.post ?? ''}|v6`).digest('hex').slice(0, 16);
-  await mkdir(Y4M_CACHE_DIR, { recursive: true });
-  const out = join(Y4M_CACHE_DIR, `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`);
-  if (await exists(out)) return { path: out, ...media };
+  const name = `pad-${item.id.replace(/[^\w.-]/g, '_')}-${key}.y4m`;
+  const clip = still ? (opts.seconds ?? 16) : seconds;
   // Shown the way a webcam sees it: inside a landscape frame, padded with black. Portrait clips and
   // close-ups (a phone held at arm's length) fill 75 % of it, so the face sits in the page's oval
   // at a webcam distance; landscape webcam clips fill the frame.
@@ -122,20 +117,18 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   const vf = still ? `${cropped}fps=${fps},${motion},${geometry}` : `${cropped}fps=${fps},${geometry}`;
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
   if (still) args.push('-loop', '1', '-framerate', String(fps));
-  args.push('-i', input, '-t', String(still ? (opts.seconds ?? 16) : seconds), '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', `${out}.tmp`);
-  await run('ffmpeg', args, { maxBuffer: 1 << 20 });
-  await rename(`${out}.tmp`, out);
-  return { path: out, ...media };
+  args.push('-i', input, '-t', String(clip), '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe');
+  const path = await cachedMedia(name, (tmp) => run('ffmpeg', [...args, tmp], { maxBuffer: 1 << 20 }).then(() => undefined), y4mBytes(frame.width * frame.height, 1, fps, clip));
+  return { path, ...media };
 }
 
 /** The source re-encoded with H.264 (stills: a JPEG at low quality), cached beside the y4m files. */
 async function recompressed(input: string, crf: number, still: boolean): Promise<string> {
-  const out = join(Y4M_CACHE_DIR, `recompressed-${createHash('sha256').update(`${input}|${crf}`).digest('hex').slice(0, 16)}.${still ? 'jpg' : 'mp4'}`);
-  if (await exists(out)) return out;
-  await mkdir(Y4M_CACHE_DIR, { recursive: true });
+  const name = `recompressed-${createHash('sha256').update(`${input}|${crf}`).digest('hex').slice(0, 16)}.${still ? 'jpg' : 'mp4'}`;
   const codec = still ? ['-q:v', String(Math.min(31, Math.round(crf / 2)))] : ['-c:v', 'libx264', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-an'];
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...codec, out], { maxBuffer: 1 << 20 });
-  return out;
+  return cachedMedia(name, async (tmp) => {
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, ...codec, tmp], { maxBuffer: 1 << 20 });
+  });
 }
 
 /** How far a person moves: the source is cropped at most this much (3x closer). */
