@@ -57,6 +57,8 @@ export type CnnCheck = FusionReading & {
   per_model: Record<string, number>;
   frames: number;
   face_detected_ratio: number | null;
+  /** Fine detail of the face in the crops (quality gate `low_detail` under MIN_FINE_DETAIL); absent before it was measured. */
+  fine_detail?: number | null;
 };
 
 /** How the required checks were weighed into the score. */

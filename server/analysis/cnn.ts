@@ -6,6 +6,8 @@ import jpeg from 'jpeg-js';
 import * as ort from 'onnxruntime-node';
 import type { CaptureChunk, ContextCrop, FrameRecord } from '../../workers/codec/index.ts';
 import { computeCropBounds, cropToBgrTensor, ensembleRealProbability, MINIFASNET_INPUT_SIZE, MINIFASNET_MODELS } from '../../workers/cnn/index.ts';
+import { fineDetailRatio } from '../../workers/face/fine-detail.ts';
+import { medianOrNull } from '../../workers/signal/stats.ts';
 
 export const BLAZEFACE_FILE = 'face_detection_front_128x128_barracuda.onnx';
 const BLAZEFACE_SIZE = 128;
@@ -26,6 +28,11 @@ export interface CnnResult {
   face_detected_ratio: number | null;
   /** Per context crop: the models' mean real-class probability, and BlazeFace's face score. */
   per_frame?: { p: number; face: number | null }[];
+  /**
+   * Median fine-detail ratio of the face over the crops (workers/face/fine-detail.ts): a quality
+   * gate (MIN_FINE_DETAIL), measured here because these are the sharpest pixels the server gets.
+   */
+  fine_detail?: number | null;
   reason?: string;
 }
 
@@ -88,6 +95,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
   let faces = 0;
   let used = 0;
   const faceScores: Array<number | null> = [];
+  const details: number[] = [];
   for (const context of contexts) {
     let image: { data: Uint8Array; width: number; height: number };
     try {
@@ -96,6 +104,8 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
       continue;
     }
     const face = faceInCrop(context, byTime.get(context.t), image.width);
+    const detail = fineDetailRatio(image.data, image.width, image.height, face);
+    if (detail !== null) details.push(detail);
     models.miniFasNet.forEach((model, m) => {
       const bounds = computeCropBounds(face, image.width, image.height, model.scale);
       cropToBgrTensor(image.data, image.width, image.height, bounds, MINIFASNET_INPUT_SIZE, 4, batches[m].subarray(used * plane, (used + 1) * plane));
@@ -144,6 +154,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     per_model: perModel,
     frames: used,
     face_detected_ratio: models.blazeFace ? faces / used : null,
+    fine_detail: medianOrNull(details),
   };
 }
 

@@ -10,6 +10,7 @@ const HINT_OF: Record<string, RetryHint> = {
   overexposed: 'glare',
   face_too_small: 'distance',
   blurry: 'stillness',
+  low_detail: 'stillness',
   frame_jitter: 'stillness',
   face_missing: 'one_face',
   no_face: 'one_face',

@@ -162,6 +162,15 @@ export const EVIDENCE_GATES = {
  */
 export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterCv: 1.0, maxFrameGapMs: 500, minMeanLuma: 25, maxDarkShare: 0.75 };
 
+/**
+ * Fine-detail ratio of the face in the context crops (workers/face/fine-detail.ts) under which the
+ * capture fails the quality gate (`quality:low_detail`): a face with edges but no texture between
+ * them, whether out of focus, smoothed away by the camera or re-captured from a screen, is no face
+ * the checks can judge. Set from genuine presentations only (docs/CALIBRATION.md, "Fine detail"):
+ * no attack was used to place it. Fixed, not per policy: an agent cannot lower it.
+ */
+export const MIN_FINE_DETAIL = 0.46;
+
 /** The quality gate's thresholds for a policy: the server's overrides plus the policy's face-presence share. */
 export function evidenceQualityThresholds(t: Thresholds): Partial<QualityThresholds> {
   return { ...SERVER_QUALITY_OVERRIDES, minFacePresent: t.min_face_present_ratio };

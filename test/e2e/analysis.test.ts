@@ -11,7 +11,9 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { startLivegate, type LivegateServer } from '../helpers/livegate-server.ts';
 import { cachedMedia } from '../helpers/media-cache.ts';
 import { FACES_DIR, readFacesManifest, type FacesItem } from '../helpers/y4m.ts';
-import { cameraMediaFor } from '../eval/lib/pad-media.ts';
+import { noFaceWindow } from '../eval/lib/find-face.ts';
+import { MODELS_DIR } from '../eval/lib/pad-analyse.ts';
+import { cameraMedia, cameraMediaFor } from '../eval/lib/pad-media.ts';
 import { readRecordedCapture, type RecordedCapture } from '../eval/lib/pad-record.ts';
 import { runPresentation, runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
 import { screenReflectionScript } from '../eval/lib/screen-reflection.ts';
@@ -23,6 +25,7 @@ const run = promisify(execFile);
 const BONA_FIDE = 'evm-face';
 const STILL = 'minivision-live-T1'; // a photo of a real face: the CNN alone calls it live
 const REPLAY = 'tranvanluyt-replay-monitor';
+const PHONE_REPLAY = 'zubair-replay-phone';
 
 let server: LivegateServer;
 let items: FacesItem[];
@@ -91,6 +94,20 @@ describe('verdicts on real presentations', () => {
     expect(r.status, describeRun(r)).toBe('completed');
     expect(r.verdict, describeRun(r)).toBe('spoof');
     expect(lastReasons(r), describeRun(r)).toContain('cnn:presentation_attack');
+  }, 240_000);
+
+  it('a phone replaying a video of the person, brought close as an attacker would: never live, the face lacks fine detail', async () => {
+    // At arm's length the page finds no face; the harness's attacker brings the phone's face
+    // closer (test/eval/lib/find-face.ts), which is how it was accepted at standard risk before
+    // the fine-detail gate.
+    const phone = item(PHONE_REPLAY);
+    const far = await cameraMedia(FACES_DIR, phone);
+    const closer = await noFaceWindow(MODELS_DIR, FACES_DIR, phone, far);
+    expect(closer, 'BlazeFace finds the face on the phone').not.toBeNull();
+    const r = await runWithCamera(server, await cameraMediaFor(FACES_DIR, phone, { window: closer!.window }), { session: { policy: { max_attempts: 1 } } });
+    expect(r.verdict, describeRun(r)).not.toBe('live');
+    expect(r.status, describeRun(r)).toBe('failed');
+    expect(lastReasons(r), describeRun(r)).toContain('quality:low_detail');
   }, 240_000);
 
   it('high risk, a photo held in front of the screen, reflecting its colours: the challenge passes, the verdict is still spoof', async () => {

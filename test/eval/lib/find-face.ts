@@ -54,7 +54,7 @@ async function squareFrame(input: string, t: number, crop: Crop): Promise<Uint8A
  * `width` x `height`: the source's displayed size.
  */
 export async function findFace(modelsDir: string, input: string, width: number, height: number, times: number[]): Promise<FoundFace | null> {
-  const session = await ort.InferenceSession.create(join(modelsDir, BLAZEFACE_FILE));
+  const session = await ort.InferenceSession.create(join(modelsDir, BLAZEFACE_FILE), { logSeverityLevel: 3 });
   try {
     let best: FoundFace | null = null;
     for (const t of times) {

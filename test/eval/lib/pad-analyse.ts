@@ -33,6 +33,8 @@ export interface AnalysedRecording {
     cnn: number | null;
     cnn_per_model: Record<string, number>;
     face_ratio: number | null;
+    /** Fine-detail ratio of the face (workers/face/fine-detail.ts; quality gate MIN_FINE_DETAIL). */
+    fine_detail: number | null;
     cnn_frames: Array<{ p: number; face: number | null }>;
     face_present: number;
     residual: number | null;
@@ -74,13 +76,14 @@ export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean 
     clientHeartRateBpm: inputs.clientSummary?.heart_rate_bpm ?? null,
   });
   const e = result.evidence;
+  const outcome = fuse(e, result.cnn, policy);
   const hard = e.integrity.reasons.map((x) => `integrity:${x}`);
   if (clientAgreement(e.pulse) === false) hard.push('pulse:client_disagrees');
   return {
     hard,
-    quality: e.quality.passed ? [] : e.quality.reasons.map((x) => `quality:${x}`),
+    quality: outcome.kind === 'quality_failed' ? outcome.reasons : [],
     features: checkFeatures(e, result.cnn, policy.thresholds),
-    outcome: fuse(e, result.cnn, policy),
+    outcome,
     raw: {
       frames: e.integrity.frames,
       fps: r(e.integrity.fps, 1) ?? 0,
@@ -94,6 +97,7 @@ export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean 
       cnn: r(result.cnn.live_probability),
       cnn_per_model: Object.fromEntries(Object.entries(result.cnn.per_model).map(([k, v]) => [k, r(v) ?? 0])),
       face_ratio: r(result.cnn.face_detected_ratio, 2),
+      fine_detail: r(result.cnn.fine_detail),
       cnn_frames: (result.cnn.per_frame ?? []).map((f) => ({ p: r(f.p) ?? 0, face: r(f.face, 2) })),
       face_present: r(e.quality.metrics.face_present_ratio, 2) ?? 0,
       residual: r(e.motion.planarity_residual, 4),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
-import { AGREEMENT, CHECK_WEIGHTS, EXPRESSION_THRESHOLD, FUSION_BIAS, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, EXPRESSION_THRESHOLD, FUSION_BIAS, MIN_FINE_DETAIL, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
 
 // A capture every check passes: confident pulse the client agrees with, a non-planar moving face,
 // a live CNN with a face in every crop, a strong light-challenge response.
@@ -131,6 +131,14 @@ describe('fuse', () => {
     const out = fuse(evidence({ quality: { passed: false, reasons: ['too_dark', 'face_too_small'] } }), liveCnn, standard);
     expect(out.kind).toBe('quality_failed');
     expect(out.reasons).toEqual(['quality:too_dark', 'quality:face_too_small']);
+  });
+
+  it('sends a face without fine detail back as a quality failure, before any score', () => {
+    const soft = fuse(evidence(), { ...liveCnn, fine_detail: MIN_FINE_DETAIL - 0.05 }, standard);
+    expect(soft).toMatchObject({ kind: 'quality_failed', reasons: ['quality:low_detail'], checks: { quality: { passed: false, reasons: ['low_detail'] }, cnn: { fine_detail: expect.closeTo(MIN_FINE_DETAIL - 0.05, 3) } } });
+    expect(verdictOf(fuse(evidence(), { ...liveCnn, fine_detail: MIN_FINE_DETAIL + 0.05 }, standard)).verdict).toBe('live');
+    // Not measured (no crop held a face big enough): no gate, the checks decide.
+    expect(verdictOf(fuse(evidence(), { ...liveCnn, fine_detail: null }, standard)).verdict).toBe('live');
   });
 
   it('fuses only the checks the policy requires', () => {
