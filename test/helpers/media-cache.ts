@@ -104,7 +104,7 @@ export async function cachedMedia(name: string, make: (tmp: string) => Promise<v
   return out;
 }
 
-/** Bytes of a raw yuv420p y4m of this geometry (what a conversion is about to write). */
-export function y4mBytes(width: number, height: number, fps: number, seconds: number): number {
-  return Math.ceil(width * height * 1.5 * fps * seconds);
+/** Bytes of a raw yuv420p y4m of `pixels` per frame (what a conversion is about to write). */
+export function y4mBytes(pixels: number, fps: number, seconds: number): number {
+  return Math.ceil(pixels * 1.5 * fps * seconds);
 }

@@ -69,7 +69,8 @@ export async function toY4m(input: string, opts: Y4mOptions = {}): Promise<strin
     .digest('hex')
     .slice(0, 16);
   const f = opts.frame;
-  const area = f ? f.width * f.height : (maxSide * maxSide * 3) / 4;
+  // At most: the frame, or the larger side at maxSide (4:3).
+  const pixels = f ? f.width * f.height : (maxSide * maxSide * 3) / 4;
   return cachedMedia(`${key}.y4m`, async (out) => {
     const still = /\.(png|jpe?g)$/i.test(input);
     const args = ['-hide_banner', '-loglevel', 'error', '-y'];
@@ -79,7 +80,7 @@ export async function toY4m(input: string, opts: Y4mOptions = {}): Promise<strin
       : scaleFilter(maxSide);
     args.push('-i', input, '-t', String(seconds), '-vf', `fps=${fps},${geometry}`, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out);
     await run('ffmpeg', args, { maxBuffer: 1 << 20 });
-  }, y4mBytes(area, 1, fps, seconds));
+  }, y4mBytes(pixels, fps, seconds));
 }
 
 /** A camera with no face in it: ffmpeg's test pattern. */
@@ -89,5 +90,5 @@ export async function noFaceY4m(opts: { width?: number; height?: number; seconds
   const s = opts.seconds ?? 4;
   return cachedMedia(`testsrc-${w}x${h}-${s}s.y4m`, async (out) => {
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${w}x${h}:rate=30`, '-t', String(s), '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out]);
-  }, y4mBytes(w, h, 30, s));
+  }, y4mBytes(w * h, 30, s));
 }

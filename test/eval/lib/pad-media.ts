@@ -118,7 +118,9 @@ export async function cameraMedia(dir: string, item: MediaItem, opts: CameraMedi
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
   if (still) args.push('-loop', '1', '-framerate', String(fps));
   args.push('-i', input, '-t', String(clip), '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe');
-  const path = await cachedMedia(name, (tmp) => run('ffmpeg', [...args, tmp], { maxBuffer: 1 << 20 }).then(() => undefined), y4mBytes(frame.width * frame.height, 1, fps, clip));
+  const path = await cachedMedia(name, async (tmp) => {
+    await run('ffmpeg', [...args, tmp], { maxBuffer: 1 << 20 });
+  }, y4mBytes(frame.width * frame.height, fps, clip));
   return { path, ...media };
 }
 
