@@ -109,7 +109,7 @@ export function renderReport(rows: CalibratedRow[], ctx: ReportContext): { markd
   for (const r of rows) {
     const raw = r.raw;
     const frames = raw ? `${raw.fps} fps${raw.repeats !== 'none' ? `, ${raw.repeats}` : ''}${raw.artefacts.length ? ` (${raw.artefacts.join(', ')})` : ''}` : '-';
-    md.push(`| ${r.run} | ${r.id} | ${r.attack_type ?? 'bona fide'} | ${r.status}${r.reasons.length ? `: ${r.reasons.join(', ')}` : ''} | ${r.reframes || '-'} | ${raw?.luma ?? '-'} | ${raw?.snr_z ?? '-'} | ${raw?.cnn ?? '-'} | ${raw?.residual ?? '-'} (${raw?.pairs ?? 0}) | ${raw?.expression ?? '-'} | ${frames} | ${r.cv ?? '-'} | ${live(r.cv, ctx.operating.standard) ? 'live' : 'refused'} | ${r.label === 'attack' ? refusingChecks(r).join(', ') || '**none**' : '-'} |`);
+    md.push(`| ${r.run} | ${r.id} | ${r.attack_type ?? 'bona fide'} | ${r.reasons.length ? r.reasons.join(', ') : r.status} | ${r.reframes || '-'} | ${raw?.luma ?? '-'} | ${raw?.snr_z ?? '-'} | ${raw?.cnn ?? '-'} | ${raw?.residual ?? '-'} (${raw?.pairs ?? 0}) | ${raw?.expression ?? '-'} | ${frames} | ${r.cv ?? '-'} | ${live(r.cv, ctx.operating.standard) ? 'live' : 'refused'} | ${r.label === 'attack' ? refusingChecks(r).join(', ') || '**none**' : '-'} |`);
   }
   md.push('');
   md.push('### Defence in depth');
