@@ -1,7 +1,7 @@
 // Robustness suite: every item of the face sets through perturbations a real camera produces
-// (lib/perturbations.ts), each through the real page against a real server, like eval:pad
-// (re-framing after the page's guidance included, and the attacker's move closer when the page
-// finds no face at all). Genuine recordings must stay live, attacks
+// (lib/perturbations.ts), each through the real page against a real server, presented as eval:pad
+// presents them (lib/pad-present.ts: the person's moves after the page's guidance, the attacker's
+// move closer when the page finds no face at all). Genuine recordings must stay live, attacks
 // refused; prints the pass rate per perturbation.
 //   npm run eval:pad:robust -- [<set dir> ...] [--only id,id] [--perturb name,name] [--label bona_fide|attack]
 //                              [--risk standard|high] [--screen-reflection] [--record dir] [--json] [--out file]
@@ -15,14 +15,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
-import { NO_FACE, noFaceWindow } from './lib/find-face.ts';
-import { MODELS_DIR } from './lib/pad-analyse.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
-import { cameraMedia, reframeWindow } from './lib/pad-media.ts';
+import { presentItem } from './lib/pad-present.ts';
 import { perturbationsNamed } from './lib/perturbations.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation } from './lib/pad-record.ts';
 import { rescoreAll } from './lib/pad-rescore.ts';
-import { runWithCamera } from './lib/pad-run.ts';
 import { reflectionFor } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
@@ -88,30 +85,17 @@ for (const p of values.rescore ? [] : perturbations) {
       for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
         const presentation = presentationOf(item);
         if (values.label && presentation.label !== values.label) continue;
-        let media = await cameraMedia(dir, item, p.options);
-        let reframes = 0;
-        const runOptions = { risk_level: risk, initScript: reflectionFor(values['screen-reflection'], presentation.attack_type) };
-        let run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: 6000 });
-        while (run.stuck && reframes < 2) {
-          const window = reframeWindow(media, run.stuck.box);
-          if (!window) break;
-          reframes++;
-          media = await cameraMedia(dir, item, { ...p.options, window });
-          run = await runWithCamera(server, media.path, { ...runOptions, stuckGuidanceMs: reframes < 2 ? 6000 : undefined });
-        }
-        // The page never saw a face: the attacker brings it closer once (as eval:pad does).
-        const move = run.attempts.length === 0 && NO_FACE.test(run.page_result) && reframes < 2 ? await noFaceWindow(MODELS_DIR, dir, item, media) : null;
-        if (move) {
-          reframes++;
-          media = await cameraMedia(dir, item, { ...p.options, window: move.window });
-          run = await runWithCamera(server, media.path, runOptions);
-        }
+        const { run, reframes } = await presentItem(server, dir, item, {
+          run: { risk_level: risk, initScript: reflectionFor(values['screen-reflection'], presentation.attack_type) },
+          media: p.options,
+          log,
+        });
         const pass = presentation.label === 'bona_fide' ? run.verdict === 'live' : run.verdict !== 'live';
-        results.push({ id: item.id, perturbation: p.name, ...presentation, status: run.status, verdict: run.verdict, score: run.score, reasons: run.failure_reasons, reframes, pass });
+        results.push({ id: item.id, perturbation: p.name, ...presentation, status: run.status, verdict: run.verdict, score: run.score, reasons: run.failure_reasons, reframes: reframes.length, pass });
         if (values.record && run.attempts.length > 0) {
           const to = join(resolve(values.record), p.name, item.id);
           await saveRecordedCapture(to, await readRecordedCapture(server, run.session_id));
-          await savePresentation(to, { id: item.id, set: manifest.name, subject: subjectOf(item), ...presentation, manifest_label: item.label, media: item.media, reframes: [], description: `${p.name}: ${p.description}` });
+          await savePresentation(to, { id: item.id, set: manifest.name, subject: subjectOf(item), ...presentation, manifest_label: item.label, media: item.media, reframes, description: `${p.name}: ${p.description}` });
         }
         log(`${item.id} ${p.name}: ${run.status} ${run.verdict ?? '-'} score=${run.score ?? '-'} ${run.failure_reasons.join(',') || '-'} ${pass ? 'PASS' : 'FAIL'}`);
       }

@@ -8,13 +8,8 @@
 // Without a set dir, every face set under ../shared/data is used (found by manifest kind).
 // --record keeps each item's real evidence (CBOR chunks + attempt + presentation) under dir/<id>
 // for offline re-analysis: `npm run eval:pad:calibrate -- dir` (docs/CALIBRATION.md).
-// A person follows the page's guidance: when the page keeps asking to move closer, back or to
-// the centre, the source is re-framed the way a person moving would (pad-media.ts reframeWindow,
-// at most MAX_REFRAMES times) and the run starts again; how often is reported. When the page
-// never finds a face at all (a small face: a phone held up at arm's length, a seated person far
-// back), the presenter does what an attacker would: finds the face in the source (BlazeFace,
-// lib/find-face.ts) and brings it closer once, so an attack is judged by the checks rather than
-// stopped by the page's framing alone.
+// A person follows the page's guidance (moves closer, back, to the centre) and an attacker brings
+// a face the page never finds closer (lib/pad-present.ts); how often is reported.
 // --screen-reflection (for --risk high): the fake camera cannot see the screen, so every physical
 // presentation (a person, a print, a screen, a mask: things in front of the display) gets the
 // screen's colours added the way they would reflect them (lib/screen-reflection.ts), while an
@@ -25,12 +20,10 @@ import { parseArgs } from 'node:util';
 import { startLivegate } from '../helpers/livegate-server.ts';
 import { discoverFaceSets, subjectOf } from './lib/face-sets.ts';
 import { readFaceMediaManifest, presentationOf } from './lib/pad-manifest.ts';
-import { NO_FACE, noFaceWindow } from './lib/find-face.ts';
-import { MODELS_DIR } from './lib/pad-analyse.ts';
-import { cameraMedia, reframeWindow, type SourceWindow } from './lib/pad-media.ts';
 import { medianOf, summarise } from './lib/pad-metrics.ts';
+import { presentItem, type Reframe } from './lib/pad-present.ts';
 import { readRecordedCapture, saveRecordedCapture, savePresentation, type RecordedPresentation } from './lib/pad-record.ts';
-import { runWithCamera, type PadRun } from './lib/pad-run.ts';
+import type { PadRun } from './lib/pad-run.ts';
 import { reflectionFor } from './lib/screen-reflection.ts';
 
 const { values, positionals } = parseArgs({
@@ -51,14 +44,6 @@ if (values.risk !== 'standard' && values.risk !== 'high') {
   process.stderr.write('usage: npm run eval:pad -- [<set dir> ...] [--json] [--risk standard|high] [--only id,id] [--as-labelled] [--out file] [--record dir] [--no-reframe] [--verbose] [--screen-reflection]\n');
   process.exit(2);
 }
-/** Re-framings per item (a person moves once or twice, not forever). */
-const MAX_REFRAMES = 2;
-/** Page failures that are not a decision about the face, and how often a person reloads. */
-const PAGE_FAILURE = /^(models_failed|camera_|error)/;
-const MAX_RELOADS = 2;
-/** How long the page may keep asking for the same move before the person makes it. */
-const STUCK_GUIDANCE_MS = 6000;
-
 const dirs = positionals.length ? positionals.map((p) => resolve(p)) : await discoverFaceSets();
 if (dirs.length === 0) {
   process.stderr.write('no face-media set found (give a directory with a manifest.json of kind face-media)\n');
@@ -74,7 +59,7 @@ const server = await startLivegate({ config: { logLevel: 'error', evidenceRetent
 /** An item as it was presented (the fields a recording keeps beside its evidence) and its page run. */
 type Row = Omit<RecordedPresentation, 'reframes' | 'description' | 'page_result'> & {
   /** Source windows the person moved to (empty: the source as it is). */
-  reframes: Array<{ guide: string; window: SourceWindow }>;
+  reframes: Reframe[];
   run: PadRun;
 };
 const rows: Row[] = [];
@@ -83,40 +68,15 @@ try {
     for (const item of manifest.items.filter((i) => !only || only.has(i.id))) {
       const presentation = presentationOf(item, values['as-labelled']);
       log(`${manifest.name}/${item.id}: ${item.media}, ${presentation.label}${presentation.attack_type ? `/${presentation.attack_type}` : ''} ...`);
-      const reframes: Row['reframes'] = [];
-      let media = await cameraMedia(dir, item);
-      let run: PadRun;
-      let reloads = 0;
-      for (;;) {
-        const canMove = !values['no-reframe'] && reframes.length < MAX_REFRAMES;
-        run = await runWithCamera(server, media.path, {
+      const { run, reframes } = await presentItem(server, dir, item, {
+        run: {
           risk_level: risk,
           initScript: reflectionFor(values['screen-reflection'], presentation.attack_type),
-          stuckGuidanceMs: canMove ? STUCK_GUIDANCE_MS : undefined,
           console: values.verbose ? (l) => { if (!l.startsWith('[page:warning]') && !/gl_context|Graph |XNNPACK/.test(l)) log(l); } : undefined,
-        });
-        // The page failed before any face decision (models not loaded on a loaded machine, a page
-        // error): a person reloads. Not a presentation result.
-        if (!run.stuck && run.attempts.length === 0 && PAGE_FAILURE.test(run.page_result) && reloads < MAX_RELOADS) {
-          reloads++;
-          log(`  page failed (${run.page_result}): reload ${reloads}`);
-          continue;
-        }
-        if (!run.stuck && canMove && run.attempts.length === 0 && NO_FACE.test(run.page_result) && !reframes.some((r) => r.guide === 'no_face')) {
-          const move = await noFaceWindow(MODELS_DIR, dir, item, media);
-          if (move) {
-            reframes.push({ guide: 'no_face', window: move.window });
-            log(`  page found no face; brought the source's face closer (BlazeFace ${move.found.score.toFixed(2)} at ${move.found.at_s.toFixed(1)} s): ${JSON.stringify(move.window)}`);
-            media = await cameraMedia(dir, item, { window: move.window });
-            continue;
-          }
-        }
-        const window = run.stuck ? reframeWindow(media, run.stuck.box) : null;
-        if (!run.stuck || !window) break;
-        reframes.push({ guide: run.stuck.guide, window });
-        log(`  page says ${run.stuck.guide} (face box ${run.stuck.box.join(',')}): re-framed to ${JSON.stringify(window)}`);
-        media = await cameraMedia(dir, item, { window });
-      }
+        },
+        reframe: !values['no-reframe'],
+        log,
+      });
       const subject = subjectOf(item);
       if (values.record) {
         // presentation.json alone: the item ran but never reached a capture (counted as refused).
