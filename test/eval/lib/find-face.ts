@@ -39,14 +39,27 @@ function cropOf(width: number, height: number, [x, y, k]: [number, number, numbe
   return { x: Math.round(width * x), y: Math.round(height * y), w, h, side: Math.max(w, h) };
 }
 
-/** One frame at `t` seconds, `crop` cut out, padded to its square, 128 x 128 RGB. */
-async function squareFrame(input: string, t: number, crop: Crop): Promise<Uint8Array> {
+/**
+ * One frame at `t` seconds, each of `crops` cut out and padded to its square, 128 x 128 RGB: one
+ * ffmpeg run per frame (the squares side by side in one image), not one per window.
+ */
+async function squareFrames(input: string, t: number, crops: Crop[]): Promise<Uint8Array[]> {
+  const split = `[0:v]split=${crops.length}${crops.map((_, k) => `[s${k}]`).join('')}`;
+  const squares = crops.map((c, k) => `[s${k}]crop=${c.w}:${c.h}:${c.x}:${c.y},pad=${c.side}:${c.side}:(ow-iw)/2:(oh-ih)/2:black,scale=${SIZE}:${SIZE}[q${k}]`);
+  const stack = `${crops.map((_, k) => `[q${k}]`).join('')}hstack=inputs=${crops.length}`;
   const { stdout } = await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-ss', String(t), '-i', input, '-frames:v', '1',
-    '-vf', `crop=${crop.w}:${crop.h}:${crop.x}:${crop.y},pad=${crop.side}:${crop.side}:(ow-iw)/2:(oh-ih)/2:black,scale=${SIZE}:${SIZE}`,
+    '-filter_complex', [split, ...squares, stack].join(';'),
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
-  ], { encoding: 'buffer', maxBuffer: 1 << 20 });
-  return new Uint8Array(stdout as unknown as Buffer);
+  ], { encoding: 'buffer', maxBuffer: 1 << 22 });
+  const image = new Uint8Array(stdout as unknown as Buffer);
+  const row = SIZE * 3 * crops.length;
+  if (image.length !== row * SIZE) return [];
+  return crops.map((_, k) => {
+    const out = new Uint8Array(SIZE * SIZE * 3);
+    for (let y = 0; y < SIZE; y++) out.set(image.subarray(y * row + k * SIZE * 3, y * row + (k + 1) * SIZE * 3), y * SIZE * 3);
+    return out;
+  });
 }
 
 /**
@@ -57,11 +70,11 @@ export async function findFace(modelsDir: string, input: string, width: number, 
   const session = await ort.InferenceSession.create(join(modelsDir, BLAZEFACE_FILE), { logSeverityLevel: 3 });
   try {
     let best: FoundFace | null = null;
+    const crops = WINDOWS.map((win) => cropOf(width, height, win));
     for (const t of times) {
-      for (const win of WINDOWS) {
-        const crop = cropOf(width, height, win);
-        const rgb = await squareFrame(input, t, crop).catch(() => null);
-        if (!rgb || rgb.length !== SIZE * SIZE * 3) continue;
+      const frames = await squareFrames(input, t, crops).catch(() => []);
+      for (const [k, rgb] of frames.entries()) {
+        const crop = crops[k];
         const x = Float32Array.from(rgb, (v) => v / 127.5 - 1);
         const out = await session.run({ 'input:0': new ort.Tensor('float32', x, [1, SIZE, SIZE, 3]) });
         const scores = [...(out['Identity:0'].data as Float32Array), ...(out['Identity_1:0'].data as Float32Array)];
