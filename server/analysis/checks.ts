@@ -59,6 +59,8 @@ export type CnnCheck = FusionReading & {
   face_detected_ratio: number | null;
   /** Fine detail of the face in the crops (quality gate `low_detail` under MIN_FINE_DETAIL); absent before it was measured. */
   fine_detail?: number | null;
+  /** Tonal range of the face in the crops (quality gate `low_contrast` under MIN_TONAL_RANGE); absent before it was measured. */
+  tonal_range?: number | null;
 };
 
 /** How the required checks were weighed into the score. */

@@ -6,7 +6,7 @@ import jpeg from 'jpeg-js';
 import * as ort from 'onnxruntime-node';
 import type { CaptureChunk, ContextCrop, FrameRecord } from '../../workers/codec/index.ts';
 import { computeCropBounds, cropToBgrTensor, ensembleRealProbability, MINIFASNET_INPUT_SIZE, MINIFASNET_MODELS } from '../../workers/cnn/index.ts';
-import { fineDetailRatio } from '../../workers/face/fine-detail.ts';
+import { fineDetailRatio, tonalRange } from '../../workers/face/fine-detail.ts';
 import { medianOrNull } from '../../workers/signal/stats.ts';
 
 export const BLAZEFACE_FILE = 'face_detection_front_128x128_barracuda.onnx';
@@ -33,6 +33,8 @@ export interface CnnResult {
    * gate (MIN_FINE_DETAIL), measured here because these are the sharpest pixels the server gets.
    */
   fine_detail?: number | null;
+  /** Median tonal range of the face over the crops (same module): a quality gate (MIN_TONAL_RANGE). */
+  tonal_range?: number | null;
   reason?: string;
 }
 
@@ -96,6 +98,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
   let used = 0;
   const faceScores: Array<number | null> = [];
   const details: number[] = [];
+  const ranges: number[] = [];
   for (const context of contexts) {
     let image: { data: Uint8Array; width: number; height: number };
     try {
@@ -106,6 +109,8 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     const face = faceInCrop(context, byTime.get(context.t), image.width);
     const detail = fineDetailRatio(image.data, image.width, image.height, face);
     if (detail !== null) details.push(detail);
+    const range = tonalRange(image.data, image.width, image.height, face);
+    if (range !== null) ranges.push(range);
     models.miniFasNet.forEach((model, m) => {
       const bounds = computeCropBounds(face, image.width, image.height, model.scale);
       cropToBgrTensor(image.data, image.width, image.height, bounds, MINIFASNET_INPUT_SIZE, 4, batches[m].subarray(used * plane, (used + 1) * plane));
@@ -155,6 +160,7 @@ export async function runCnn(models: CnnModels, chunks: CaptureChunk[], frameCou
     frames: used,
     face_detected_ratio: models.blazeFace ? faces / used : null,
     fine_detail: medianOrNull(details),
+    tonal_range: medianOrNull(ranges),
   };
 }
 

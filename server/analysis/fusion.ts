@@ -5,7 +5,7 @@
 // whose numbers do not describe its own pixels. Pure and synchronous; every threshold comes from
 // the policy (server/policies/defaults.ts).
 import type { Verdict } from '../../workers/protocol/index.ts';
-import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, MIN_FINE_DETAIL, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, FUSION_BIAS, MIN_FINE_DETAIL, MIN_TONAL_RANGE, type CheckName, type PolicyConfig } from '../policies/defaults.ts';
 import type { Checks, FusionReading } from './checks.ts';
 import type { CnnResult } from './cnn.ts';
 import type { FrameEvidence } from './evidence.ts';
@@ -33,17 +33,22 @@ const AGAINST: Record<FeatureName, string> = {
   light_challenge: 'light_challenge:weak_response',
 };
 
-/** The quality gate with the fine-detail gate added (measured on the CNN's context crops). */
-function withDetailGate(quality: FrameEvidence['quality'], cnn: CnnResult): { passed: boolean; reasons: string[]; metrics: FrameEvidence['quality']['metrics'] } {
-  if (cnn.fine_detail === null || cnn.fine_detail === undefined || cnn.fine_detail >= MIN_FINE_DETAIL) return quality;
-  return { ...quality, passed: false, reasons: [...quality.reasons, 'low_detail'] };
+/**
+ * The quality gate with the picture gates added (measured on the CNN's context crops): fine detail
+ * (`low_detail`) and tonal range (`low_contrast`). Not measured (no crop held a face big enough):
+ * no gate, the checks decide.
+ */
+function withPictureGates(quality: FrameEvidence['quality'], cnn: CnnResult): { passed: boolean; reasons: string[]; metrics: FrameEvidence['quality']['metrics'] } {
+  const below = (value: number | null | undefined, min: number) => value !== null && value !== undefined && value < min;
+  const reasons = [...(below(cnn.fine_detail, MIN_FINE_DETAIL) ? ['low_detail'] : []), ...(below(cnn.tonal_range, MIN_TONAL_RANGE) ? ['low_contrast'] : [])];
+  return reasons.length ? { ...quality, passed: false, reasons: [...quality.reasons, ...reasons] } : quality;
 }
 
 export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConfig): Outcome {
   const t = policy.thresholds;
   const { integrity, pulse, motion, light_challenge: light } = evidence;
   const agreement = clientAgreement(pulse);
-  const quality = withDetailGate(evidence.quality, cnn);
+  const quality = withPictureGates(evidence.quality, cnn);
 
   const checks: Checks = {
     integrity: { passed: integrity.passed, reasons: integrity.reasons, frames: integrity.frames, fps: round(integrity.fps, 1), repeats: integrity.repeats?.kind ?? 'none', artefacts: integrity.artefacts ?? [], ...(integrity.extended_ms > 0 ? { extended_ms: integrity.extended_ms } : {}) },
@@ -67,7 +72,7 @@ export function fuse(evidence: FrameEvidence, cnn: CnnResult, policy: PolicyConf
       blinks: motion.blinks,
       expression: motion.expression?.activity === null || motion.expression?.activity === undefined ? null : round(motion.expression.activity, 2),
     },
-    cnn: { live_probability: round(cnn.live_probability ?? NaN), per_model: cnn.per_model, frames: cnn.frames, face_detected_ratio: round(cnn.face_detected_ratio ?? NaN), fine_detail: round(cnn.fine_detail ?? NaN) },
+    cnn: { live_probability: round(cnn.live_probability ?? NaN), per_model: cnn.per_model, frames: cnn.frames, face_detected_ratio: round(cnn.face_detected_ratio ?? NaN), fine_detail: round(cnn.fine_detail ?? NaN), tonal_range: round(cnn.tonal_range ?? NaN) },
   };
 
   // Tampered or implausible evidence is an attack, not bad luck: a spoof verdict, no retry.

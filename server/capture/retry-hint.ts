@@ -11,6 +11,7 @@ const HINT_OF: Record<string, RetryHint> = {
   face_too_small: 'distance',
   blurry: 'stillness',
   low_detail: 'stillness',
+  low_contrast: 'glare',
   frame_jitter: 'stillness',
   face_missing: 'one_face',
   no_face: 'one_face',

@@ -171,6 +171,15 @@ export const SERVER_QUALITY_OVERRIDES: Partial<QualityThresholds> = { maxJitterC
  */
 export const MIN_FINE_DETAIL = 0.46;
 
+/**
+ * Tonal range of the face in the context crops (workers/face/fine-detail.ts) under which the
+ * capture fails the quality gate (`quality:low_contrast`): a face whose darkest features are washed
+ * out, behind glare or haze on the lens or re-captured from a screen whose black is lit by the room,
+ * is no face the checks can judge. Set from genuine presentations only, by the fine-detail rule
+ * (docs/CALIBRATION.md, "Tonal range"); fixed, not per policy.
+ */
+export const MIN_TONAL_RANGE = 0.43;
+
 /** The quality gate's thresholds for a policy: the server's overrides plus the policy's face-presence share. */
 export function evidenceQualityThresholds(t: Thresholds): Partial<QualityThresholds> {
   return { ...SERVER_QUALITY_OVERRIDES, minFacePresent: t.min_face_present_ratio };

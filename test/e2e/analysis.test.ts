@@ -18,6 +18,7 @@ import { readRecordedCapture, type RecordedCapture } from '../eval/lib/pad-recor
 import { runPresentation, runWithCamera, type PadRun } from '../eval/lib/pad-run.ts';
 import { screenReflectionScript } from '../eval/lib/screen-reflection.ts';
 import { PULSE_SETTLED_Z } from '../../workers/capture/extension.ts';
+import { MIN_TONAL_RANGE, defaultPolicy } from '../../server/policies/defaults.ts';
 
 const run = promisify(execFile);
 
@@ -89,11 +90,16 @@ describe('verdicts on real presentations', () => {
     if (page.pulse_z === null || page.pulse_z < PULSE_SETTLED_Z) expect(page.ms, JSON.stringify(page)).toBe(3000);
   }, 240_000);
 
-  it('a screen replay: spoof, the CNN sees the screen', async () => {
-    const r = await runWithCamera(server, await camera(REPLAY));
-    expect(r.status, describeRun(r)).toBe('completed');
-    expect(r.verdict, describeRun(r)).toBe('spoof');
-    expect(lastReasons(r), describeRun(r)).toContain('cnn:presentation_attack');
+  it('a monitor replay: never live, refused twice over: its face is washed out and the CNN sees the screen', async () => {
+    const r = await runWithCamera(server, await camera(REPLAY), { session: { policy: { max_attempts: 1 } } });
+    expect(r.verdict, describeRun(r)).not.toBe('live');
+    expect(r.status, describeRun(r)).toBe('failed');
+    // The screen's black, lit by the room: the face's darks are lifted (the tonal-range gate).
+    expect(lastReasons(r), describeRun(r)).toContain('quality:low_contrast');
+    // The checks still ran on the capture: the CNN alone would have refused it too.
+    const cnn = (r.checks as { cnn: { live_probability: number; tonal_range: number } }).cnn;
+    expect(cnn.tonal_range, describeRun(r)).toBeLessThan(MIN_TONAL_RANGE);
+    expect(cnn.live_probability, describeRun(r)).toBeLessThan(defaultPolicy('standard').thresholds.cnn_min_live_probability);
   }, 240_000);
 
   it('a phone replaying a video of the person, brought close as an attacker would: never live, the face lacks fine detail', async () => {

@@ -9,6 +9,7 @@ describe('retryHintFor', () => {
     expect(retryHintFor(['quality:overexposed'])).toBe('glare');
     expect(retryHintFor(['quality:face_too_small'])).toBe('distance');
     expect(retryHintFor(['quality:blurry'])).toBe('stillness');
+    expect(retryHintFor(['quality:low_contrast'])).toBe('glare');
     expect(retryHintFor(['quality:face_missing'])).toBe('one_face');
   });
   it('takes the first reason with a category and ignores everything that is not quality', () => {

@@ -35,6 +35,7 @@ export interface AnalysedRecording {
     face_ratio: number | null;
     /** Fine-detail ratio of the face (workers/face/fine-detail.ts; quality gate MIN_FINE_DETAIL). */
     fine_detail: number | null;
+    tonal_range: number | null;
     cnn_frames: Array<{ p: number; face: number | null }>;
     face_present: number;
     residual: number | null;
@@ -98,6 +99,7 @@ export async function analyseRecording(dir: string, opts: { cutAtPlan?: boolean 
       cnn_per_model: Object.fromEntries(Object.entries(result.cnn.per_model).map(([k, v]) => [k, r(v) ?? 0])),
       face_ratio: r(result.cnn.face_detected_ratio, 2),
       fine_detail: r(result.cnn.fine_detail),
+      tonal_range: r(result.cnn.tonal_range),
       cnn_frames: (result.cnn.per_frame ?? []).map((f) => ({ p: r(f.p) ?? 0, face: r(f.face, 2) })),
       face_present: r(e.quality.metrics.face_present_ratio, 2) ?? 0,
       residual: r(e.motion.planarity_residual, 4),

@@ -89,20 +89,29 @@ for (const run of runs) {
 }
 process.stderr.write(`\n${pageFailures} item run(s) left out: the page failed before any face decision\n`);
 
-const scored = rows.filter((r) => r.status === 'scored');
-const samples: Sample[] = scored.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id, type: r.attack_type }));
+// The fusion learns from every recording whose checks were measured, those a quality gate then
+// refused included: a gate that stops an attack does not change what the checks saw, and the
+// fusion must still refuse that kind of attack where the gate would not (a sharper screen). Only
+// scored recordings get a score; a gated one stays refused by its gate.
+const measured = rows.filter((r) => r.status === 'scored' || r.status === 'quality');
+const samples: Sample[] = measured.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id, type: r.attack_type }));
 const fitted = (s: Sample) => !(s.type && fitExclude.has(s.type));
 const cv = crossValidate(samples, { l2 }, fitted);
 const model = fitLogistic(samples.filter(fitted), { l2 });
-scored.forEach((r, i) => {
-  r.cv = Number.isNaN(cv[i]) ? null : Math.round(cv[i] * 1000) / 10;
+measured.forEach((r, i) => {
+  const held = Number.isNaN(cv[i]) ? null : Math.round(cv[i] * 1000) / 10;
+  if (r.status !== 'scored') {
+    r.gated_cv = held;
+    return;
+  }
+  r.cv = held;
   r.fitted = Math.round(predict(model, r.x!) * 1000) / 10;
 });
 for (const r of rows) if (r.status === 'tampering') r.cv = r.fitted = 0;
 
 const params = { bias: round(model.bias), weights: Object.fromEntries(FEATURES.map((f, k) => [f, round(model.weights[k])])) as Record<(typeof FEATURES)[number], number> };
 const operating = { standard: RISK_LEVELS.standard.min_score, high: RISK_LEVELS.high.min_score };
-const subjects = new Set(scored.map((r) => r.subject)).size;
+const subjects = new Set(measured.map((r) => r.subject)).size;
 
 if (values.write) {
   const at = new Date().toISOString().slice(0, 10);
@@ -110,7 +119,7 @@ if (values.write) {
 // over the per-check features of server/analysis/features.ts. Regenerate with
 // \`npm run eval:pad:calibrate -- <recordings dir> --write\` (docs/CALIBRATION.md); the light
 // challenge's weight is set by hand (no recording of a real face under the challenge exists).
-// Fitted ${at} on ${samples.filter(fitted).length} scored recordings of ${subjects} subjects (l2 ${l2}${fitExclude.size ? `; not fitted against ${[...fitExclude].join(', ')}` : ''}).
+// Fitted ${at} on ${samples.filter(fitted).length} recordings (scored or quality-gated) of ${subjects} subjects (l2 ${l2}${fitExclude.size ? `; not fitted against ${[...fitExclude].join(', ')}` : ''}).
 export const FUSION_PARAMS = {
   bias: ${params.bias},
   weights: { pulse: ${params.weights.pulse}, cnn: ${params.weights.cnn}, motion: ${params.weights.motion}, expression: ${params.weights.expression}, light_challenge: 8 },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CnnResult } from '../../../server/analysis/cnn.ts';
 import type { FrameEvidence } from '../../../server/analysis/evidence.ts';
 import { clientAgreement, fuse } from '../../../server/analysis/fusion.ts';
-import { AGREEMENT, CHECK_WEIGHTS, EXPRESSION_THRESHOLD, FUSION_BIAS, MIN_FINE_DETAIL, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
+import { AGREEMENT, CHECK_WEIGHTS, EXPRESSION_THRESHOLD, FUSION_BIAS, MIN_FINE_DETAIL, MIN_TONAL_RANGE, defaultPolicy, resolvePolicy, type PolicyConfig } from '../../../server/policies/defaults.ts';
 
 // A capture every check passes: confident pulse the client agrees with, a non-planar moving face,
 // a live CNN with a face in every crop, a strong light-challenge response.
@@ -139,6 +139,15 @@ describe('fuse', () => {
     expect(verdictOf(fuse(evidence(), { ...liveCnn, fine_detail: MIN_FINE_DETAIL + 0.05 }, standard)).verdict).toBe('live');
     // Not measured (no crop held a face big enough): no gate, the checks decide.
     expect(verdictOf(fuse(evidence(), { ...liveCnn, fine_detail: null }, standard)).verdict).toBe('live');
+  });
+
+  it('sends a washed-out face (narrow tonal range) back as a quality failure, with its own reason', () => {
+    const washed = fuse(evidence(), { ...liveCnn, tonal_range: MIN_TONAL_RANGE - 0.05 }, standard);
+    expect(washed).toMatchObject({ kind: 'quality_failed', reasons: ['quality:low_contrast'], checks: { quality: { passed: false, reasons: ['low_contrast'] }, cnn: { tonal_range: expect.closeTo(MIN_TONAL_RANGE - 0.05, 3) } } });
+    expect(verdictOf(fuse(evidence(), { ...liveCnn, tonal_range: MIN_TONAL_RANGE + 0.05 }, standard)).verdict).toBe('live');
+    expect(verdictOf(fuse(evidence(), { ...liveCnn, tonal_range: null }, standard)).verdict).toBe('live');
+    // Both picture gates fail: both reasons, fine detail first.
+    expect(fuse(evidence(), { ...liveCnn, fine_detail: MIN_FINE_DETAIL - 0.05, tonal_range: MIN_TONAL_RANGE - 0.05 }, standard)).toMatchObject({ kind: 'quality_failed', reasons: ['quality:low_detail', 'quality:low_contrast'] });
   });
 
   it('fuses only the checks the policy requires', () => {

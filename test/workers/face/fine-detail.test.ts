@@ -1,10 +1,11 @@
 // Fine detail: texture between the edges, independent of contrast, and lost when a face is an
-// upscaled picture (a small screen brought close to the camera).
+// upscaled picture (a small screen brought close to the camera). Tonal range: kept under a change
+// of exposure, lost when the darks are lifted (a screen's black lit by the room, haze on a lens).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { fineDetailRatio } from '../../../workers/face/fine-detail.ts';
+import { fineDetailRatio, tonalRange } from '../../../workers/face/fine-detail.ts';
 import { FACES_DIR } from '../../helpers/y4m.ts';
 
 function image() {
@@ -50,5 +51,27 @@ describe('fineDetailRatio', () => {
     const flat = new Uint8Array(64 * 64 * 4).fill(128);
     expect(fineDetailRatio(flat, 64, 64, { x: 8, y: 8, w: 48, h: 48 })).toBe(0);
     expect(fineDetailRatio(src.data, src.width, src.height, { x: 10, y: 10, w: 6, h: 6 })).toBeNull();
+  });
+});
+
+describe('tonalRange', () => {
+  const src = image();
+  const face = { x: src.width * 0.25, y: src.height * 0.25, w: src.width * 0.5, h: src.height * 0.5 };
+  const mapped = (f: (v: number) => number) => src.data.map((v, i) => (i % 4 === 3 ? v : Math.round(f(v))));
+
+  it('keeps its value when the exposure changes and falls when the darks are lifted', () => {
+    const range = tonalRange(src.data, src.width, src.height, face)!;
+    expect(range).toBeGreaterThan(0.3);
+    // Half the light: every level halves, the range over the mean stays.
+    expect(tonalRange(mapped((v) => v * 0.5), src.width, src.height, face)!).toBeCloseTo(range, 1);
+    // A black level of 90 under the same whites (a screen's black lit by the room): washed out.
+    const lifted = tonalRange(mapped((v) => 90 + v * (165 / 255)), src.width, src.height, face)!;
+    expect(lifted).toBeLessThan(range * 0.7);
+  });
+
+  it('is 0 on a flat image and null on a face too small to measure', () => {
+    const flat = new Uint8Array(64 * 64 * 4).fill(128);
+    expect(tonalRange(flat, 64, 64, { x: 8, y: 8, w: 48, h: 48 })).toBe(0);
+    expect(tonalRange(src.data, src.width, src.height, { x: 10, y: 10, w: 6, h: 6 })).toBeNull();
   });
 });
