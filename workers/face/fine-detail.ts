@@ -8,6 +8,7 @@
 // black darker than the screen's own black under the room's light: its darks are washed out and
 // the range is narrow (docs/EVALUATION.md, "Tonal range"). Pure, on RGBA pixels.
 
+import { mean } from '../signal/stats.ts';
 import { laplacianVariance } from './sharpness.ts';
 
 export interface FaceBox {
@@ -63,7 +64,5 @@ export function tonalRange(rgba: Uint8Array | Uint8ClampedArray, width: number, 
   if (!region) return null;
   const sorted = region.luma.sort();
   const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  return (at(0.95) - at(0.05)) / Math.max(1, sum / sorted.length);
+  return (at(0.95) - at(0.05)) / Math.max(1, mean(sorted));
 }

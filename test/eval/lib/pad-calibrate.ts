@@ -19,7 +19,7 @@ import { analyseRecording, decisionOf, type AnalysedRecording } from './pad-anal
 import { crossValidate, fitLogistic, predict, type Sample } from './pad-fit.ts';
 import { readFaceMediaManifest, presentationOf } from './pad-manifest.ts';
 import { loadPresentation } from './pad-record.ts';
-import { renderReport, type CalibratedRow } from './pad-report.ts';
+import { isMeasured, renderReport, type CalibratedRow } from './pad-report.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -93,7 +93,7 @@ process.stderr.write(`\n${pageFailures} item run(s) left out: the page failed be
 // refused included: a gate that stops an attack does not change what the checks saw, and the
 // fusion must still refuse that kind of attack where the gate would not (a sharper screen). Only
 // scored recordings get a score; a gated one stays refused by its gate.
-const measured = rows.filter((r) => r.status === 'scored' || r.status === 'quality');
+const measured = rows.filter(isMeasured);
 const samples: Sample[] = measured.map((r) => ({ x: r.x!, y: r.label === 'bona_fide' ? 1 : 0, subject: r.subject, item: r.id, type: r.attack_type }));
 const fitted = (s: Sample) => !(s.type && fitExclude.has(s.type));
 const cv = crossValidate(samples, { l2 }, fitted);
